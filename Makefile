@@ -1,0 +1,42 @@
+# synthkit: two commands for a new user.
+#   make lab    set everything up, then open JupyterLab on the tour notebook
+#   make test   set everything up, then run every test (notebooks and browser test included)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.synthkit-installed
+
+.PHONY: install lab test test-fast browser bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[lab,test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+
+# Debian's chromium for the real-browser test (Playwright's own download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "install Debian's chromium package to run the browser test"; exit 1; fi; }
+
+test: install browser
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not e2e and not slow" tests
+
+bench: install
+	$(PY) benchmarks/generators.py
+	$(PY) benchmarks/map.py
+	$(PY) benchmarks/metrics.py
+	$(PY) benchmarks/collapse.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,594 @@
+"""Datasets: the embedded seed sets, the user's own files, and their schema.
+
+A :class:`Dataset` is a polars frame with a stable ``row_id`` column (``real:<n>``)
+plus a :class:`Schema` that says what each column is: numeric or categorical,
+integer or not, the target, the sensitive columns, and for image data the image
+shape. Everything else in synthkit takes a Dataset (or a frame it turns into one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from .errors import DataError, SchemaError
+
+ROW_ID = "row_id"
+DATA_DIR_ENV = "SYNTHKIT_DATA"
+DATASETS = ("penguins", "digits", "adult")
+
+_NUMERIC_DTYPES = (
+    pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
+    pl.Float32, pl.Float64,
+)
+_CATEGORICAL_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
+# Integer targets with at most this many distinct values are treated as classes.
+MAX_CLASSES_FOR_INT_TARGET = 20
+
+
+# --------------------------------------------------------------------------- schema
+@dataclass(frozen=True)
+class Schema:
+    """What each column of a dataset is.
+
+    ``columns`` lists the modelled columns in frame order. Each is either in
+    ``numeric`` (``integer`` marks the numeric ones that hold whole numbers) or in
+    ``categorical`` (``categories`` keeps their real values, in a stable order).
+    ``meta`` columns travel with real rows but are never modelled or generated.
+    ``dtypes`` keeps each modelled column's polars dtype as a string, so generated
+    rows come back with the same dtypes. ``bounds`` keeps numeric (min, max).
+    """
+
+    columns: tuple[str, ...]
+    numeric: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    integer: tuple[str, ...] = ()
+    target: str | None = None
+    sensitive: tuple[str, ...] = ()
+    meta: tuple[str, ...] = ()
+    image_shape: tuple[int, int] | None = None
+    image_columns: tuple[str, ...] = ()
+    categories: Mapping[str, tuple] = field(default_factory=dict)
+    dtypes: Mapping[str, str] = field(default_factory=dict)
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def kind(self, column: str) -> str:
+        """``"numeric"`` or ``"categorical"`` (``SchemaError`` for other names)."""
+        if column in self.numeric:
+            return "numeric"
+        if column in self.categorical:
+            return "categorical"
+        raise SchemaError(
+            f"column {column!r} is not a modelled column of this schema; "
+            f"known columns: {list(self.columns)}"
+        )
+
+    @property
+    def task(self) -> str | None:
+        """``"classification"``, ``"regression"`` or ``None`` (no target)."""
+        if self.target is None:
+            return None
+        return "classification" if self.target in self.categorical else "regression"
+
+    def polars_dtype(self, column: str) -> pl.DataType:
+        return _dtype_from_str(self.dtypes[column])
+
+    def to_dict(self) -> dict:
+        """JSON-safe form (stored in workspaces; never pickled)."""
+        return {
+            "columns": list(self.columns),
+            "numeric": list(self.numeric),
+            "categorical": list(self.categorical),
+            "integer": list(self.integer),
+            "target": self.target,
+            "sensitive": list(self.sensitive),
+            "meta": list(self.meta),
+            "image_shape": list(self.image_shape) if self.image_shape else None,
+            "image_columns": list(self.image_columns),
+            "categories": {k: list(v) for k, v in self.categories.items()},
+            "dtypes": dict(self.dtypes),
+            "bounds": {k: list(v) for k, v in self.bounds.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Schema":
+        try:
+            return cls(
+                columns=tuple(d["columns"]),
+                numeric=tuple(d["numeric"]),
+                categorical=tuple(d["categorical"]),
+                integer=tuple(d["integer"]),
+                target=d["target"],
+                sensitive=tuple(d["sensitive"]),
+                meta=tuple(d["meta"]),
+                image_shape=tuple(d["image_shape"]) if d["image_shape"] else None,
+                image_columns=tuple(d["image_columns"]),
+                categories={k: tuple(v) for k, v in d["categories"].items()},
+                dtypes=dict(d["dtypes"]),
+                bounds={k: tuple(v) for k, v in d["bounds"].items()},
+            )
+        except (KeyError, TypeError) as exc:
+            raise SchemaError(f"stored schema is incomplete or malformed ({exc!r})") from None
+
+    def _repr_lines(self) -> list[str]:
+        lines = [f"Schema: {len(self.columns)} columns"]
+        for c in self.columns:
+            kind = self.kind(c)
+            extra = []
+            if c in self.integer:
+                extra.append("integer")
+            if kind == "categorical":
+                extra.append(f"{len(self.categories.get(c, ()))} categories")
+            if c == self.target:
+                extra.append("target")
+            if c in self.sensitive:
+                extra.append("sensitive")
+            lines.append(f"  {c}: {kind}" + (f" ({', '.join(extra)})" if extra else ""))
+        if self.image_shape:
+            lines.append(f"  image shape {self.image_shape[0]}x{self.image_shape[1]}")
+        if self.meta:
+            lines.append(f"  meta (not modelled): {', '.join(self.meta)}")
+        return lines
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        if len(self.columns) > 20:
+            return (
+                f"Schema({len(self.numeric)} numeric, {len(self.categorical)} categorical, "
+                f"target={self.target!r}, sensitive={list(self.sensitive)}, "
+                f"image_shape={self.image_shape})"
+            )
+        return "\n".join(self._repr_lines())
+
+
+def _dtype_from_str(s: str) -> pl.DataType:
+    table = {
+        "Int8": pl.Int8, "Int16": pl.Int16, "Int32": pl.Int32, "Int64": pl.Int64,
+        "UInt8": pl.UInt8, "UInt16": pl.UInt16, "UInt32": pl.UInt32, "UInt64": pl.UInt64,
+        "Float32": pl.Float32, "Float64": pl.Float64, "String": pl.String,
+        "Boolean": pl.Boolean,
+    }
+    if s not in table:
+        raise SchemaError(f"unsupported stored dtype {s!r}")
+    return table[s]
+
+
+def _dtype_to_str(dtype: pl.DataType) -> str:
+    if isinstance(dtype, (pl.Categorical, pl.Enum)) or dtype == pl.Categorical:
+        return "String"
+    return str(dtype.base_type()) if hasattr(dtype, "base_type") else str(dtype)
+
+
+# --------------------------------------------------------------------------- dataset
+@dataclass(frozen=True)
+class Dataset:
+    """A real seed dataset: ``frame`` (with ``row_id`` first) and its ``schema``."""
+
+    name: str
+    frame: pl.DataFrame
+    schema: Schema
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    @property
+    def features(self) -> pl.DataFrame:
+        """The modelled columns only (no ``row_id``, no meta columns)."""
+        return self.frame.select(self.schema.columns)
+
+    @property
+    def row_ids(self) -> pl.Series:
+        return self.frame[ROW_ID]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A content hash of the modelled columns and schema (for caches)."""
+        return frame_fingerprint(self.features, extra=json.dumps(self.schema.to_dict(), sort_keys=True))
+
+    def subset(self, rows: pl.DataFrame | Sequence[str] | pl.Series, name: str | None = None) -> "Dataset":
+        """The same dataset restricted to some rows (a frame of them, or row ids)."""
+        if isinstance(rows, pl.DataFrame):
+            frame = rows
+        else:
+            ids = pl.Series(ROW_ID, list(rows), dtype=pl.String)
+            frame = self.frame.filter(pl.col(ROW_ID).is_in(ids.implode()))
+        if frame.height == 0:
+            raise DataError(f"subset of {self.name!r} is empty; pick at least 2 rows")
+        return Dataset(name or self.name, frame, self.schema)
+
+    def split(self, frac: float = 0.5, random_state: int | None = 0) -> tuple["Dataset", "Dataset"]:
+        """Two disjoint random parts (e.g. training rows and a holdout)."""
+        if not 0.0 < frac < 1.0:
+            raise DataError(f"frac={frac!r} must be strictly between 0 and 1")
+        rng = np.random.default_rng(random_state)
+        perm = rng.permutation(self.frame.height)
+        cut = int(round(frac * self.frame.height))
+        if cut < 1 or cut >= self.frame.height:
+            raise DataError(f"cannot split {self.frame.height} rows at frac={frac}; need more rows")
+        a = self.frame[np.sort(perm[:cut])]
+        b = self.frame[np.sort(perm[cut:])]
+        return Dataset(self.name, a, self.schema), Dataset(f"{self.name}-holdout", b, self.schema)
+
+    def sample(self, n: int, random_state: int | None = 0, replace: bool = False) -> "Dataset":
+        """``n`` random real rows (row ids kept)."""
+        if n < 1:
+            raise DataError(f"n={n} must be at least 1")
+        if n > len(self) and not replace:
+            raise DataError(f"asked for {n} rows of {self.name!r}, which has {len(self)}; pass replace=True")
+        rng = np.random.default_rng(random_state)
+        idx = np.sort(rng.choice(len(self), size=n, replace=replace))
+        return Dataset(self.name, self.frame[idx], self.schema)
+
+    def with_schema(self, **changes: Any) -> "Dataset":
+        """The same rows with schema fields changed (e.g. ``target=...``)."""
+        return Dataset(self.name, self.frame, replace(self.schema, **changes))
+
+    def _repr_html_(self) -> str:  # pragma: no cover - cosmetic
+        head = self.frame.head(5)._repr_html_()
+        return (
+            f"<b>{self.name}</b>: {len(self):,} rows, {len(self.schema.numeric)} numeric and "
+            f"{len(self.schema.categorical)} categorical columns; target "
+            f"<code>{self.schema.target}</code>, sensitive "
+            f"<code>{', '.join(self.schema.sensitive) or '-'}</code>{head}"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}, {len(self)} rows, {len(self.schema.numeric)} numeric, "
+            f"{len(self.schema.categorical)} categorical, target={self.schema.target!r}, "
+            f"sensitive={list(self.schema.sensitive)})"
+        )
+
+
+def frame_fingerprint(frame: pl.DataFrame, extra: str = "") -> str:
+    """A stable content hash of a frame (column names, dtypes and values)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[c, str(t)] for c, t in frame.schema.items()]).encode())
+    for c in frame.columns:
+        s = frame[c]
+        if s.dtype == pl.String:
+            h.update("\x1f".join("\x00" if v is None else v for v in s.to_list()).encode())
+        else:
+            h.update(s.is_null().to_numpy().tobytes())
+            h.update(s.fill_null(0).to_numpy().tobytes())
+    h.update(str(frame.height).encode())
+    h.update(extra.encode())
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- building
+def infer_schema(
+    frame: pl.DataFrame,
+    *,
+    target: str | None = None,
+    sensitive: Iterable[str] | str | None = None,
+    categorical: Iterable[str] | str | None = None,
+    meta: Iterable[str] | str | None = None,
+    image_shape: tuple[int, int] | None = None,
+    image_columns: Iterable[str] | None = None,
+) -> Schema:
+    """Decide each column's kind and check that the frame can be modelled.
+
+    Strings, booleans and categoricals are categorical; numbers are numeric unless
+    named in ``categorical`` (an integer target with at most 20 distinct values is
+    treated as classes). ``row_id`` and ``meta`` columns are kept aside.
+    """
+    sensitive = _as_tuple(sensitive)
+    categorical = _as_tuple(categorical)
+    meta = _as_tuple(meta)
+    if frame.width == 0 or frame.height == 0:
+        raise DataError(
+            f"the frame is empty ({frame.height} rows, {frame.width} columns); "
+            "give at least 2 rows and 1 column"
+        )
+    names = [c for c in frame.columns if c != ROW_ID]
+    for group, label in ((sensitive, "sensitive"), (categorical, "categorical"), (meta, "meta")):
+        missing = [c for c in group if c not in names]
+        if missing:
+            raise SchemaError(f"{label} column(s) {missing} not in the frame; columns are {names}")
+    if target is not None and target not in names:
+        raise SchemaError(f"target column {target!r} not in the frame; columns are {names}")
+    if target is not None and target in meta:
+        raise SchemaError(f"target column {target!r} cannot also be a meta column")
+    columns = tuple(c for c in names if c not in meta)
+    if not columns:
+        raise DataError("every column is a meta column; leave at least one column to model")
+
+    numeric, cats, integer = [], [], []
+    categories: dict[str, tuple] = {}
+    dtypes: dict[str, str] = {}
+    bounds: dict[str, tuple[float, float]] = {}
+    all_null = [c for c in columns if frame[c].null_count() == frame.height]
+    if all_null:
+        raise DataError(
+            f"column(s) {all_null} hold only missing values; drop them "
+            f"(frame.drop({all_null!r})) or fill them before using synthkit"
+        )
+    for c in columns:
+        s = frame[c]
+        dt = s.dtype
+        is_num = isinstance(dt, _NUMERIC_DTYPES) or dt in _NUMERIC_DTYPES
+        is_cat = isinstance(dt, _CATEGORICAL_DTYPES) or dt in _CATEGORICAL_DTYPES
+        if not (is_num or is_cat):
+            raise DataError(
+                f"column {c!r} has dtype {dt}, which synthkit cannot model; cast it to a "
+                f"number or a string (e.g. pl.col({c!r}).cast(pl.String)), or pass it as meta"
+            )
+        as_cat = is_cat or c in categorical or (
+            c == target and s.dtype.is_integer() and s.n_unique() <= MAX_CLASSES_FOR_INT_TARGET
+        )
+        if isinstance(dt, (pl.Categorical, pl.Enum)):
+            s = s.cast(pl.String)
+        dtypes[c] = _dtype_to_str(dt)
+        if as_cat:
+            cats.append(c)
+            vals = s.drop_nulls().unique()
+            if vals.dtype == pl.String:
+                vals = vals.sort()
+            else:
+                vals = vals.sort()
+            categories[c] = tuple(vals.to_list())
+        else:
+            f = s.cast(pl.Float64)
+            if f.is_nan().any() or f.is_infinite().any():
+                bad = int((f.is_nan() | f.is_infinite()).sum())
+                raise DataError(
+                    f"column {c!r} has {bad} NaN or infinite value(s); replace them with null "
+                    f"(pl.col({c!r}).fill_nan(None)) or finite numbers"
+                )
+            mx = float(f.abs().max())
+            if mx > 1e15:
+                raise DataError(
+                    f"column {c!r} holds values as large as {mx:.3g}; rescale it "
+                    "(e.g. to thousands or a log scale) before using synthkit"
+                )
+            numeric.append(c)
+            if dt.is_integer():
+                integer.append(c)
+            bounds[c] = (float(f.min()), float(f.max()))
+    if target is not None:
+        if frame[target].null_count() == frame.height:
+            raise DataError(f"target column {target!r} holds only missing values")
+        if frame[target].drop_nulls().n_unique() < 2:
+            raise DataError(
+                f"target column {target!r} has a single value; a target needs at least 2 "
+                "distinct values (pick another target or pass target=None)"
+            )
+    for c in sensitive:
+        if c not in cats:
+            raise SchemaError(
+                f"sensitive column {c!r} must be categorical (groups); pass it in categorical=[...]"
+            )
+    img_cols = tuple(image_columns or ())
+    if image_shape is not None and len(img_cols) != image_shape[0] * image_shape[1]:
+        raise SchemaError(f"image_shape {image_shape} needs {image_shape[0] * image_shape[1]} image columns")
+    return Schema(
+        columns=columns,
+        numeric=tuple(numeric),
+        categorical=tuple(cats),
+        integer=tuple(integer),
+        target=target,
+        sensitive=sensitive,
+        meta=meta,
+        image_shape=tuple(image_shape) if image_shape else None,
+        image_columns=img_cols,
+        categories=categories,
+        dtypes=dtypes,
+        bounds=bounds,
+    )
+
+
+def from_frame(
+    frame: Any,
+    name: str = "data",
+    *,
+    target: str | None = None,
+    sensitive: Iterable[str] | str | None = None,
+    categorical: Iterable[str] | str | None = None,
+    meta: Iterable[str] | str | None = None,
+    image_shape: tuple[int, int] | None = None,
+    image_columns: Iterable[str] | None = None,
+    min_rows: int = 2,
+) -> Dataset:
+    """Turn a polars or pandas frame into a :class:`Dataset` (``row_id`` added if absent)."""
+    frame = to_polars(frame)
+    if frame.height < min_rows:
+        raise DataError(
+            f"{name!r} has {frame.height} row(s); synthkit needs at least {min_rows} real rows "
+            "to learn anything from"
+        )
+    if len(set(frame.columns)) != frame.width:
+        raise DataError("column names must be unique")
+    frame = _cast_categoricals(frame)
+    schema = infer_schema(
+        frame, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
+        image_shape=image_shape, image_columns=image_columns,
+    )
+    if ROW_ID in frame.columns:
+        ids = frame[ROW_ID]
+        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != frame.height:
+            raise DataError(f"column {ROW_ID!r} must hold unique, non-null strings")
+        frame = frame.select([ROW_ID, *[c for c in frame.columns if c != ROW_ID]])
+    else:
+        frame = with_row_ids(frame, "real")
+    return Dataset(name, frame, schema)
+
+
+def with_row_ids(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """Prepend ``row_id`` = ``<prefix>:<n>`` (n = 0, 1, ...)."""
+    ids = pl.Series(ROW_ID, [f"{prefix}:{i}" for i in range(frame.height)], dtype=pl.String)
+    return frame.select([c for c in frame.columns if c != ROW_ID]).insert_column(0, ids)
+
+
+def to_polars(frame: Any) -> pl.DataFrame:
+    """Accept polars, pandas or anything with ``.frame`` (Dataset, Batch)."""
+    if hasattr(frame, "frame") and isinstance(getattr(frame, "frame"), pl.DataFrame):
+        return frame.frame
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    mod = type(frame).__module__
+    if mod.startswith("pandas"):
+        try:
+            return pl.from_pandas(frame)
+        except Exception as exc:  # noqa: BLE001 - re-raised with a clear message
+            raise DataError(f"could not convert the pandas frame to polars: {exc}") from None
+    raise DataError(
+        f"expected a synthkit Dataset, a Batch, or a polars/pandas DataFrame, got {type(frame).__name__}"
+    )
+
+
+def _cast_categoricals(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = [
+        pl.col(c).cast(pl.String)
+        for c, t in frame.schema.items()
+        if isinstance(t, (pl.Categorical, pl.Enum))
+    ]
+    return frame.with_columns(casts) if casts else frame
+
+
+def _as_tuple(x: Iterable[str] | str | None) -> tuple[str, ...]:
+    if x is None:
+        return ()
+    if isinstance(x, str):
+        return (x,)
+    return tuple(x)
+
+
+def as_dataset(data: Any, name: str = "data") -> Dataset:
+    """A Dataset as it is; a Batch or frame becomes one with an inferred schema."""
+    if isinstance(data, Dataset):
+        return data
+    schema = getattr(data, "schema", None)
+    if isinstance(schema, Schema) and isinstance(getattr(data, "frame", None), pl.DataFrame):
+        return Dataset(getattr(data, "id", name), data.frame, schema)
+    return from_frame(data, name)
+
+
+def conform(frame: Any, schema: Schema, *, what: str = "frame") -> pl.DataFrame:
+    """Check ``frame`` has the schema's modelled columns with usable dtypes.
+
+    Returns the modelled columns (plus ``row_id`` if present) cast to the schema's
+    dtypes. Missing columns or values that cannot be cast raise ``SchemaError``.
+    """
+    frame = _cast_categoricals(to_polars(frame))
+    missing = [c for c in schema.columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} lacks column(s) {missing} of the schema; it has {frame.columns}"
+        )
+    cols = ([ROW_ID] if ROW_ID in frame.columns else []) + list(schema.columns)
+    out = frame.select(cols)
+    casts = []
+    for c in schema.columns:
+        want = schema.polars_dtype(c)
+        if out[c].dtype != want:
+            casts.append(pl.col(c).cast(want, strict=True))
+    if casts:
+        try:
+            out = out.with_columns(casts)
+        except Exception as exc:  # noqa: BLE001
+            raise SchemaError(f"{what}: could not cast columns to the schema's dtypes ({exc})") from None
+    return out
+
+
+# --------------------------------------------------------------------------- files
+def data_dir() -> Path:
+    """The folder holding the embedded datasets (``$SYNTHKIT_DATA`` overrides)."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def load(name: str) -> Dataset:
+    """One of the embedded seed datasets: ``"penguins"``, ``"digits"`` or ``"adult"``.
+
+    - penguins: 344 rows, mixed numeric/categorical with missing values;
+      target ``species``, sensitive ``sex``.
+    - digits: scikit-learn's 1,797 8x8 handwritten digits, 64 pixel columns
+      ``px_<row>_<col>`` (0-16) and ``label``; image shape (8, 8).
+    - adult: 48,842 census rows (train + test, column ``split``); target
+      ``income``, sensitive ``sex`` and ``race``; ``fnlwgt`` (a survey weight)
+      and ``split`` are meta columns.
+    """
+    if not isinstance(name, str) or name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; choose one of {list(DATASETS)} or use sk.read(path)")
+    path = data_dir() / f"{name}.parquet"
+    if not path.exists():
+        raise DataError(
+            f"embedded dataset file {path} is missing; reinstall synthkit from its repository "
+            f"or set {DATA_DIR_ENV} to the folder holding {name}.parquet"
+        )
+    frame = pl.read_parquet(path)
+    if name == "penguins":
+        return from_frame(frame, "penguins", target="species", sensitive=["sex"], categorical=None)
+    if name == "digits":
+        px = [c for c in frame.columns if c.startswith("px_")]
+        return from_frame(
+            frame, "digits", target="label", categorical=["label"],
+            image_shape=(8, 8), image_columns=px,
+        )
+    return from_frame(
+        frame, "adult", target="income", sensitive=["sex", "race"], meta=["split", "fnlwgt"],
+    )
+
+
+def read(
+    path: str | os.PathLike,
+    *,
+    target: str | None = None,
+    sensitive: Iterable[str] | str | None = None,
+    categorical: Iterable[str] | str | None = None,
+    meta: Iterable[str] | str | None = None,
+    name: str | None = None,
+    **read_options: Any,
+) -> Dataset:
+    """Read the user's CSV or parquet file into a :class:`Dataset`.
+
+    ``NA``, ``NaN``, ``?`` and empty cells in a CSV are read as missing values.
+    Extra keyword arguments go to ``polars.read_csv`` / ``polars.read_parquet``.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"file {str(p)!r} does not exist (paths are relative to {Path.cwd()})")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pl.read_parquet(p, **read_options)
+        elif suffix in (".csv", ".tsv", ".txt"):
+            opts = {"null_values": ["NA", "NaN", "nan", "?", ""], "infer_schema_length": 10000}
+            if suffix == ".tsv":
+                opts["separator"] = "\t"
+            opts.update(read_options)
+            frame = pl.read_csv(p, **opts)
+        else:
+            raise DataError(f"cannot read {p.name!r}: use a .csv, .tsv or .parquet file")
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - polars/arrow errors become one clear error
+        raise DataError(f"could not read {str(p)!r}: {exc}") from None
+    return from_frame(
+        frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
+    )
+
+
+def image_array(frame: pl.DataFrame, schema: Schema) -> np.ndarray:
+    """Rows of an image dataset as an (n, h, w) float array."""
+    if not schema.image_shape:
+        raise SchemaError("this dataset has no image columns")
+    h, w = schema.image_shape
+    return frame.select(schema.image_columns).to_numpy().astype(float).reshape(-1, h, w)
+
+
+def is_missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))

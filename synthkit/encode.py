@@ -1,0 +1,102 @@
+"""One Encoder, fitted on real rows, shared by the map and the metrics.
+
+It turns any frame of a dataset's schema into a float32 matrix:
+
+- numeric columns: missing values imputed with the real median, then
+  standardised with the real mean and standard deviation (a constant column
+  gets scale 1, so it contributes 0);
+- categorical columns: one-hot over the real categories, with missing values as
+  their own level; each one-hot block is scaled by 1/sqrt(2) so that changing a
+  category moves a row by distance 1, like one standard deviation of a numeric
+  column; a category never seen in the real rows encodes as all zeros (it is
+  then equally far from every real category).
+
+Because the map and every distance-based metric use this one space, "far from
+the real data on the map" and "far in the metrics" mean the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .data import Dataset, Schema, as_dataset, conform
+from .errors import NotFittedError
+
+_NULL = "__null__"
+_ONEHOT_SCALE = np.float32(1.0 / np.sqrt(2.0))
+
+
+class Encoder:
+    """Mixed-type rows -> numeric matrix; fit on the real rows only."""
+
+    def fit(self, data: Dataset | Any) -> "Encoder":
+        ds = as_dataset(data)
+        self.schema_: Schema = ds.schema
+        f = ds.features
+        self.numeric_ = list(ds.schema.numeric)
+        self.categorical_ = list(ds.schema.categorical)
+        num = f.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]) if self.numeric_ else None
+        if num is not None:
+            med = num.median().row(0)
+            self.median_ = np.array([m if m is not None else 0.0 for m in med], dtype=np.float64)
+            x = num.to_numpy()
+            x = np.where(np.isnan(x), self.median_, x)
+            self.mean_ = x.mean(axis=0)
+            sd = x.std(axis=0)
+            self.scale_ = np.where(sd > 0, sd, 1.0)
+        else:
+            self.median_ = self.mean_ = self.scale_ = np.zeros(0)
+        self.levels_: dict[str, list] = {}
+        for c in self.categorical_:
+            levels = list(ds.schema.categories.get(c, ()))
+            if f[c].null_count():
+                levels = levels + [_NULL]
+            self.levels_[c] = levels
+        names = list(self.numeric_)
+        for c in self.categorical_:
+            names += [f"{c}={v}" for v in self.levels_[c]]
+        self.feature_names_ = names
+        self.n_features_ = len(names)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "schema_"):
+            raise NotFittedError("this Encoder is not fitted yet; call .fit(real) first")
+
+    def transform(self, frame: Any) -> np.ndarray:
+        """Encode rows (Dataset, Batch or frame with the schema's columns)."""
+        self._check()
+        f = conform(frame, self.schema_, what="encoder input")
+        n = f.height
+        out = np.zeros((n, self.n_features_), dtype=np.float32)
+        if self.numeric_:
+            x = f.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]).to_numpy()
+            x = np.where(np.isnan(x), self.median_, x)
+            out[:, : len(self.numeric_)] = ((x - self.mean_) / self.scale_).astype(np.float32)
+        j = len(self.numeric_)
+        for c in self.categorical_:
+            levels = self.levels_[c]
+            s = f[c]
+            if s.dtype != pl.String:
+                s = s.cast(pl.String)
+                lookup = {str(v): i for i, v in enumerate(levels)}
+            else:
+                lookup = {v: i for i, v in enumerate(levels)}
+            if _NULL in lookup:
+                s = s.fill_null(_NULL)
+            codes = s.replace_strict(lookup, default=-1, return_dtype=pl.Int64).to_numpy()
+            ok = codes >= 0
+            out[np.nonzero(ok)[0], j + codes[ok]] = _ONEHOT_SCALE
+            j += len(levels)
+        return out
+
+    def fit_transform(self, data: Any) -> np.ndarray:
+        return self.fit(data).transform(data)
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "schema_"):
+            return "Encoder(unfitted)"
+        return f"Encoder({len(self.numeric_)} numeric, {len(self.categorical_)} categorical -> {self.n_features_} features)"
