@@ -1,15 +1,38 @@
-"""Generator families, one module each, and the registry ``generate()`` uses."""
+"""Generator families, one module each, and the registry ``generate()`` uses.
+
+Classes load on first use (``sk.generators.GaussianCopula``), so importing
+synthkit does not import every family's dependencies.
+"""
 
 from __future__ import annotations
 
-from .base import Generator
-from .bootstrap import Bootstrap
-from ..errors import GeneratorError
+import importlib
+from typing import Any
 
-#: registry name -> class; ``available()`` lists the keys
-REGISTRY: dict[str, type[Generator]] = {
-    Bootstrap.name: Bootstrap,
+from ..errors import GeneratorError
+from .base import Generator
+
+#: registry name -> (module, class); ``available()`` lists the names
+REGISTRY: dict[str, tuple[str, str]] = {
+    "copula": ("synthkit.generators.copula", "GaussianCopula"),
+    "gmm": ("synthkit.generators.mixture", "GaussianMixture"),
+    "cart": ("synthkit.generators.cart", "CART"),
+    "interpolate": ("synthkit.generators.interpolate", "Interpolate"),
+    "bootstrap": ("synthkit.generators.bootstrap", "Bootstrap"),
+    "gaussian": ("synthkit.generators.gaussian", "Gaussian"),
 }
+
+#: class name -> module, for attribute access (includes families not in REGISTRY)
+_CLASSES: dict[str, str] = {cls: mod for mod, cls in REGISTRY.values()}
+_CLASSES["External"] = "synthkit.generators.external"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLASSES:
+        value = getattr(importlib.import_module(_CLASSES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'synthkit.generators' has no attribute {name!r}")
 
 
 def available() -> list[str]:
@@ -17,17 +40,27 @@ def available() -> list[str]:
     return list(REGISTRY)
 
 
-def make(name: str | Generator, **params) -> Generator:
+def get(name: str) -> type[Generator]:
+    """The generator class registered under ``name``."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise GeneratorError(f"unknown generator {name!r}; choose one of {available()}")
+    mod, cls = REGISTRY[name]
+    return getattr(importlib.import_module(mod), cls)
+
+
+def make(name: str | Generator, **params: Any) -> Generator:
     """A new unfitted generator from a registry name (or a generator with params set)."""
     if isinstance(name, Generator):
         return name.set_params(**params) if params else name
-    if not isinstance(name, str) or name not in REGISTRY:
-        raise GeneratorError(f"unknown generator {name!r}; choose one of {available()}")
-    cls = REGISTRY[name]
+    cls = get(name)
     try:
         return cls(**params)
     except TypeError as exc:
         raise GeneratorError(f"bad parameters for {name!r}: {exc}") from None
 
 
-__all__ = ["Generator", "Bootstrap", "REGISTRY", "available", "make"]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_CLASSES))
+
+
+__all__ = ["Generator", "REGISTRY", "available", "get", "make", *_CLASSES]

@@ -1,0 +1,3 @@
+"""Figures for collapse (see synthkit.plots)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Figures for generators (see synthkit.plots)."""
+
+__all__: list[str] = []

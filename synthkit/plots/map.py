@@ -1,0 +1,3 @@
+"""Figures for map (see synthkit.plots)."""
+
+__all__: list[str] = []

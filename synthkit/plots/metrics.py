@@ -1,0 +1,3 @@
+"""Figures for metrics (see synthkit.plots)."""
+
+__all__: list[str] = []
