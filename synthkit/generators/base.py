@@ -137,6 +137,16 @@ class Generator(BaseEstimator):
         return pl.concat(kept).head(n)
 
 
+def require_matches(count: int, conditions: Mapping[str, Any], who: str) -> None:
+    """ConditionError when no fitted row meets every condition together."""
+    if count == 0:
+        cond = ", ".join(f"{c}={v!r}" for c, v in conditions.items())
+        raise ConditionError(
+            f"{who} samples conditions from matching real rows, and no row it was fitted on has "
+            f"{cond} together; relax or change the conditions"
+        )
+
+
 def check_n(n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise GeneratorError(f"n must be a whole number of rows, got {n!r}")

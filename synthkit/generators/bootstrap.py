@@ -12,7 +12,7 @@ import polars as pl
 
 from ..data import Schema
 from ..errors import GeneratorError
-from .base import Generator
+from .base import Generator, require_matches
 
 
 class Bootstrap(Generator):
@@ -44,6 +44,7 @@ class Bootstrap(Generator):
         rows = self.rows_
         if conditions:
             rows = rows.filter(pl.all_horizontal([pl.col(c) == v for c, v in conditions.items()]))
+            require_matches(rows.height, conditions, type(self).__name__)
         idx = rng.integers(0, rows.height, size=n)
         out = rows[idx]
         if self.noise > 0:
