@@ -15,7 +15,7 @@ import synthkit as sk
 from synthkit.generators import available, get, make
 from synthkit.generators.base import Generator
 
-FAMILIES = ["copula", "bootstrap"]
+FAMILIES = ["copula", "interpolate", "bootstrap"]
 TEMPERED = ["copula"]
 #: families that learn a model (bootstrap copies rows, so fidelity tests say nothing about it)
 MODELS = [f for f in FAMILIES if f != "bootstrap"]
