@@ -1,0 +1,126 @@
+"""Controls: the dataset summary and the Generate form (generator, its key parameters, size, seed)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import ipywidgets as w
+
+from .. import generators as _generators
+from ..data import Dataset
+
+__all__ = ["Controls", "dataset_summary", "key_param_defaults"]
+
+
+def dataset_summary(ds: Dataset) -> str:
+    """One HTML paragraph describing a dataset for the controls column."""
+    s = ds.schema
+    parts = [f"<b>{ds.name}</b>", f"{len(ds):,} real rows",
+             f"{len(s.columns)} columns ({len(s.numeric)} numeric, {len(s.categorical)} categorical)"]
+    if s.target:
+        parts.append(f"target <code>{s.target}</code>")
+    if s.sensitive:
+        parts.append("sensitive " + ", ".join(f"<code>{c}</code>" for c in s.sensitive))
+    if s.image_shape:
+        parts.append(f"images {s.image_shape[0]}×{s.image_shape[1]}")
+    return "<div class='synthkit-info'>" + "<br>".join(parts) + "</div>"
+
+
+def key_param_defaults(name: str) -> dict[str, Any]:
+    """``{param: default}`` for a generator's ``key_params`` (empty if it cannot be imported)."""
+    try:
+        cls = _generators.get(name)
+    except Exception:  # noqa: BLE001 - a family not installed yet just shows no parameters
+        return {}
+    sig = inspect.signature(cls.__init__)
+    out = {}
+    for p in getattr(cls, "key_params", ()):
+        if p in sig.parameters:
+            d = sig.parameters[p].default
+            out[p] = None if d is inspect.Parameter.empty else d
+    return out
+
+
+def _param_widget(name: str, default: Any) -> w.Widget:
+    style, layout = {"description_width": "88px"}, w.Layout(width="230px")
+    if isinstance(default, bool):
+        return w.Checkbox(value=default, description=name, style=style, layout=layout, indent=False)
+    if isinstance(default, int):
+        return w.IntText(value=default, description=name, style=style, layout=layout)
+    if isinstance(default, float):
+        return w.FloatText(value=default, description=name, style=style, layout=layout)
+    return w.Text(value="" if default is None else str(default), description=name, style=style,
+                  layout=layout, placeholder="default")
+
+
+def _param_value(widget: w.Widget, default: Any) -> Any:
+    v = widget.value
+    if isinstance(widget, w.Text):
+        if v == "":
+            return default
+        for conv in (int, float):
+            try:
+                return conv(v)
+            except ValueError:
+                pass
+    return v
+
+
+class Controls(w.VBox):
+    """Dataset info and the Generate form; ``on_generate(name, n, random_state, params)`` does the work."""
+
+    def __init__(self, ds: Dataset, *, on_generate: Callable[..., Any], default_generator: str = "copula",
+                 n: int = 200, random_state: int = 1) -> None:
+        names = _generators.available()
+        self._on_generate = on_generate
+        self.info = w.HTML(dataset_summary(ds))
+        self.generator = w.Dropdown(options=names, value=default_generator if default_generator in names else names[0],
+                                    description="generator", style={"description_width": "88px"},
+                                    layout=w.Layout(width="230px"))
+        self.params_box = w.VBox(layout=w.Layout(margin="0"))
+        self.summary = w.HTML(layout=w.Layout(width="230px"))
+        self.n = w.BoundedIntText(value=n, min=1, max=1_000_000, description="batch size",
+                                  style={"description_width": "88px"}, layout=w.Layout(width="230px"))
+        self.seed = w.IntText(value=random_state, description="seed", style={"description_width": "88px"},
+                              layout=w.Layout(width="230px"))
+        self.button = w.Button(description="Generate", button_style="primary", icon="plus",
+                               layout=w.Layout(width="230px"))
+        self.button.add_class("synthkit-generate")
+        self._param_widgets: dict[str, tuple[w.Widget, Any]] = {}
+        self.generator.observe(lambda _c: self._show_params(), names="value")
+        self.button.on_click(lambda _b: self.click())
+        self._show_params()
+        super().__init__([w.HTML("<div class='synthkit-h'>Data</div>"), self.info,
+                          w.HTML("<div class='synthkit-h'>Generate a batch</div>"), self.generator,
+                          self.summary, self.params_box, self.n, self.seed, self.button],
+                         layout=w.Layout(width="250px", padding="0 8px 0 0"))
+        self.add_class("synthkit-controls")
+
+    def _show_params(self) -> None:
+        name = self.generator.value
+        defaults = key_param_defaults(name)
+        self._param_widgets = {p: (_param_widget(p, d), d) for p, d in defaults.items()}
+        self.params_box.children = [wid for wid, _ in self._param_widgets.values()]
+        try:
+            summary = getattr(_generators.get(name), "summary", "")
+        except Exception:  # noqa: BLE001
+            summary = "<i>not available in this installation</i>"
+        self.summary.value = f"<div class='synthkit-small'>{summary}</div>"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The key parameters as typed in the form."""
+        return {p: _param_value(wid, d) for p, (wid, d) in self._param_widgets.items()}
+
+    def click(self) -> Any:
+        """What the Generate button does."""
+        self.button.disabled = True
+        self.button.description = "Generating…"
+        try:
+            out = self._on_generate(self.generator.value, int(self.n.value), int(self.seed.value), self.params)
+            self.seed.value = int(self.seed.value) + 1  # the next click draws a new batch
+            return out
+        finally:
+            self.button.disabled = False
+            self.button.description = "Generate"

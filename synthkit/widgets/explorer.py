@@ -1,0 +1,342 @@
+"""Explorer: generate batches, see them on the map beside the real rows, lasso, tag, undo.
+
+    ex = sk.Explorer(ws)              # fits (or loads the cached) anchored map of ws.dataset
+    display(ex)
+    ex.generate("copula", n=200, random_state=1)
+    ex.select(["copula-1a2b3c4d:0", ...])       # or a polygon [(x, y), ...] in map coordinates
+    ex.tag("off-manifold", note="far from every real penguin")
+    ex.selection                                # the selected rows, their values and map positions
+
+Every button does exactly what one of these methods does, so a notebook or a
+test can drive the Explorer without a browser. The Explorer holds no numerics:
+the Map places rows, the Workspace stores batches and tags, ``synthkit.tags``
+says which points a polygon holds, ``synthkit.plots.explorer`` lays out the
+colours, and the MapView draws them in the browser.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Sequence
+
+import ipywidgets as w
+import polars as pl
+
+from ..batch import Batch, generate as _generate
+from ..errors import DataError, SynthkitError
+from ..tags import check_polygon, points_in_polygon
+from ..plots.explorer import COLOR_MODES, map_layers
+from .controls import Controls
+from .mapview import MapView, hover_columns
+from .selection import SelectionView
+from .tagpanel import TagPanel
+
+__all__ = ["Explorer"]
+
+MAX_HOVER_COLUMNS = 12
+_MAP_COLUMNS = ("row_id", "source", "batch", "x", "y", "dist_to_real", "nearest_real")
+
+_CSS = """<style>
+.synthkit-explorer { font-family: Inter, Helvetica, Arial, sans-serif; }
+.synthkit-explorer .synthkit-h { font-weight: 600; font-size: 12px; color: #333; margin: 10px 0 4px;
+  text-transform: uppercase; letter-spacing: .04em; }
+.synthkit-explorer .synthkit-small { font-size: 12px; color: #666; line-height: 1.35; }
+.synthkit-explorer .synthkit-error { font-size: 12px; color: #b00020; line-height: 1.35; }
+.synthkit-explorer .synthkit-info { font-size: 12px; color: #333; line-height: 1.5; }
+.synthkit-explorer .synthkit-title { font-size: 15px; font-weight: 600; color: #222; }
+.synthkit-explorer table.synthkit-table { border-collapse: collapse; font-size: 11.5px; }
+.synthkit-explorer table.synthkit-table th { text-align: left; background: #f3f4f6; padding: 2px 8px;
+  position: sticky; top: 0; }
+.synthkit-explorer table.synthkit-table td { padding: 1px 8px; border-bottom: 1px solid #f0f0f0;
+  white-space: nowrap; }
+.synthkit-explorer .synthkit-scroll { max-height: 260px; overflow: auto; }
+.synthkit-explorer .synthkit-thumbs { display: flex; flex-wrap: wrap; gap: 10px; }
+.synthkit-explorer .synthkit-thumb { text-align: center; }
+.synthkit-explorer .synthkit-panel { background: #fafafa; border: 1px solid #eee; border-radius: 6px;
+  padding: 4px 10px 10px; }
+</style>"""
+
+
+def _batch_ids(batches: pl.DataFrame) -> list[str]:
+    for col in ("batch_id", "id"):
+        if col in batches.columns:
+            return batches[col].to_list()
+    raise SynthkitError(f"workspace batches() has no batch id column; columns: {batches.columns}")
+
+
+class Explorer:
+    """The interactive map of a workspace (see the module docstring)."""
+
+    def __init__(self, ws: Any, map: Any = None, color_by: str = "source", *, height: int = 520) -> None:
+        self.ws = ws
+        self.dataset = ws.dataset
+        self.schema = self.dataset.schema
+        if map is None:
+            from ..projection import Map  # UMAP loads only when a map is needed
+
+            map = Map.fit(self.dataset, mode="anchored", random_state=0, cache_dir=ws.cache_dir)
+        self.map = map
+        self._points = self._real_points()
+        self._batches: list[str] = []
+        self._selected: list[str] = []
+        self._polygon: list[list[float]] | None = None
+        self._regions: list[Any] = []
+        self._color = "source"
+        self._build_widgets(height)
+        self._sync_batches(redraw=False)
+        self._refresh_tags(redraw=False)
+        self.color_by(color_by)
+
+    # ------------------------------------------------------------------ data
+    def _real_points(self) -> pl.DataFrame:
+        real = self.map.real.select("row_id", "x", "y", "dist_to_real")
+        frame = self.dataset.frame.select("row_id", *self.schema.columns)
+        pts = real.join(frame, on="row_id", how="left")
+        return pts.with_columns(source=pl.lit("real"), batch=pl.lit("real"), nearest_real=pl.col("row_id"))
+
+    def _batch_points(self, batch: Batch, placed: pl.DataFrame) -> pl.DataFrame:
+        cols = [c for c in ("row_id", "x", "y", "dist_to_real", "nearest_real") if c in placed.columns]
+        pts = placed.select(cols).join(batch.frame.select("row_id", *self.schema.columns), on="row_id", how="left")
+        return pts.with_columns(source=pl.lit(batch.provenance.generator), batch=pl.lit(batch.id))
+
+    def _add_batch(self, batch: Batch) -> None:
+        placed = self.map.place(batch)
+        self._points = pl.concat([self._points, self._batch_points(batch, placed)], how="diagonal_relaxed")
+        self._batches.append(batch.id)
+
+    def _sync_batches(self, redraw: bool = True) -> None:
+        """Show exactly the batches the workspace holds (after open, undo or another notebook's add)."""
+        stored = _batch_ids(self.ws.batches())
+        gone = [b for b in self._batches if b not in stored]
+        if gone:
+            self._points = self._points.filter(~pl.col("batch").is_in(gone))
+            self._batches = [b for b in self._batches if b not in gone]
+        for bid in stored:
+            if bid not in self._batches:
+                self._add_batch(self.ws.batch(bid))
+        if redraw:
+            self._redraw()
+
+    def _refresh_tags(self, redraw: bool = True) -> None:
+        tags = self.ws.tags()
+        if tags.height:
+            order = [c for c in ("created_at", "tag_id") if c in tags.columns]
+            latest = tags.sort(order).group_by("row_id", maintain_order=True).agg(pl.col("label").last().alias("tag"))
+        else:
+            latest = pl.DataFrame({"row_id": [], "tag": []}, schema={"row_id": pl.String, "tag": pl.String})
+        self._points = self._points.drop("tag", strict=False).join(latest, on="row_id", how="left")
+        try:
+            counts = self.ws.tag_counts()
+        except SynthkitError:
+            counts = None
+        self.tag_panel.show_counts(counts)
+        if redraw and self._color == "tag":
+            self._redraw()
+
+    # ------------------------------------------------------------------ widgets
+    def _build_widgets(self, height: int) -> None:
+        self.mapview = MapView(height=height)
+        self.mapview.observe(self._on_browser_selection, names="selection_count")
+        self.controls = Controls(self.dataset, on_generate=self._generate_from_form)
+        self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note), on_undo=self.undo,
+                                  on_suggest=self._suggest_from_button if _suggest_fn() else None,
+                                  on_accept=self.accept, on_dismiss=self.dismiss)
+        self.selection_view = SelectionView(self.schema)
+        modes = list(COLOR_MODES) + [c for c in self.schema.columns if c not in set(self.schema.image_columns)]
+        self.color_menu = w.Dropdown(options=modes, value="source", description="colour by",
+                                     style={"description_width": "64px"}, layout=w.Layout(width="260px"))
+        self.color_menu.observe(lambda c: self.color_by(c["new"]), names="value")
+        self.status = w.HTML()
+        m = self.map
+        title = w.HTML(
+            f"<div class='synthkit-title'>synthkit Explorer · {html.escape(self.dataset.name)}</div>"
+            f"<div class='synthkit-small'>map: {html.escape(str(getattr(m, 'method', '')))} "
+            f"({html.escape(str(getattr(m, 'mode', 'anchored')))}, {html.escape(str(m.hash)[:10])})"
+            + (f" · {html.escape(str(m.note))}" if getattr(m, "note", "") else "") + "</div>")
+        centre = w.VBox([w.HBox([self.color_menu, self.status], layout=w.Layout(align_items="center")),
+                         self.mapview], layout=w.Layout(flex="1 1 auto", min_width="360px"))
+        self.widget = w.VBox([
+            w.HTML(_CSS), title,
+            w.HBox([self.controls, centre, self.tag_panel], layout=w.Layout(width="100%", align_items="flex-start")),
+            self.selection_view,
+        ], layout=w.Layout(width="100%"))
+        self.widget.add_class("synthkit-explorer")
+        self.controls.add_class("synthkit-panel")
+        self.tag_panel.add_class("synthkit-panel")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _say(self, text: str) -> None:
+        self.status.value = f"<span class='synthkit-small'>{html.escape(text)}</span>"
+
+    def _redraw(self) -> None:
+        pts, layers = map_layers(self._points, self._color)
+        group = "batch" if self._color == "batch" else "source"
+        cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
+        extra = [self._color] if self._color in pts.columns and self._color not in (group, "dist_to_real", *cols) else []
+        hover = hover_columns(pts, [group, "dist_to_real", *extra, *cols])
+        self.mapview.set_points(pts, layers, hover)
+
+    # ------------------------------------------------------------------ public API
+    def generate(self, name: str, n: int = 200, random_state: int | None = 0, **params: Any) -> Batch:
+        """Fit generator ``name`` on the real rows, draw ``n`` rows, store, place and draw them."""
+        batch = _generate(self.dataset, name, n=n, random_state=random_state, **params)
+        self.ws.add(batch)
+        if batch.id not in self._batches:
+            self._add_batch(batch)
+        self._redraw()
+        self._say(f"added {batch.id}: {len(batch)} rows from {name}")
+        return batch
+
+    def _generate_from_form(self, name: str, n: int, random_state: int, params: dict) -> Batch | None:
+        try:
+            return self.generate(name, n=n, random_state=random_state, **params)
+        except Exception as exc:  # noqa: BLE001 - a button shows the problem instead of raising into the log
+            self.status.value = f"<span class='synthkit-error'>⚠ {html.escape(str(exc))}</span>"
+            return None
+
+    def select(self, rows: Any) -> pl.DataFrame:
+        """Select rows by id (list, Series or frame with ``row_id``) or by a polygon in map coordinates.
+
+        Returns :attr:`selection`. An empty list clears the selection.
+        """
+        polygon = None
+        if isinstance(rows, pl.DataFrame):
+            if "row_id" not in rows.columns:
+                raise DataError("select() got a frame without a 'row_id' column; pass row ids or a polygon")
+            ids = rows["row_id"].to_list()
+        elif isinstance(rows, pl.Series):
+            ids = rows.cast(pl.String).to_list()
+        elif isinstance(rows, str):
+            raise DataError("select() takes a list of row ids or a polygon, not a single string; wrap it in a list")
+        else:
+            rows = list(rows)
+            if rows and all(isinstance(r, str) for r in rows):
+                ids = rows
+            elif not rows:
+                ids = []
+            else:
+                polygon = check_polygon(rows)
+                mask = points_in_polygon(self._points["x"].to_numpy(), self._points["y"].to_numpy(), polygon)
+                ids = self._points.filter(pl.Series(mask))["row_id"].to_list()
+        known = set(self._points["row_id"].to_list())
+        unknown = [r for r in ids if r not in known]
+        if unknown:
+            raise DataError(f"{len(unknown)} row ids are not on the map, e.g. {unknown[:3]}; "
+                            "use ids from ex.selection, the dataset or a batch in this workspace")
+        self._set_selection(list(dict.fromkeys(ids)), polygon)
+        self.mapview.show_selection(self._selected, polygon)
+        return self.selection
+
+    def _set_selection(self, ids: list[str], polygon: list[list[float]] | None) -> None:
+        self._selected, self._polygon = ids, polygon
+        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"))
+
+    def _on_browser_selection(self, _change: Any) -> None:
+        known = set(self._points["row_id"].to_list())
+        ids = [r for r in self.mapview.selection if r in known]
+        poly = self.mapview.selection_polygon
+        self._set_selection(list(dict.fromkeys(ids)), [list(p) for p in poly] if poly else None)
+
+    @property
+    def selection(self) -> pl.DataFrame:
+        """The selected rows: ``row_id, source, batch, x, y, dist_to_real`` and their values."""
+        cols = [c for c in (*_MAP_COLUMNS, "tag") if c in self._points.columns]
+        rest = [c for c in self._points.columns if c not in cols and not c.startswith("_")]
+        sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
+        return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(cols + rest)
+
+    @property
+    def selection_polygon(self) -> list[list[float]] | None:
+        """The lasso polygon of the current selection (None if it was not drawn or given as a polygon)."""
+        return self._polygon
+
+    def tag(self, label: str, note: str = "") -> str:
+        """Tag the selected rows with ``label``; stores the lasso polygon and the map hash. Returns the tag id."""
+        label = (label or "").strip() if isinstance(label, str) else label
+        if not isinstance(label, str) or not label:
+            raise DataError("tag() needs a label, e.g. 'off-manifold' or 'near-copy'")
+        if not self._selected:
+            raise DataError("nothing is selected: lasso points on the map or call ex.select(...) first")
+        tag_id = self.ws.tag(list(self._selected), label, note=note or "", polygon=self._polygon,
+                             map_hash=self.map.hash)
+        self._refresh_tags()
+        self.tag_panel.say(f"tagged {len(self._selected)} rows as {label!r}")
+        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"))
+        return tag_id
+
+    def undo(self) -> str:
+        """Revert the workspace's last action (a tag, a batch, ...). Returns what was undone."""
+        msg = self.ws.undo()
+        self._sync_batches(redraw=False)
+        self._refresh_tags(redraw=False)
+        known = set(self._points["row_id"].to_list())
+        if any(r not in known for r in self._selected):
+            self._set_selection([r for r in self._selected if r in known], None)
+            self.mapview.show_selection(self._selected, None)
+        self._redraw()
+        self.tag_panel.say(f"undone: {msg}")
+        return msg
+
+    def color_by(self, name: str) -> "Explorer":
+        """Colour the map by source, batch, dist_to_real, tag or any data column."""
+        map_layers(self._points.head(0), name)  # validates the name with a clear error
+        self._color = name
+        if self.color_menu.value != name and name in self.color_menu.options:
+            self.color_menu.value = name  # its observer calls back here; _color is already set
+        self._redraw()
+        return self
+
+    # ------------------------------------------------------------------ suggestions
+    def suggestions(self, batch_id: str | None = None) -> list[Any]:
+        """Problem regions suggested by ``sk.suggest`` for a batch (default: the latest one)."""
+        fn = _suggest_fn()
+        if fn is None:
+            raise SynthkitError("suggestions need synthkit.metrics (sk.suggest), which is not available here")
+        if not self._batches:
+            raise DataError("no batch to check yet: generate one first")
+        bid = batch_id or self._batches[-1]
+        if bid not in self._batches:
+            raise DataError(f"batch {bid!r} is not in this workspace; known: {self._batches}")
+        self._regions = list(fn(self.dataset, self.ws.batch(bid)))
+        self.tag_panel.show_suggestions(self._regions)
+        return list(self._regions)
+
+    def _suggest_from_button(self) -> None:
+        regions = self.suggestions()
+        self.tag_panel.say(f"{len(regions)} suggested regions")
+
+    def accept(self, index: int, label: str | None = None) -> str:
+        """Tag suggestion ``index``'s rows (label = its kind unless given, note = its reason)."""
+        region = self._region(index)
+        ids = [r for r in region.row_ids]
+        tag_id = self.ws.tag(ids, label or region.kind, note=str(region.reason), polygon=None,
+                             map_hash=self.map.hash)
+        self._regions.pop(index)
+        self.tag_panel.show_suggestions(self._regions)
+        self._refresh_tags()
+        return tag_id
+
+    def dismiss(self, index: int) -> None:
+        """Drop suggestion ``index`` from the list without tagging."""
+        self._region(index)
+        self._regions.pop(index)
+        self.tag_panel.show_suggestions(self._regions)
+
+    def _region(self, index: int) -> Any:
+        if not isinstance(index, int) or not 0 <= index < len(self._regions):
+            raise DataError(f"no suggestion number {index!r}; there are {len(self._regions)} (call suggestions() first)")
+        return self._regions[index]
+
+    def __repr__(self) -> str:
+        return (f"Explorer({self.dataset.name!r}, {len(self._batches)} batches, {self._points.height} points, "
+                f"{len(self._selected)} selected, colour by {self._color!r})")
+
+
+def _suggest_fn() -> Any:
+    try:
+        from ..metrics import suggest
+    except (ImportError, AttributeError):
+        return None
+    return suggest

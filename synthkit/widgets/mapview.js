@@ -1,0 +1,251 @@
+// synthkit MapView: the Explorer's map, drawn with plotly.js in the browser.
+//
+// Hover labels stay in the browser (plotly's own, never synced). A lasso or box
+// selection writes the selected row ids and the drawn polygon (data coordinates)
+// into this widget's own traits and bumps `selection_count`, in one save.
+
+const PLOTLY_KEY = "__synthkitPlotly";
+
+function ensurePlotly(model) {
+  if (window.Plotly && window.Plotly.react) return Promise.resolve(window.Plotly);
+  if (!window[PLOTLY_KEY]) {
+    window[PLOTLY_KEY] = new Promise((resolve, reject) => {
+      const onMsg = (msg, buffers) => {
+        if (!msg || msg.type !== "plotly-js") return;
+        model.off("msg:custom", onMsg);
+        try {
+          const src = new TextDecoder().decode(buffers[0]);
+          // The bundle is UMD: shadow CommonJS/AMD names so it assigns window.Plotly.
+          const url = URL.createObjectURL(new Blob(
+            ["(function(define, module, exports){\n", src, "\n}).call(window);"],
+            { type: "text/javascript" }));
+          const script = document.createElement("script");
+          script.src = url;
+          script.onload = () => { URL.revokeObjectURL(url); resolve(window.Plotly); };
+          script.onerror = (e) => reject(new Error("could not load plotly.js"));
+          document.head.appendChild(script);
+        } catch (e) { reject(e); }
+      };
+      model.on("msg:custom", onMsg);
+      model.send({ type: "need-plotly" });
+    });
+    window[PLOTLY_KEY].catch(() => { window[PLOTLY_KEY] = undefined; });
+  }
+  return window[PLOTLY_KEY];
+}
+
+function floats(v) {
+  if (!v) return new Float32Array(0);
+  if (v instanceof DataView) return new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  if (v instanceof ArrayBuffer) return new Float32Array(v.slice(0));
+  if (ArrayBuffer.isView(v)) return new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  return Float32Array.from(v);
+}
+
+function ints(v) {
+  if (!v) return new Int32Array(0);
+  if (v instanceof DataView) return new Int32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  if (v instanceof ArrayBuffer) return new Int32Array(v.slice(0));
+  if (ArrayBuffer.isView(v)) return new Int32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  return Int32Array.from(v);
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" }[c]));
+}
+
+// One hover label per point, built once per data update from compact columns.
+function hoverTexts(model, rowIds) {
+  const cols = (model.get("hover_columns") || []).map((c) => ({
+    name: c.name, kind: c.kind, decimals: c.decimals ?? 3, levels: c.levels || [],
+    data: c.kind === "num" ? floats(c.data) : ints(c.data),
+  }));
+  const n = rowIds.length, out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const lines = ["<b>" + escapeHtml(rowIds[i]) + "</b>"];
+    for (const c of cols) {
+      let v;
+      if (c.kind === "num") {
+        const f = c.data[i];
+        v = Number.isFinite(f) ? (+f.toFixed(c.decimals)).toString() : "–";
+      } else {
+        const k = c.data[i];
+        v = k >= 0 ? escapeHtml(c.levels[k]) : "–";
+      }
+      lines.push(escapeHtml(c.name) + ": " + v);
+    }
+    out[i] = lines.join("<br>");
+  }
+  return out;
+}
+
+function render({ model, el }) {
+  el.classList.add("synthkit-map");
+  const div = document.createElement("div");
+  div.className = "synthkit-map-plot";
+  const note = document.createElement("div");
+  note.className = "synthkit-map-note";
+  note.textContent = "loading the map…";
+  el.appendChild(note);
+  el.appendChild(div);
+
+  let state = { rowIds: [], layers: [], x: null, y: null, value: null, text: [], index: new Map() };
+  let Plotly = null;
+  let localChange = false;
+  let alive = true;
+
+  function readData() {
+    const rowIds = model.get("row_ids") || [];
+    const index = new Map();
+    rowIds.forEach((r, i) => index.set(r, i));
+    state = {
+      rowIds, index, layers: model.get("layers") || [],
+      x: floats(model.get("x")), y: floats(model.get("y")), value: floats(model.get("value")),
+      text: hoverTexts(model, rowIds),
+    };
+  }
+
+  function selectedPerLayer() {
+    const sel = model.get("selection") || [];
+    if (!sel.length) return state.layers.map(() => null);
+    const per = state.layers.map(() => []);
+    for (const r of sel) {
+      const i = state.index.get(r);
+      if (i === undefined) continue;
+      state.layers.forEach((L, k) => { if (i >= L.start && i < L.stop) per[k].push(i - L.start); });
+    }
+    return per;
+  }
+
+  function traces() {
+    const sel = selectedPerLayer();
+    return state.layers.map((L, k) => {
+      const marker = { size: L.size, opacity: L.opacity, line: { width: 0 } };
+      if (L.continuous) {
+        Object.assign(marker, {
+          color: state.value.subarray(L.start, L.stop), colorscale: L.colorscale,
+          cmin: L.cmin, cmax: L.cmax, showscale: !!L.showscale,
+          colorbar: { title: { text: L.colorbar || "" }, thickness: 12, len: 0.7 },
+        });
+      } else {
+        marker.color = L.color;
+      }
+      return {
+        type: "scattergl", mode: "markers", name: L.name,
+        legendgroup: L.legendgroup, showlegend: L.showlegend && !L.continuous,
+        x: state.x.subarray(L.start, L.stop), y: state.y.subarray(L.start, L.stop),
+        text: state.text.slice(L.start, L.stop),
+        hovertemplate: "%{text}<extra>" + escapeHtml(L.name) + "</extra>",
+        marker, selectedpoints: sel[k],
+        selected: { marker: { opacity: 1 } },
+        unselected: { marker: { opacity: 0.12 } },
+      };
+    });
+  }
+
+  function layout() {
+    const poly = model.get("selection_polygon");
+    const shapes = [];
+    if (poly && poly.length >= 3) {
+      const path = "M" + poly.map((p) => p[0] + "," + p[1]).join("L") + "Z";
+      shapes.push({ type: "path", path, line: { color: "#444", width: 1, dash: "dot" },
+                    fillcolor: "rgba(0,0,0,0.03)", layer: "above" });
+    }
+    const current = div.layout || {};
+    return {
+      height: model.get("height"), autosize: true, uirevision: "synthkit-map",
+      dragmode: current.dragmode || "lasso", hovermode: "closest", selections: [], shapes,
+      title: model.get("title") ? { text: model.get("title"), x: 0.01, xanchor: "left", font: { size: 14 } } : undefined,
+      margin: { l: 10, r: 10, t: model.get("title") ? 36 : 10, b: 10 },
+      xaxis: { showticklabels: false, showgrid: false, zeroline: false, ticks: "" },
+      yaxis: { showticklabels: false, showgrid: false, zeroline: false, ticks: "" },
+      legend: { itemsizing: "constant", bgcolor: "rgba(255,255,255,0.75)", x: 1, xanchor: "right", y: 1 },
+      plot_bgcolor: "#fbfbfc", paper_bgcolor: "white",
+      font: { family: "Inter, Helvetica, Arial, sans-serif", size: 12 },
+      hoverlabel: { align: "left", font: { size: 11 } },
+    };
+  }
+
+  const config = { displaylogo: false, responsive: true, scrollZoom: true,
+                   modeBarButtonsToRemove: ["autoScale2d", "toggleSpikelines"] };
+
+  let pending = null;
+  function redraw() {
+    if (!Plotly || pending) return pending;
+    pending = Promise.resolve().then(async () => {
+      pending = null;
+      if (!alive) return;
+      await Plotly.react(div, traces(), layout(), config);
+      el.dataset.version = String(model.get("data_version"));
+      el.dataset.points = String(state.rowIds.length);
+    });
+    return pending;
+  }
+
+  function sendSelection(ids, poly) {
+    localChange = true;
+    try {
+      model.set("selection", ids);
+      model.set("selection_polygon", poly);
+      model.set("selection_version", model.get("data_version"));
+      model.set("selection_count", (model.get("selection_count") || 0) + 1);
+      model.save_changes();
+    } finally {
+      localChange = false;
+    }
+    el.dataset.selectionCount = String(model.get("selection_count"));
+  }
+
+  function onSelected(ev) {
+    if (!ev) return;
+    const ids = [];
+    for (const p of ev.points || []) {
+      const L = state.layers[p.curveNumber];
+      if (!L) continue;
+      const j = p.pointIndex ?? p.pointNumber;
+      const i = L.start + j;
+      if (i < L.stop) ids.push(state.rowIds[i]);
+    }
+    let poly = null;
+    if (ev.lassoPoints && ev.lassoPoints.x) {
+      poly = ev.lassoPoints.x.map((x, i) => [+x, +ev.lassoPoints.y[i]]);
+    } else if (ev.range && ev.range.x) {
+      const [x0, x1] = ev.range.x, [y0, y1] = ev.range.y;
+      poly = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+    }
+    sendSelection(ids, poly);
+  }
+
+  const onData = () => { readData(); redraw(); };
+  const onSelection = () => { if (!localChange) redraw(); };
+  const onLayout = () => redraw();
+  model.on("change:data_version", onData);
+  model.on("change:selection", onSelection);
+  model.on("change:selection_polygon", onSelection);
+  model.on("change:title", onLayout);
+  model.on("change:height", onLayout);
+
+  ensurePlotly(model).then(async (P) => {
+    if (!alive) return;
+    Plotly = P;
+    note.remove();
+    readData();
+    await redraw();
+    div.on("plotly_selected", onSelected);
+    div.on("plotly_deselect", () => sendSelection([], null));
+    el.dataset.ready = "1";
+    el.dispatchEvent(new CustomEvent("synthkit-map-ready", { bubbles: true }));
+  }).catch((e) => { note.textContent = "could not draw the map: " + e; });
+
+  return () => {
+    alive = false;
+    model.off("change:data_version", onData);
+    model.off("change:selection", onSelection);
+    model.off("change:selection_polygon", onSelection);
+    model.off("change:title", onLayout);
+    model.off("change:height", onLayout);
+    if (Plotly) Plotly.purge(div);
+  };
+}
+
+export default { render };
