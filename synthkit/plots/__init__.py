@@ -9,3 +9,4 @@ from .generators import *  # noqa: F401,F403
 from .map import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .collapse import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
