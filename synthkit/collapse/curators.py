@@ -1,0 +1,230 @@
+"""Ready-made ``curate=`` callables for :func:`synthkit.collapse.simulate`.
+
+Each returns a function ``curate(rows, context) -> boolean mask`` (True = keep).
+Distances are measured in the encoded space the map and the metrics share
+(:class:`synthkit.Encoder`, fitted on the real rows), so "far from the real
+data" means the same thing here as on the map.
+
+- :func:`drop_far_from_real`: drop rows whose nearest real row is farther than
+  ``max_dist`` (off-manifold rows, implausible combinations).
+- :func:`drop_near_copies`: drop rows closer than ``min_dist`` to a real row
+  (memorised copies).
+- :func:`from_suggest`: drop the rows ``sk.suggest()`` flags with the given
+  kinds; falls back to the two rules above with data-driven thresholds when
+  ``sk.suggest`` is not installed.
+- :func:`from_tags`: new rows never share ids with tagged rows, so a tag acts
+  as a *region*: a new row is dropped when its nearest neighbour among the
+  untagged real rows and the tagged rows is a tagged row ("whatever lands
+  next to what a person flagged").
+- :func:`chain`: apply several curators in turn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import polars as pl
+from sklearn.neighbors import NearestNeighbors
+
+from ..data import ROW_ID, conform
+from ..errors import DataError
+from .simulate import CurateContext
+
+__all__ = ["drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "chain",
+           "nearest_real_distance"]
+
+Curator = Callable[[pl.DataFrame, CurateContext], np.ndarray]
+
+
+class _RealIndex:
+    """A nearest-neighbour index of the encoded real rows, built once per real set."""
+
+    def __init__(self) -> None:
+        self._key: int | None = None
+        self._nn: NearestNeighbors | None = None
+        self.real_nn_dist: np.ndarray | None = None
+
+    def get(self, ctx: CurateContext) -> NearestNeighbors:
+        key = id(ctx.real_X)
+        if self._key != key:
+            self._nn = NearestNeighbors(n_neighbors=2).fit(ctx.real_X)
+            d, _ = self._nn.kneighbors(ctx.real_X, n_neighbors=2)
+            self.real_nn_dist = d[:, 1]  # each real row's distance to its nearest other real row
+            self._key = key
+        return self._nn
+
+    def distance(self, rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        nn = self.get(ctx)
+        d, _ = nn.kneighbors(ctx.encode(rows), n_neighbors=1)
+        return d[:, 0]
+
+
+def nearest_real_distance(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+    """Distance from each row to its nearest real row (encoded space)."""
+    return _RealIndex().distance(rows, ctx)
+
+
+def _check_dist(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+        raise DataError(f"{name}={value!r} must be a finite distance >= 0 (in encoded units)")
+    return float(value)
+
+
+def drop_far_from_real(max_dist: float) -> Curator:
+    """Keep rows within ``max_dist`` of their nearest real row (encoded units).
+
+    One encoded unit is about one real standard deviation of a numeric column, or
+    one changed category. Typical values: 1-3.
+    """
+    max_dist = _check_dist("max_dist", max_dist)
+    index = _RealIndex()
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        return index.distance(rows, ctx) <= max_dist
+
+    curate.__name__ = f"drop_far_from_real({max_dist:g})"
+    return curate
+
+
+def drop_near_copies(min_dist: float) -> Curator:
+    """Keep rows at least ``min_dist`` away from every real row (drops memorised copies)."""
+    min_dist = _check_dist("min_dist", min_dist)
+    index = _RealIndex()
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        return index.distance(rows, ctx) >= min_dist
+
+    curate.__name__ = f"drop_near_copies({min_dist:g})"
+    return curate
+
+
+def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile: float = 0.99) -> Curator:
+    """Drop the rows ``sk.suggest(real, rows)`` flags with one of ``kinds``.
+
+    Without ``synthkit.metrics.suggest`` (or if it returns nothing usable) the
+    same two kinds are found by rule: *off-manifold* = farther from the real rows
+    than the ``quantile`` of the real rows' own nearest-neighbour distances;
+    *near-copy* = closer to a real row than 1e-6 (an exact copy).
+    """
+    kinds = tuple(kinds)
+    if not kinds:
+        raise DataError("from_suggest needs at least one kind, e.g. ('off-manifold', 'near-copy')")
+    if not 0.5 <= quantile < 1.0:
+        raise DataError(f"quantile={quantile} must be in [0.5, 1)")
+    index = _RealIndex()
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        flagged = _suggested_ids(rows, ctx, kinds)
+        if flagged is not None:
+            return ~rows[ROW_ID].is_in(list(flagged)).to_numpy()
+        d = index.distance(rows, ctx)
+        keep = np.ones(rows.height, dtype=bool)
+        if "off-manifold" in kinds:
+            keep &= d <= np.quantile(index.real_nn_dist, quantile)
+        if "near-copy" in kinds:
+            keep &= d > 1e-6
+        return keep
+
+    curate.__name__ = f"from_suggest({', '.join(kinds)})"
+    return curate
+
+
+def _suggested_ids(rows: pl.DataFrame, ctx: CurateContext, kinds: Sequence[str]) -> set[str] | None:
+    try:
+        suggest = importlib.import_module("synthkit.metrics").suggest
+    except (ImportError, AttributeError):
+        return None
+    try:
+        found = suggest(ctx.real, rows)
+    except Exception:  # noqa: BLE001 - an incompatible suggest() falls back to the rules
+        return None
+    ids: set[str] = set()
+    items = found.to_dicts() if isinstance(found, pl.DataFrame) else list(found or [])
+    for s in items:
+        kind = s.get("kind") if isinstance(s, dict) else getattr(s, "kind", None)
+        if kind in kinds:
+            rid = s.get("row_ids") if isinstance(s, dict) else getattr(s, "row_ids", None)
+            if rid is None and isinstance(s, dict):
+                rid = [s.get(ROW_ID)]
+            ids.update(str(r) for r in (rid or []) if r is not None)
+    return ids
+
+
+def from_tags(source: Any, labels: Iterable[str] | str = ("off-manifold", "near-copy")) -> Curator:
+    """Drop new rows that land next to tagged rows (a tag used as a region rule).
+
+    ``source`` is a Workspace (its tags with one of ``labels`` are used), a
+    sequence of tags, or directly a frame of tagged rows (the schema's columns).
+    A new row is dropped when its nearest neighbour among the untagged real rows
+    and the tagged rows is a tagged row; this works although the new rows' ids
+    never match the tagged ones.
+    """
+    labels = (labels,) if isinstance(labels, str) else tuple(labels)
+    state: dict[str, Any] = {}
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        if state.get("key") != id(ctx.real_X):
+            tagged = _tagged_rows(source, labels, ctx)
+            if tagged.height == 0:
+                raise DataError(f"no tagged rows with labels {list(labels)}; tag some rows first")
+            tagged_ids = set(tagged[ROW_ID].to_list()) if ROW_ID in tagged.columns else set()
+            real_ids = ctx.real.frame[ROW_ID]
+            clean = ~real_ids.is_in(list(tagged_ids)).to_numpy()
+            ref = np.vstack([ctx.real_X[clean], ctx.encode(tagged)])
+            is_tag = np.r_[np.zeros(int(clean.sum()), bool), np.ones(tagged.height, bool)]
+            state.update(key=id(ctx.real_X), nn=NearestNeighbors(n_neighbors=1).fit(ref), is_tag=is_tag)
+        _, idx = state["nn"].kneighbors(ctx.encode(rows), n_neighbors=1)
+        return ~state["is_tag"][idx[:, 0]]
+
+    curate.__name__ = f"from_tags({', '.join(labels)})"
+    return curate
+
+
+def _tagged_rows(source: Any, labels: Sequence[str], ctx: CurateContext) -> pl.DataFrame:
+    if isinstance(source, pl.DataFrame):
+        return conform(source, ctx.schema, what="tagged rows")
+    tags = source
+    for name in ("tags", "list_tags"):
+        if hasattr(source, name) and callable(getattr(source, name)):
+            tags = getattr(source, name)()
+            break
+    if isinstance(tags, pl.DataFrame):
+        tags = tags.to_dicts()
+    ids: list[str] = []
+    for t in tags:
+        label = t.get("label") if isinstance(t, dict) else getattr(t, "label", None)
+        active = t.get("active", True) if isinstance(t, dict) else getattr(t, "active", True)
+        if label in labels and active:
+            rid = t.get("row_ids") if isinstance(t, dict) else getattr(t, "row_ids", ())
+            ids.extend(str(r) for r in rid or ())
+    ids = list(dict.fromkeys(ids))
+    real = ctx.real.frame.filter(pl.col(ROW_ID).is_in(ids))
+    others = [i for i in ids if i not in set(real[ROW_ID].to_list())]
+    frames = [real.select([ROW_ID, *ctx.schema.columns])]
+    if others:
+        getter = next((getattr(source, n) for n in ("rows", "get_rows") if hasattr(source, n)), None)
+        if getter is None:
+            raise DataError("tags point at synthetic rows but the source cannot look rows up; "
+                            "pass a Workspace or a frame of the tagged rows")
+        got = conform(getter(others), ctx.schema, what="tagged rows")
+        if ROW_ID not in got.columns:
+            got = got.insert_column(0, pl.Series(ROW_ID, others[: got.height]))
+        frames.append(got.select([ROW_ID, *ctx.schema.columns]))
+    return pl.concat(frames, how="vertical")
+
+
+def chain(*curators: Curator) -> Curator:
+    """Apply curators one after another (a row must pass all of them)."""
+    if not curators:
+        raise DataError("chain needs at least one curator")
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        keep = np.ones(rows.height, dtype=bool)
+        for c in curators:
+            keep &= np.asarray(c(rows, ctx), dtype=bool)
+        return keep
+
+    curate.__name__ = " + ".join(getattr(c, "__name__", "curate") for c in curators)
+    return curate

@@ -1,0 +1,645 @@
+"""Recursive generation: fit, sample, (curate), refit on the output, and measure.
+
+Generation convention
+---------------------
+Generation 0 is the real rows the first model is fitted on (its metrics are
+"real against real": a standard-deviation ratio of 1, about 2 % tail mass,
+every category). Generation ``g >= 1`` holds the rows sampled from the g-th
+fitted model: under ``replace`` model ``g + 1`` is fitted on generation ``g``'s
+rows only. In the notation of :mod:`synthkit.collapse.theory` (which counts the
+fit on the real rows as fit 1) generation ``g``'s rows come from model ``g`` and
+are what model ``g + 1`` is fitted on, so e.g. the expected standard-deviation
+ratio of generation ``g`` is ``c4(M) ** g``.
+
+Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
+--------------------------------------------------------------------
+- ``replace``: model ``g + 1`` is fitted on generation ``g`` only.
+- ``accumulate``: model ``g + 1`` is fitted on the real rows plus every
+  generation so far (Gerstgrasser et al. 2024).
+- ``fresh``: the real rows are split once per seed into a seed of ``N`` rows
+  (default: half of them) and a held-out pool; each later model is fitted on
+  ``round(real_fraction * N)`` rows drawn new from the pool plus the rest from
+  the last generation. When the pool is used up it is reshuffled and rows
+  repeat (recorded in ``notes``).
+- ``keep_real``: a fixed random subset of ``round(real_fraction * N)`` of the
+  original real rows (drawn once per seed) is part of every training set, the
+  rest comes from the last generation (Shumailov et al. 2024's "10 % of the
+  original data preserved").
+
+With ``curate`` the callable sees each generation's rows and returns the ones
+to keep; the metrics then describe the kept rows (what is published and
+trained on next), and ``kept_share`` records how many survived.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import polars as pl
+from sklearn.base import clone
+
+from ..data import ROW_ID, Dataset, Schema, as_dataset, conform
+from ..encode import Encoder
+from ..errors import DataError, GeneratorError, SchemaError, SynthkitError
+from ..generators import Generator, make
+
+__all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
+
+REGIMES = ("replace", "accumulate", "fresh", "keep_real")
+#: metric families; ``metrics=None`` computes every one that applies
+METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
+#: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
+COVERAGE_ROWS = 2000
+TABLE_SCHEMA = {"seed": pl.Int64, "generation": pl.Int64, "metric": pl.String,
+                "column": pl.String, "value": pl.Float64}
+
+
+class CollapseError(SynthkitError, ValueError):
+    """A collapse simulation was configured wrongly or produced an unusable generation."""
+
+
+@dataclass
+class CurateContext:
+    """What a ``curate(rows, context)`` callable may use.
+
+    ``rows`` (the first argument) is the generation's frame with ``row_id`` and the
+    schema's columns. ``encode(frame)`` puts rows into the encoded space the map and
+    the metrics share; ``real_X`` is the real rows already encoded.
+    """
+
+    generation: int
+    seed: int
+    real: Dataset
+    schema: Schema
+    encoder: Encoder
+    real_X: np.ndarray
+    random_state: int
+
+    def encode(self, frame: Any) -> np.ndarray:
+        return self.encoder.transform(frame)
+
+
+# --------------------------------------------------------------------------- result
+@dataclass
+class CollapseResult:
+    """What :func:`simulate` returns.
+
+    ``table``: long polars frame (seed, generation, metric, column, value);
+    ``samples``: the kept generations' rows with seed, generation and row_id;
+    ``config``: the arguments used; ``notes``: what was skipped or adapted, and why.
+    """
+
+    table: pl.DataFrame
+    samples: pl.DataFrame
+    config: dict
+    schema: Schema
+    notes: list[str] = field(default_factory=list)
+
+    def metrics(self) -> list[str]:
+        """Metric names present in ``table``, in a stable order."""
+        return self.table["metric"].unique(maintain_order=True).to_list()
+
+    def aggregate(self) -> pl.DataFrame:
+        """Mean, standard deviation and 10 %/90 % quantiles across seeds per generation/metric/column."""
+        return (
+            self.table.group_by(["generation", "metric", "column"], maintain_order=True)
+            .agg(
+                pl.col("value").mean().alias("mean"),
+                pl.col("value").std().alias("std"),
+                pl.col("value").quantile(0.1, "linear").alias("q10"),
+                pl.col("value").quantile(0.9, "linear").alias("q90"),
+                pl.len().alias("seeds"),
+            )
+            .sort(["metric", "column", "generation"], nulls_last=False)
+        )
+
+    def summary(self, generations: Iterable[int] | None = None, decimals: int = 3) -> pl.DataFrame:
+        """A small wide table: one row per generation, one column per headline metric.
+
+        Numeric metrics are averaged over columns (``std_ratio``, ``tail_mass``),
+        ``categories`` is the total number of surviving categories, minority shares
+        are per sensitive column; every value is the mean over seeds, rounded.
+        """
+        gmax = int(self.config["generations"])
+        if generations is None:
+            keep = {0, 1, gmax} | set(range(0, gmax + 1, max(1, gmax // 4)))
+        else:
+            keep = set(int(g) for g in generations)
+        t = self.table.filter(pl.col("generation").is_in(sorted(keep)))
+        per_seed = t.with_columns(
+            pl.when(pl.col("metric") == "minority_share")
+            .then(pl.format("minority_share[{}]", pl.col("column")))
+            .otherwise(pl.col("metric"))
+            .alias("name")
+        )
+        agg = per_seed.group_by(["seed", "generation", "name"], maintain_order=True).agg(
+            pl.when(pl.col("metric").first() == "categories")
+            .then(pl.col("value").sum())
+            .otherwise(pl.col("value").mean())
+            .alias("value")
+        )
+        mean = agg.group_by(["generation", "name"], maintain_order=True).agg(pl.col("value").mean())
+        order = [n for n in mean["name"].unique(maintain_order=True).to_list()]
+        wide = mean.pivot(on="name", index="generation", values="value").sort("generation")
+        cols = ["generation", *[c for c in order if c in wide.columns]]
+        return wide.select(cols).with_columns(pl.col(pl.Float64).round(decimals))
+
+    def plot(self, metrics: Sequence[str] | None = None, theory: Mapping[str, Any] | None = None):
+        """Metrics over generations: the mean across seeds with a 10-90 % band."""
+        from ..plots.collapse import collapse_metrics
+
+        return collapse_metrics(self, metrics=metrics, theory=theory)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"CollapseResult(generator={c['generator']!r}, regime={c['regime']!r}, "
+            f"generations={c['generations']}, seeds={c['seeds']}, rows per generation="
+            f"{c['n_per_generation']}, metrics={self.metrics()})"
+        )
+
+
+# --------------------------------------------------------------------------- metrics
+class _Reference:
+    """Everything about the real rows the metrics need, computed once."""
+
+    def __init__(self, real: Dataset, metrics: set[str], holdout: Dataset | None,
+                 random_state: int, notes: list[str]):
+        s = real.schema
+        self.schema = s
+        self.metrics = metrics
+        f = real.features
+        self.numeric = list(s.numeric)
+        if self.numeric:
+            x = _numeric_matrix(f, self.numeric)
+            with np.errstate(all="ignore"):
+                self.std = np.nanstd(x, axis=0, ddof=1)
+            self.q_lo = np.nanquantile(x, 0.01, axis=0)
+            self.q_hi = np.nanquantile(x, 0.99, axis=0)
+        self.categorical = list(s.categorical)
+        self.lookups = {c: {v: i for i, v in enumerate(s.categories.get(c, ()))} for c in self.categorical}
+        self.minority: dict[str, Any] = {}
+        for c in s.sensitive:
+            vc = f[c].drop_nulls().value_counts(sort=True)
+            if vc.height >= 2:
+                self.minority[c] = vc[c][-1]
+        self.encoder = Encoder().fit(real)
+        self.real_X = self.encoder.transform(real)
+        self.prdc = None
+        if "coverage" in metrics:
+            self.prdc = _load("synthkit.metrics.coverage", "prdc")
+            if self.prdc is None:
+                notes.append("coverage/recall skipped: synthkit.metrics.coverage.prdc is not available")
+            else:
+                rng = np.random.default_rng([random_state, 7])
+                idx = rng.permutation(len(self.real_X))[:COVERAGE_ROWS]
+                self.cov_real = self.real_X[np.sort(idx)]
+        self.tstr = None
+        self.holdout = holdout
+        if "utility" in metrics and s.target is not None:
+            if holdout is None:
+                notes.append("utility skipped: pass holdout= (a share such as 0.2, or held-out real rows) "
+                             "to measure train-synthetic-test-real")
+            else:
+                self.tstr = _load("synthkit.metrics.utility", "tstr")
+                if self.tstr is None:
+                    notes.append("utility skipped: synthkit.metrics.utility.tstr is not available")
+
+    def measure(self, rows: pl.DataFrame, seed: int, generation: int, rng_seed: int,
+                out: list[tuple]) -> None:
+        def add(metric: str, column: str | None, value: float) -> None:
+            out.append((seed, generation, metric, column, float(value)))
+
+        m = self.metrics
+        n = rows.height
+        if self.numeric and ("std_ratio" in m or "tail_mass" in m):
+            x = _numeric_matrix(rows, self.numeric)
+            if "std_ratio" in m:
+                with np.errstate(all="ignore"):
+                    sd = np.nanstd(x, axis=0, ddof=1) if n > 1 else np.zeros(len(self.numeric))
+                    ratio = np.where(self.std > 0, sd / np.where(self.std > 0, self.std, 1), np.nan)
+                for c, v in zip(self.numeric, ratio):
+                    add("std_ratio", c, v)
+            if "tail_mass" in m:
+                with np.errstate(invalid="ignore"):
+                    valid = ~np.isnan(x)
+                    beyond = ((x < self.q_lo) | (x > self.q_hi)) & valid
+                    share = beyond.sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
+                for c, v in zip(self.numeric, share):
+                    add("tail_mass", c, v)
+        if "categories" in m or "minority_share" in m:
+            for c in self.categorical:
+                col = rows[c]
+                if "categories" in m:
+                    add("categories", c, col.drop_nulls().n_unique())
+                if "minority_share" in m and c in self.minority:
+                    nn = n - col.null_count()
+                    add("minority_share", c, (col == self.minority[c]).sum() / nn if nn else np.nan)
+        if self.prdc is not None:
+            sx = self.encoder.transform(rows)
+            if len(sx) > COVERAGE_ROWS:
+                sx = sx[np.sort(np.random.default_rng(rng_seed).permutation(len(sx))[:COVERAGE_ROWS])]
+            res = self.prdc(self.cov_real, sx, k=5)
+            for key in ("precision", "recall", "density", "coverage"):
+                v = _get(res, key)
+                if v is not None:
+                    add(key, None, v)
+        if self.tstr is not None:
+            v = _score(self.tstr(rows, self.holdout, self.schema, rng_seed))
+            if v is not None:
+                add("utility", None, v)
+
+
+def _get(res: Any, key: str) -> float | None:
+    if isinstance(res, Mapping):
+        return res.get(key)
+    return getattr(res, key, None)
+
+
+def _score(res: Any) -> float | None:
+    """A single number from whatever ``tstr`` returns (a float, a mapping or a frame)."""
+    if isinstance(res, (int, float, np.floating)):
+        return float(res)
+    if isinstance(res, pl.DataFrame):
+        if "value" in res.columns and res.height:
+            if "metric" in res.columns:
+                for name in ("tstr", "score", "balanced_accuracy", "accuracy", "r2", "roc_auc"):
+                    hit = res.filter(pl.col("metric") == name)
+                    if hit.height:
+                        return float(hit["value"][0])
+            return float(res["value"][0])
+        return None
+    for name in ("tstr", "score", "balanced_accuracy", "accuracy", "r2", "roc_auc"):
+        v = _get(res, name)
+        if v is not None:
+            return float(v)
+    return None
+
+
+def _load(module: str, attr: str) -> Callable | None:
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _numeric_matrix(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    return frame.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy()
+
+
+# --------------------------------------------------------------------------- checks
+def _check_int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise CollapseError(f"{name} must be a whole number, got {value!r}")
+    if value < low:
+        raise CollapseError(f"{name}={value} must be at least {low}")
+    return int(value)
+
+
+def _check_fraction(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value):
+        raise CollapseError(f"{name} must be a number between 0 and 1, got {value!r}")
+    if not 0.0 <= value <= 1.0:
+        raise CollapseError(f"{name}={value} is outside [0, 1]; give the share of real rows, e.g. 0.1")
+    return float(value)
+
+
+def _base_generator(generator: Any, temperature: float) -> Generator:
+    if isinstance(generator, str):
+        try:
+            gen = make(generator)
+        except ImportError as exc:
+            raise GeneratorError(
+                f"generator {generator!r} cannot be loaded ({exc}); choose another, e.g. 'gaussian'"
+            ) from None
+    elif isinstance(generator, Generator):
+        gen = generator
+    elif hasattr(generator, "fit") and hasattr(generator, "sample"):
+        ext = _load("synthkit.generators.external", "External")
+        if ext is None:
+            raise GeneratorError("wrap outside generators in a synthkit Generator subclass first")
+        gen = ext(generator)
+    else:
+        raise GeneratorError(
+            f"generator must be a registry name ({', '.join(sorted(_registry()))}) or a Generator, "
+            f"got {type(generator).__name__}"
+        )
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
+        math.isfinite(temperature) and temperature > 0
+    ):
+        raise CollapseError(f"temperature={temperature!r} must be a positive number (1.0 = faithful)")
+    if temperature != 1.0:
+        if "temperature" not in gen.get_params(deep=False):
+            raise GeneratorError(
+                f"{type(gen).__name__} has no temperature parameter; use temperature=1.0 or a "
+                "generator that has one (e.g. 'gaussian')"
+            )
+        gen = clone(gen).set_params(temperature=float(temperature))
+    return gen
+
+
+def _registry() -> list[str]:
+    from ..generators import available
+
+    return available()
+
+
+def _as_holdout(holdout: Any, real: Dataset, random_state: int) -> tuple[Dataset, Dataset | None]:
+    if holdout is None:
+        return real, None
+    if isinstance(holdout, (float, int)) and not isinstance(holdout, bool):
+        h = float(holdout)
+        if not 0.0 < h < 1.0:
+            raise CollapseError(f"holdout={holdout} must be a share strictly between 0 and 1, or held-out rows")
+        train, test = real.split(1.0 - h, random_state=random_state)
+        return train, test
+    try:
+        test = Dataset(getattr(holdout, "name", "holdout"), conform(holdout, real.schema, what="holdout"),
+                       real.schema)
+    except SchemaError as exc:
+        raise CollapseError(f"holdout does not match the real rows' columns: {exc}") from None
+    if test.frame.height < 2:
+        raise CollapseError("holdout needs at least 2 rows")
+    return real, test
+
+
+def _check_rows(rows: Any, schema: Schema, n: int, generation: int, gen: Generator) -> pl.DataFrame:
+    if not isinstance(rows, pl.DataFrame):
+        raise GeneratorError(
+            f"{type(gen).__name__}.sample returned {type(rows).__name__} in generation {generation}; "
+            "it must return a polars DataFrame"
+        )
+    cols = [c for c in rows.columns if c != ROW_ID]
+    if cols != list(schema.columns):
+        missing = [c for c in schema.columns if c not in cols]
+        extra = [c for c in cols if c not in schema.columns]
+        raise GeneratorError(
+            f"{type(gen).__name__} returned the wrong columns in generation {generation}: "
+            f"missing {missing}, unexpected {extra}; it must return exactly {list(schema.columns)}"
+        )
+    if rows.height != n:
+        raise GeneratorError(
+            f"{type(gen).__name__} returned {rows.height} rows in generation {generation}; asked for {n}"
+        )
+    if any(rows[c].dtype != schema.polars_dtype(c) for c in schema.columns):
+        try:
+            rows = conform(rows, schema, what=f"generation {generation} rows")
+        except SchemaError as exc:
+            raise GeneratorError(str(exc)) from None
+    return rows.select(schema.columns)
+
+
+def _apply_curate(kept: Any, batch: pl.DataFrame, schema: Schema, generation: int, seed: int) -> pl.DataFrame:
+    n = batch.height
+    if kept is None:
+        raise CollapseError(
+            f"curate returned None for generation {generation}; return the kept rows (a frame, "
+            "a boolean mask or row ids)"
+        )
+    if isinstance(kept, pl.Series) and kept.dtype == pl.Boolean or (
+        isinstance(kept, np.ndarray) and kept.dtype == bool
+    ):
+        mask = np.asarray(kept, dtype=bool)
+        if mask.shape != (n,):
+            raise CollapseError(f"curate returned a mask of {mask.shape[0]} values for {n} rows")
+        out = batch.filter(pl.Series(mask))
+    elif isinstance(kept, pl.DataFrame) or type(kept).__module__.startswith("pandas"):
+        frame = pl.from_pandas(kept) if not isinstance(kept, pl.DataFrame) else kept
+        if ROW_ID in frame.columns:
+            ids = set(frame[ROW_ID].to_list())
+            unknown = ids - set(batch[ROW_ID].to_list())
+            if unknown:
+                raise CollapseError(
+                    f"curate returned row ids not in generation {generation}: {sorted(unknown)[:3]}"
+                )
+            out = batch.filter(pl.col(ROW_ID).is_in(list(ids)))
+        else:
+            try:
+                out = conform(frame, schema, what="curated rows")
+            except SchemaError as exc:
+                raise CollapseError(str(exc)) from None
+            out = out.insert_column(0, pl.Series(ROW_ID, [f"curated:{i}" for i in range(out.height)]))
+    elif isinstance(kept, (list, tuple, pl.Series, np.ndarray)):
+        ids = [str(v) for v in kept]
+        out = batch.filter(pl.col(ROW_ID).is_in(ids))
+        if out.height != len(set(ids)):
+            raise CollapseError(f"curate returned row ids that are not in generation {generation}")
+    else:
+        raise CollapseError(
+            f"curate returned {type(kept).__name__}; return a frame of kept rows, a boolean mask or row ids"
+        )
+    if out.height == 0:
+        raise CollapseError(
+            f"curate dropped every row of generation {generation} (seed {seed}); an empty generation "
+            "cannot be fitted: loosen the curator (e.g. a larger distance) or curate less often"
+        )
+    return out
+
+
+def _with_ids(rows: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    ids = pl.format(f"{prefix}:{{}}", pl.int_range(pl.len(), dtype=pl.Int64)).alias(ROW_ID)
+    return rows.select(ids, pl.all())
+
+
+# --------------------------------------------------------------------------- main
+def simulate(
+    real: Any,
+    generator: str | Generator = "copula",
+    generations: int = 20,
+    n_per_generation: int | None = None,
+    regime: str = "replace",
+    real_fraction: float = 0.0,
+    temperature: float = 1.0,
+    curate: Callable[[pl.DataFrame, CurateContext], Any] | None = None,
+    seeds: int = 1,
+    random_state: int = 0,
+    keep_samples: Iterable[int] | None = (0, 5, 10, 20),
+    progress: bool = True,
+    metrics: Iterable[str] | None = None,
+    holdout: Any = None,
+) -> CollapseResult:
+    """Train generators on their own output for ``generations`` rounds and measure the drift.
+
+    Parameters
+    ----------
+    real : the real Dataset (or a frame; its schema is then inferred).
+    generator : registry name, Generator instance (cloned for every generation) or
+        anything :func:`synthkit.generators.make` accepts.
+    generations : number of synthetic generations (>= 1); generation 0 is the real rows.
+    n_per_generation : rows sampled per generation (default: the number of real rows;
+        for ``fresh`` half of them, the other half being the held-out pool).
+    regime : ``"replace"``, ``"accumulate"``, ``"fresh"`` or ``"keep_real"`` (module docstring).
+    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``).
+    temperature : set on generators that have a ``temperature`` parameter (< 1
+        sharpens); left as the generator's own when 1.0.
+    curate : ``curate(rows, context) -> kept`` with ``kept`` a frame of rows (with
+        ``row_id``), a boolean mask or row ids; see :mod:`synthkit.collapse.curators`.
+    seeds : independent repetitions; ``random_state`` seeds them all.
+    keep_samples : generations whose rows are kept in ``result.samples``.
+    metrics : subset of :data:`METRICS` (default: all that apply).
+    holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
+        off the real rows before anything else, or a frame of held-out rows).
+    """
+    ds = as_dataset(real)
+    schema = ds.schema
+    generations = _check_int("generations", generations, 1)
+    seeds = _check_int("seeds", seeds, 1)
+    if regime not in REGIMES:
+        raise CollapseError(f"regime={regime!r} is not one of {list(REGIMES)}")
+    real_fraction = _check_fraction("real_fraction", real_fraction)
+    if real_fraction > 0 and regime in ("replace", "accumulate"):
+        raise CollapseError(
+            f"real_fraction={real_fraction} only applies to regime 'fresh' or 'keep_real'; "
+            f"regime {regime!r} decides its real rows itself"
+        )
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+        raise CollapseError(f"random_state must be an integer, got {random_state!r}")
+    if curate is not None and not callable(curate):
+        raise CollapseError("curate must be a callable(rows, context) returning the rows to keep")
+    wanted = set(METRICS) if metrics is None else set(metrics)
+    if isinstance(metrics, str):
+        wanted = {metrics}
+    unknown = wanted - set(METRICS)
+    if unknown:
+        raise CollapseError(f"unknown metric(s) {sorted(unknown)}; choose from {list(METRICS)}")
+    keep = set() if keep_samples is None else {int(g) for g in keep_samples}
+    base = _base_generator(generator, temperature)
+    notes: list[str] = []
+
+    ds, test = _as_holdout(holdout, ds, int(random_state))
+    n_real = len(ds)
+    if n_per_generation is None:
+        n_per_generation = n_real // 2 if regime == "fresh" else n_real
+    N = _check_int("n_per_generation", n_per_generation, 2)
+    k_real = int(round(real_fraction * N)) if regime in ("fresh", "keep_real") else 0
+    if regime == "fresh":
+        if N >= n_real:
+            raise CollapseError(
+                f"regime 'fresh' needs a held-out pool: n_per_generation={N} leaves none of the "
+                f"{n_real} real rows; pass n_per_generation < {n_real} (default: half)"
+            )
+        if k_real > n_real - N:
+            notes.append(f"the fresh pool ({n_real - N} rows) is smaller than one generation's "
+                         f"{k_real} fresh rows; rows repeat within a generation")
+    if regime == "keep_real" and k_real > n_real:
+        notes.append(f"keep_real asks for {k_real} real rows but there are {n_real}; all are kept")
+        k_real = n_real
+    if k_real >= N and regime in ("fresh", "keep_real"):
+        notes.append("real_fraction=1: every training set is real rows only (no recursion)")
+
+    ref = _Reference(ds, wanted, test, int(random_state), notes)
+    feats = ds.features
+    rows_out: list[tuple] = []
+    kept_frames: list[pl.DataFrame] = []
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=seeds * generations, disable=not progress, desc="collapse", leave=False)
+    pool_notes = set()
+    try:
+        for s in range(seeds):
+            rng = np.random.default_rng([int(random_state), s])
+            # ------------------------------------------------ generation 0
+            if regime == "fresh":
+                perm = rng.permutation(n_real)
+                seed_idx, pool = np.sort(perm[:N]), perm[N:]
+                train = feats[seed_idx]
+                gen0 = ds.frame[seed_idx]
+                pool_pos = 0
+            else:
+                train = feats
+                gen0 = ds.frame
+            if regime == "keep_real":
+                kept_real = feats[np.sort(rng.choice(n_real, size=k_real, replace=False))] if k_real else None
+            ref.measure(gen0.select(schema.columns), s, 0, int(rng.integers(2**31)), rows_out)
+            if 0 in keep:
+                kept_frames.append(_tag(gen0.select([ROW_ID, *schema.columns]), s, 0))
+            history = [feats] if regime == "accumulate" else None
+            for g in range(1, generations + 1):
+                gen = clone(base)
+                try:
+                    gen.fit(Dataset(ds.name, train, schema))
+                except SynthkitError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - name the generation and re-raise clearly
+                    raise GeneratorError(
+                        f"{type(gen).__name__} failed to fit generation {g} (seed {s}) on "
+                        f"{train.height} rows: {exc}"
+                    ) from exc
+                sample_seed = int(rng.integers(2**31))
+                rows = _check_rows(gen.sample(N, random_state=sample_seed), schema, N, g, gen)
+                if curate is not None or g in keep:
+                    rows = _with_ids(rows, f"gen{g}-s{s}")
+                if curate is not None:
+                    ctx = CurateContext(g, s, ds, schema, ref.encoder, ref.real_X, sample_seed)
+                    n_drawn = rows.height
+                    rows = _apply_curate(curate(rows, ctx), rows, schema, g, s)
+                    rows_out.append((s, g, "kept_share", None, rows.height / n_drawn))
+                if g in keep:
+                    kept_frames.append(_tag(rows, s, g))
+                synth = rows.select(schema.columns) if ROW_ID in rows.columns else rows
+                ref.measure(synth, s, g, sample_seed, rows_out)
+                # ------------------------------------------------ next training set
+                if regime == "replace":
+                    train = synth
+                elif regime == "accumulate":
+                    history.append(synth)
+                    train = pl.concat(history, how="vertical")
+                elif regime == "fresh":
+                    take, pool_pos, wrapped = _draw_pool(pool, pool_pos, k_real, rng)
+                    if wrapped and s not in pool_notes:
+                        pool_notes.add(s)
+                        notes.append(f"seed {s}: the fresh pool was used up by generation {g}; "
+                                     "real rows repeat after that")
+                    train = pl.concat([feats[take], synth.head(N - k_real)], how="vertical") if k_real else synth
+                else:  # keep_real
+                    train = pl.concat([kept_real, synth.head(N - k_real)], how="vertical") if k_real else synth
+                if train.height < 2:
+                    raise CollapseError(
+                        f"generation {g} (seed {s}) left {train.height} training row(s); "
+                        "at least 2 are needed to fit the next generation"
+                    )
+                bar.update(1)
+    finally:
+        bar.close()
+
+    table = pl.DataFrame(rows_out, schema=TABLE_SCHEMA, orient="row")
+    samples = (pl.concat(kept_frames, how="vertical") if kept_frames
+               else pl.DataFrame(schema={"seed": pl.Int64, "generation": pl.Int64, ROW_ID: pl.String}))
+    config = dict(
+        generator=generator if isinstance(generator, str) else type(base).__name__,
+        generator_params={k: v for k, v in base.get_params(deep=False).items()
+                          if isinstance(v, (int, float, str, bool, type(None)))},
+        generations=generations, n_per_generation=N, regime=regime, real_fraction=real_fraction,
+        temperature=temperature, curate=getattr(curate, "__name__", None) if curate else None,
+        seeds=seeds, random_state=int(random_state), keep_samples=sorted(keep), dataset=ds.name,
+        n_real=n_real, n_real_kept=k_real, holdout_rows=len(test) if test is not None else 0,
+    )
+    return CollapseResult(table, samples, config, schema, notes)
+
+
+def _tag(frame: pl.DataFrame, seed: int, generation: int) -> pl.DataFrame:
+    return frame.select(
+        pl.lit(seed, dtype=pl.Int64).alias("seed"), pl.lit(generation, dtype=pl.Int64).alias("generation"),
+        pl.all(),
+    )
+
+
+def _draw_pool(pool: np.ndarray, pos: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, int, bool]:
+    """The next ``k`` rows of the (shuffled) pool; reshuffles when it runs out."""
+    if k == 0:
+        return pool[:0], pos, False
+    out, wrapped = [], False
+    while k > 0:
+        if pos >= len(pool):
+            rng.shuffle(pool)
+            pos, wrapped = 0, True
+        take = pool[pos: pos + k]
+        out.append(take)
+        pos += len(take)
+        k -= len(take)
+    return np.sort(np.concatenate(out)), pos, wrapped
