@@ -15,8 +15,8 @@ import synthkit as sk
 from synthkit.generators import available, get, make
 from synthkit.generators.base import Generator
 
-FAMILIES = ["copula", "interpolate", "bootstrap"]
-TEMPERED = ["copula"]
+FAMILIES = ["copula", "interpolate", "gmm", "bootstrap"]
+TEMPERED = ["copula", "gmm"]
 #: families that learn a model (bootstrap copies rows, so fidelity tests say nothing about it)
 MODELS = [f for f in FAMILIES if f != "bootstrap"]
 #: families that meet conditions exactly from matching real rows
