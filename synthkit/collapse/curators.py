@@ -16,6 +16,11 @@ data" means the same thing here as on the map.
   as a *region*: a new row is dropped when its nearest neighbour among the
   untagged real rows and the tagged rows is a tagged row ("whatever lands
   next to what a person flagged").
+- :func:`match_real_density`: thin the rows where the synthetic density
+  exceeds the real one (k-NN density ratio), which keeps the tails a shrinking
+  generator under-samples; the curator that holds collapse off.
+- :func:`balance_groups`: subsample so a categorical column's group shares
+  match the real ones (or given shares): repairs an amplified bias.
 - :func:`chain`: apply several curators in turn.
 """
 
@@ -32,8 +37,8 @@ from ..data import ROW_ID, conform
 from ..errors import DataError
 from .simulate import CurateContext
 
-__all__ = ["drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "chain",
-           "nearest_real_distance"]
+__all__ = ["drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
+           "balance_groups", "chain", "nearest_real_distance"]
 
 Curator = Callable[[pl.DataFrame, CurateContext], np.ndarray]
 
@@ -213,6 +218,83 @@ def _tagged_rows(source: Any, labels: Sequence[str], ctx: CurateContext) -> pl.D
             got = got.insert_column(0, pl.Series(ROW_ID, others[: got.height]))
         frames.append(got.select([ROW_ID, *ctx.schema.columns]))
     return pl.concat(frames, how="vertical")
+
+
+def match_real_density(k: int = 10) -> Curator:
+    """Keep each row with probability ``min(1, real density / synthetic density)``.
+
+    The densities are k-nearest-neighbour estimates in the encoded space: around
+    each synthetic row, the radius holding its ``k`` nearest synthetic neighbours
+    is found and the real rows inside it are counted. Where a collapsing generator
+    piles rows up (the centre, the common groups) the ratio is below 1 and rows
+    are thinned; where it under-samples (tails, rare groups) every row is kept.
+    The kept rows are therefore closer to the real distribution than the drawn
+    ones (rejection sampling with an estimated density ratio).
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise DataError(f"k={k!r} must be a whole number >= 1")
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        xs = ctx.encode(rows)
+        n_s, n_r = len(xs), len(ctx.real_X)
+        kk = min(k, n_s - 1)
+        if kk < 1:
+            return np.ones(n_s, dtype=bool)
+        d, _ = NearestNeighbors(n_neighbors=kk + 1).fit(xs).kneighbors(xs)
+        radius = d[:, -1]
+        counts = np.array([len(i) for i in _real_index(ctx).radius_neighbors(xs, radius, return_distance=False)])
+        ratio = (counts / n_r) / (kk / n_s)
+        rng = np.random.default_rng([ctx.random_state, 17])
+        return rng.random(n_s) < np.minimum(1.0, ratio)
+
+    curate.__name__ = f"match_real_density(k={k})"
+    return curate
+
+
+def _real_index(ctx: CurateContext) -> NearestNeighbors:
+    cache = getattr(ctx.encoder, "_collapse_real_nn", None)
+    if cache is None or cache[0] is not ctx.real_X:
+        cache = (ctx.real_X, NearestNeighbors().fit(ctx.real_X))
+        ctx.encoder._collapse_real_nn = cache
+    return cache[1]
+
+
+def balance_groups(column: str, shares: dict | None = None) -> Curator:
+    """Subsample so ``column``'s group shares match ``shares`` (default: the real shares).
+
+    Keeps as many rows as possible: the most over-represented groups are thinned,
+    no row is invented. Groups missing from a generation cannot be brought back
+    (sample them explicitly with ``generator.sample(n, conditions={column: group})``).
+    """
+    if not isinstance(column, str):
+        raise DataError(f"column must be a column name, got {column!r}")
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        if column not in ctx.schema.categorical:
+            raise DataError(f"balance_groups needs a categorical column; {column!r} is not one "
+                            f"(categorical columns: {list(ctx.schema.categorical)})")
+        want = shares
+        if want is None:
+            vc = ctx.real.frame[column].drop_nulls().value_counts()
+            want = dict(zip(vc[column].to_list(), (vc["count"] / vc["count"].sum()).to_list()))
+        vals = rows[column].to_numpy()
+        have = {g: int((vals == g).sum()) for g in want}
+        present = {g: s for g, s in want.items() if have[g] > 0 and s > 0}
+        if not present:
+            return np.ones(rows.height, dtype=bool)
+        total = sum(present.values())
+        scale = min(have[g] / (s / total) for g, s in present.items())
+        rng = np.random.default_rng([ctx.random_state, 23])
+        keep = np.ones(rows.height, dtype=bool)
+        for g, s in present.items():
+            idx = np.nonzero(vals == g)[0]
+            n_keep = int(round(scale * s / total))
+            if n_keep < len(idx):
+                keep[rng.choice(idx, size=len(idx) - n_keep, replace=False)] = False
+        return keep
+
+    curate.__name__ = f"balance_groups({column})"
+    return curate
 
 
 def chain(*curators: Curator) -> Curator:

@@ -51,6 +51,7 @@ __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METR
 
 REGIMES = ("replace", "accumulate", "fresh", "keep_real")
 #: metric families; ``metrics=None`` computes every one that applies
+#: (``minority_share`` also records ``group_share`` of every group of each sensitive column)
 METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
@@ -130,6 +131,7 @@ class CollapseResult:
         else:
             keep = set(int(g) for g in generations)
         t = self.table.filter(pl.col("generation").is_in(sorted(keep)))
+        t = t.filter(pl.col("metric") != "group_share")
         per_seed = t.with_columns(
             pl.when(pl.col("metric") == "minority_share")
             .then(pl.format("minority_share[{}]", pl.col("column")))
@@ -239,6 +241,9 @@ class _Reference:
                 if "minority_share" in m and c in self.minority:
                     nn = n - col.null_count()
                     add("minority_share", c, (col == self.minority[c]).sum() / nn if nn else np.nan)
+                    counts = dict(col.drop_nulls().value_counts().iter_rows())
+                    for v in self.schema.categories.get(c, ()):
+                        add("group_share", f"{c}={v}", counts.get(v, 0) / nn if nn else np.nan)
         if self.prdc is not None:
             sx = self.encoder.transform(rows)
             if len(sx) > COVERAGE_ROWS:
