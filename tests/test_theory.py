@@ -192,7 +192,7 @@ def test_simulator_minority_share_under_temperature():
     ds = sk.from_frame(pl.DataFrame({"v": rng.normal(size=n), "grp": grp}), "groups", sensitive=["grp"])
     res = sk.collapse.simulate(ds, "gaussian", temperature=0.7, generations=3, seeds=20,
                                metrics=["minority_share"], keep_samples=None, progress=False)
-    t = res.table.sort(["generation", "seed"])
+    t = res.table.filter(pl.col("metric") == "minority_share").sort(["generation", "seed"])
     share = t["value"].to_numpy().reshape(4, -1)
     p0 = share[0, 0]
     within(logit(share[1:]), T.minority_logit(np.arange(1, 4), logit(p0), 0.7))
