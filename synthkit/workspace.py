@@ -25,9 +25,11 @@ import datetime as _dt
 import getpass
 import json
 import os
+import random
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +62,7 @@ REAL_FILE = "real.parquet"
 BATCH_DIR = "batches"
 CACHE_DIR = "cache"
 DEFAULT_TIMEOUT = 10.0
+BUSY_SLICE = 0.01  # seconds SQLite itself waits for a lock before _begin polls again
 #: ``PRAGMA synchronous``: FULL flushes the log at every commit, so a committed
 #: tag survives a power cut as well as a killed process.
 SYNCHRONOUS = "FULL"
@@ -213,6 +216,7 @@ class Workspace:
         self._timeout = _check_timeout(timeout)
         self._author = _check_author(author) if author is not None else default_author()
         self._lock = threading.RLock()
+        self._jitter = random.Random()  # own generator: never touches global random state
         self._con: sqlite3.Connection | None = None
         self._dataset: Dataset | None = None
         self._real_ids: frozenset[str] | None = None
@@ -319,6 +323,11 @@ class Workspace:
         con = self._con
         assert con is not None
         db = self._path / DB_NAME
+        if db.stat().st_size == 0:
+            raise WorkspaceError(
+                f"the workspace database {db} is an empty file (it was never finished or was "
+                "truncated); nothing was changed. Restore the folder from a backup"
+            )
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -358,7 +367,8 @@ class Workspace:
         con = self._con
         assert con is not None
         try:
-            con.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            # waits inside SQLite stay short; _begin polls up to the full timeout
+            con.execute(f"PRAGMA busy_timeout = {int(min(self._timeout, BUSY_SLICE) * 1000)}")
             con.execute("PRAGMA journal_mode = WAL")
             con.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
             con.execute("PRAGMA foreign_keys = ON")
@@ -407,10 +417,7 @@ class Workspace:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolls back on any error."""
         with self._lock:
             con = self._conn()
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._db_error(exc) from None
+            self._begin(con)
             try:
                 yield con
                 con.execute("COMMIT")
@@ -423,13 +430,38 @@ class Workspace:
                     raise self._db_error(exc) from None
                 raise
 
+    def _begin(self, con: sqlite3.Connection) -> None:
+        """Take the write lock, polling every few milliseconds until ``timeout``.
+
+        SQLite's own busy handler backs off to 100 ms sleeps, so a process
+        writing in a tight loop can starve a second one; short polls give both
+        a fair chance.
+        """
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise self._db_error(exc) from None
+                time.sleep(0.001 + 0.003 * self._jitter.random())
+            except sqlite3.Error as exc:
+                raise self._db_error(exc) from None
+
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
             con = self._conn()
-            try:
-                return con.execute(sql, tuple(params)).fetchall()
-            except sqlite3.Error as exc:
-                raise self._db_error(exc) from None
+            deadline = time.monotonic() + self._timeout
+            while True:
+                try:
+                    return con.execute(sql, tuple(params)).fetchall()
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise self._db_error(exc) from None
+                    time.sleep(0.001 + 0.003 * self._jitter.random())
+                except sqlite3.Error as exc:
+                    raise self._db_error(exc) from None
 
     def _log(self, con: sqlite3.Connection, action: str, details: Mapping[str, Any],
              author: str | None = None, target: int | None = None) -> int:
@@ -1111,6 +1143,11 @@ def _build(folder: Path, ds: Dataset, *, author: str, final: Path) -> None:
         raise WorkspaceError(f"cannot create the workspace database in {str(final)!r}: {exc}") from None
     finally:
         con.close()
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    msg = str(exc).lower()
+    return "locked" in msg or "busy" in msg
 
 
 def _marks(items: tuple) -> str:
