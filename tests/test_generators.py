@@ -51,6 +51,7 @@ def test_registry_lists_every_family():
         assert cls.summary and cls.__doc__
         params = inspect.signature(cls.__init__).parameters
         assert set(cls.key_params) <= set(params)
+    assert sk.generators.External.summary and "External" in dir(sk.generators)
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -264,3 +265,107 @@ def test_any_mixed_frame_round_trips(name, data, seed):
     rows = make(name).fit(ds).sample(12, random_state=seed)
     check_schema(rows, ds.schema, 12)
     assert rows.schema == frame.schema
+
+
+# ----------------------------------------------------------------- External adapter
+class ColumnShuffler:
+    """A tiny outside model: only fit and sample (each column resampled on its own)."""
+
+    def fit(self, frame):
+        assert isinstance(frame, pl.DataFrame)
+        self.frame = frame
+        return self
+
+    def sample(self, n, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return pl.DataFrame({c: self.frame[c].to_numpy()[rng.integers(0, self.frame.height, n)]
+                             for c in self.frame.columns}, strict=False)
+
+
+class Unseeded:
+    def fit(self, frame):
+        self.frame = frame
+
+    def sample(self, num_rows):
+        return self.frame.head(num_rows)
+
+
+class PandasOnly:
+    """Refuses polars frames, like a pandas-only library."""
+
+    def fit(self, frame):
+        import pandas as pd
+
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError("pandas DataFrame expected")
+        self.frame = frame
+
+    def sample(self, n, seed=0):
+        return self.frame.sample(n, replace=True, random_state=seed)
+
+
+def test_external_wraps_fit_sample_object(penguins):
+    gen = sk.generators.External(ColumnShuffler(), name="shuffler").fit(penguins)
+    assert gen.frame_kind_ == "polars" and gen.seeded_
+    rows = gen.sample(80, random_state=4)
+    check_schema(rows, penguins.schema, 80)
+    assert rows.equals(gen.sample(80, random_state=4))
+    assert not rows.equals(gen.sample(80, random_state=5))
+    batch = sk.generate(penguins, gen, n=30, random_state=0, fitted=True)
+    assert batch.provenance.generator == "shuffler" and batch.id.startswith("shuffler-")
+    cond = gen.sample(20, random_state=0, conditions={"species": "Chinstrap"})
+    assert set(cond["species"]) == {"Chinstrap"}
+
+
+def test_external_without_seed(penguins):
+    gen = sk.generators.External(Unseeded()).fit(penguins)
+    assert not gen.seeded_
+    check_schema(gen.sample(10, random_state=1), penguins.schema, 10)
+    with pytest.raises(sk.GeneratorError, match="returned 344 rows"):
+        gen.sample(400)
+
+
+def test_external_pandas_object(penguins):
+    pytest.importorskip("pandas")
+    gen = sk.generators.External(PandasOnly()).fit(penguins)
+    assert gen.frame_kind_ == "pandas" and gen.seed_param_ == "seed"
+    rows = gen.sample(50, random_state=2)
+    check_schema(rows, penguins.schema, 50)
+    assert rows.equals(gen.sample(50, random_state=2))
+
+
+def test_external_needs_pandas_only_when_asked(penguins, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    sk.generators.External(ColumnShuffler()).fit(penguins)  # polars: pandas not needed
+    with pytest.raises(sk.DependencyError, match="pip install pandas"):
+        sk.generators.External(PandasOnly()).fit(penguins)
+
+
+def test_external_bad_objects(penguins):
+    with pytest.raises(sk.GeneratorError, match="sample"):
+        sk.generators.External(object()).fit(penguins)
+
+    class Renamer(ColumnShuffler):
+        def sample(self, n, random_state=None):
+            return super().sample(n, random_state).rename({"sex": "gender"}).with_columns(
+                pl.lit(1).alias("extra"))
+
+    gen = sk.generators.External(Renamer()).fit(penguins)
+    with pytest.raises(sk.GeneratorError, match=r"missing \['sex'\], extra \['gender', 'extra'\]"):
+        gen.sample(5)
+
+    class Broken(ColumnShuffler):
+        def sample(self, n, random_state=None):
+            return np.zeros((n, 8))
+
+    with pytest.raises(sk.GeneratorError, match="ndarray"):
+        sk.generators.External(Broken()).fit(penguins).sample(5)
+
+    class BadValues(ColumnShuffler):
+        def sample(self, n, random_state=None):
+            return super().sample(n, random_state).with_columns(pl.lit("Emperor").alias("species"))
+
+    with pytest.raises(sk.GeneratorError, match="species"):
+        sk.generators.External(BadValues()).fit(penguins).sample(5)
