@@ -106,7 +106,6 @@ CREATE TABLE tag_rows (
     source TEXT NOT NULL,             -- 'real' or a batch id
     UNIQUE (tag_id, row_id)
 );
-CREATE INDEX tag_rows_row ON tag_rows(row_id);
 CREATE TABLE log (
     action_id INTEGER PRIMARY KEY AUTOINCREMENT,
     time      TEXT NOT NULL,
