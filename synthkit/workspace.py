@@ -732,7 +732,7 @@ class Workspace:
                 raise WorkspaceError(f"cannot read the real rows {f} ({exc}); restore the folder from a backup") from None
         return self._real_ids
 
-    def _sources(self, con: sqlite3.Connection, ids: list[str]) -> list[str]:
+    def _sources(self, con: sqlite3.Connection, ids: list[str], *, outcome: str = "nothing was tagged") -> list[str]:
         """Where each row id comes from ('real' or its batch id); DataError for unknown ids."""
         real = self._real_row_ids()
         batches = {b: (n, a) for b, n, a in con.execute("SELECT batch_id, n, active FROM batches")}
@@ -755,13 +755,13 @@ class Workspace:
         if unknown:
             raise DataError(
                 f"{len(unknown)} of {len(ids)} row id(s) are neither real rows nor rows of a batch in this "
-                f"workspace, e.g. {unknown[:5]}; nothing was tagged. Add the batch first (ws.add(batch)) "
+                f"workspace, e.g. {unknown[:5]}; {outcome}. Add the batch first (ws.add(batch)) "
                 "or check the ids (real rows are 'real:<n>', batch rows '<batch_id>:<n>')"
             )
         if removed:
             raise DataError(
-                f"{len(removed)} row id(s) belong to a removed batch, e.g. {removed[:3]}; nothing was "
-                "tagged. Bring the batch back with ws.undo() or ws.add(batch) first"
+                f"{len(removed)} row id(s) belong to a removed batch, e.g. {removed[:3]}; {outcome}. "
+                "Bring the batch back with ws.undo() or ws.add(batch) first"
             )
         return out
 
@@ -888,6 +888,29 @@ class Workspace:
             f"WHERE t.active=1 AND t.label IN ({marks})", labs
         )
         return {r[0] for r in rows}
+
+    def rows(self, row_ids: Any) -> pl.DataFrame:
+        """The values of some rows, real or synthetic, by row id (in the order given).
+
+        Columns: ``row_id``, ``source`` ("real" or the batch id), then the
+        schema's columns. Unknown row ids raise :class:`DataError`.
+        """
+        ids = check_row_ids(row_ids)
+        with self._lock:
+            sources = self._sources(self._conn(), ids, outcome="no rows were looked up")
+        cols = list(self._schema().columns)
+        by_source: dict[str, list[str]] = {}
+        for rid, src in zip(ids, sources):
+            by_source.setdefault(src, []).append(rid)
+        parts = []
+        for src, some in by_source.items():
+            frame = self.dataset.frame if src == "real" else self.batch(src).frame
+            wanted = pl.Series(ROW_ID, some, dtype=pl.String).implode()
+            parts.append(frame.filter(pl.col(ROW_ID).is_in(wanted)).select(ROW_ID, *cols)
+                         .with_columns(pl.lit(src).alias("source")))
+        found = pl.concat(parts, how="vertical_relaxed")
+        order = pl.DataFrame({ROW_ID: ids}, schema={ROW_ID: pl.String})
+        return order.join(found, on=ROW_ID, how="left", maintain_order="left").select(ROW_ID, "source", *cols)
 
     # ------------------------------------------------------------------ region rules
     def apply_region(self, tag_id: int, placed: pl.DataFrame, *, map_hash: str | None = None) -> list[str]:

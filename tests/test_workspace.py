@@ -585,3 +585,17 @@ def test_repr(ws, batch):
     ws.add(batch)
     ws.tag(["real:1"], "ok")
     assert "1 batches, 1 tags" in repr(ws) and "penguins" in repr(ws)
+
+
+def test_rows_looks_up_real_and_synthetic_values(ws, batch, penguins):
+    ws.add(batch)
+    ids = [f"{batch.id}:5", "real:2", f"{batch.id}:1"]
+    got = ws.rows(ids)
+    assert got["row_id"].to_list() == ids
+    assert got["source"].to_list() == [batch.id, "real", batch.id]
+    assert got.columns == ["row_id", "source", *penguins.schema.columns]
+    cols = list(penguins.schema.columns)
+    assert got.row(0)[2:] == batch.frame.select(cols).row(5)
+    assert got.row(1)[2:] == penguins.frame.select(cols).row(2)
+    with pytest.raises(DataError, match="neither real rows"):
+        ws.rows(["real:0", "x:1"])
