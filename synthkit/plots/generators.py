@@ -1,3 +1,118 @@
-"""Figures for generators (see synthkit.plots)."""
+"""Figures for generators: real and synthetic marginals overlaid (see synthkit.plots).
 
-__all__: list[str] = []
+``marginals(real, *synthetic)`` draws one small panel per column in a grid:
+numeric columns as histograms on shared bins (the real rows as grey bars,
+each synthetic source as a coloured outline), categorical columns as grouped
+bars of category shares (missing values shown as "(missing)"). Heights are
+shares of each source's rows, so batches of any size compare directly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from ..summary import MISSING, frames, source_names
+from ._style import COLORS, REAL_COLOR, apply_style
+
+__all__: list[str] = ["marginals"]
+
+
+def marginals(
+    real: Any,
+    *synthetic: Any,
+    names: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    ncols: int = 3,
+    bins: int = 24,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Real vs synthetic marginal distributions, one panel per column.
+
+    ``real``: the real Dataset (or frame); ``synthetic``: Batches, Datasets or
+    frames with the same columns; ``names`` label them (default: each Batch's
+    generator). ``columns`` picks and orders the panels (default: every modelled
+    column, at most 24, image pixels skipped when there are many).
+    """
+    schema, rf, fakes = frames(real, synthetic)
+    labels = source_names(synthetic, names)
+    if columns is None:
+        columns = [c for c in schema.columns if c not in schema.image_columns] or list(schema.columns)
+        columns = columns[:24]
+    for c in columns:
+        schema.kind(c)
+    ncols = max(1, min(int(ncols), len(columns)))
+    nrows = math.ceil(len(columns) / ncols)
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=list(columns),
+                        horizontal_spacing=0.06, vertical_spacing=min(0.12, 0.35 / max(nrows - 1, 1)))
+    colours = [COLORS[i % len(COLORS)] for i in range(len(fakes))]
+    for i, c in enumerate(columns):
+        r, k = divmod(i, ncols)
+        pos = dict(row=r + 1, col=k + 1)
+        first = i == 0
+        if c in schema.numeric:
+            _numeric_panel(fig, c, rf, fakes, labels, colours, bins, first, pos, c in schema.integer)
+        else:
+            levels = [str(v) for v in schema.categories[c]]
+            _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos)
+        fig.update_yaxes(tickformat=".0%", **pos)
+    fig.update_layout(barmode="group", bargap=0.15, bargroupgap=0.05)
+    fig.update_annotations(font_size=12)
+    fig = apply_style(fig, title=title, height=height or 70 + 220 * nrows)
+    # legend on the top line, right-aligned (the title, if any, sits on the left)
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0.995, yanchor="top",
+                                  x=1.0, xanchor="right"),
+                      margin=dict(t=60))
+    return fig
+
+
+def _numeric_panel(fig, c, rf, fakes, labels, colours, bins, first, pos, integer) -> None:
+    values = [f[c].drop_nulls().cast(pl.Float64).to_numpy() for f in [rf, *fakes]]
+    present = [v for v in values if len(v)]
+    if not present:
+        return
+    lo = min(float(v.min()) for v in present)
+    hi = max(float(v.max()) for v in present)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    if integer:  # bins of whole numbers, so no bin holds more integers than its neighbours
+        step = max(1, math.ceil((hi - lo + 1) / bins))
+        edges = lo - 0.5 + step * np.arange(math.ceil((hi - lo + 1) / step) + 1)
+    else:
+        edges = np.linspace(lo, hi, bins + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = float(edges[1] - edges[0])
+    n_real = max(rf.height, 1)
+    fig.add_trace(go.Bar(x=centres, y=np.histogram(values[0], edges)[0] / n_real, width=width,
+                         marker=dict(color=REAL_COLOR, line_width=0), opacity=0.7, name="real",
+                         legendgroup="real", showlegend=first, offsetgroup="real",
+                         hovertemplate=f"real<br>{c} %{{x:.4g}}<br>%{{y:.1%}}<extra></extra>"), **pos)
+    for v, f, lab, col in zip(values[1:], fakes, labels, colours):
+        h = np.histogram(v, edges)[0] / max(f.height, 1)
+        xs = np.repeat(edges, 2)[1:-1]
+        ys = np.repeat(h, 2)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=col, width=2), name=lab,
+                                 legendgroup=lab, showlegend=first,
+                                 hovertemplate=f"{lab}<br>{c} %{{x:.4g}}<br>%{{y:.1%}}<extra></extra>"),
+                      **pos)
+
+
+def _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos) -> None:
+    frames_ = [rf, *fakes]
+    if any(f[c].null_count() for f in frames_):
+        levels = levels + [MISSING]
+    for f, lab, col in zip(frames_, ["real", *labels], [REAL_COLOR, *colours]):
+        s = f[c].cast(pl.String).fill_null(MISSING)
+        n = max(len(s), 1)
+        counts = dict(zip(*s.value_counts().select(c, "count").to_dict(as_series=False).values()))
+        y = [counts.get(lev, 0) / n for lev in levels]
+        fig.add_trace(go.Bar(x=levels, y=y, name=lab, marker=dict(color=col, line_width=0),
+                             opacity=0.7 if lab == "real" else 0.9, legendgroup=lab,
+                             showlegend=first, offsetgroup=lab,
+                             hovertemplate=f"{lab}<br>{c}=%{{x}}<br>%{{y:.1%}}<extra></extra>"), **pos)

@@ -1,0 +1,156 @@
+"""Plain side-by-side summaries of real and synthetic rows (tables, no figures).
+
+- :func:`compare`: per column, the mean and standard deviation (numeric) or the
+  share of each category (categorical), real next to each synthetic source;
+- :func:`column_shapes`: per column, how far each synthetic marginal is from the
+  real one (Kolmogorov-Smirnov statistic for numbers, total variation distance
+  for categories, missing values counted as a category);
+- :func:`shape_score`: ``1 - mean distance`` over the columns (1 = identical
+  marginals), like SDMetrics' "Column Shapes" score (KS and TV complements);
+  it takes rows from any tool, so different generators are scored the same way.
+
+Synthetic sources are passed as positional arguments (Batches, Datasets or
+frames); names come from ``names=`` or from a Batch's generator.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import polars as pl
+
+from .data import Schema, as_dataset, conform
+from .errors import DataError
+
+MISSING = "(missing)"
+
+
+def source_names(synthetic: Sequence[Any], names: Sequence[str] | None = None) -> list[str]:
+    """Display names of synthetic sources (``names`` or the Batch generator names, de-duplicated)."""
+    if names is not None:
+        names = list(names)
+        if len(names) != len(synthetic):
+            raise DataError(f"got {len(names)} names for {len(synthetic)} synthetic sources")
+        return names
+    out: list[str] = []
+    for i, s in enumerate(synthetic):
+        prov = getattr(s, "provenance", None)
+        base = getattr(prov, "generator", None) or f"synthetic {i + 1}"
+        name, k = base, 2
+        while name in out:
+            name, k = f"{base} ({k})", k + 1
+        out.append(name)
+    return out
+
+
+def frames(real: Any, synthetic: Sequence[Any]) -> tuple[Schema, pl.DataFrame, list[pl.DataFrame]]:
+    """The real schema, the real modelled columns, and each source conformed to the schema."""
+    ds = as_dataset(real, "real")
+    if not synthetic:
+        raise DataError("pass at least one synthetic source (a Batch or a frame) after the real rows")
+    schema = ds.schema
+    fakes = [conform(s, schema, what=f"synthetic source {i + 1}").select(schema.columns)
+             for i, s in enumerate(synthetic)]
+    return schema, ds.features, fakes
+
+
+def compare(real: Any, *synthetic: Any, names: Sequence[str] | None = None, digits: int = 2,
+            columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Mean/std per numeric column and category shares per categorical column, side by side.
+
+    One row per (column, statistic); one value column for ``real`` and one per
+    synthetic source, rounded to ``digits``.
+    """
+    schema, rf, fakes = frames(real, synthetic)
+    labels = ["real", *source_names(synthetic, names)]
+    cols = _columns(schema, columns)
+    rows: list[dict] = []
+    for c in cols:
+        if c in schema.numeric:
+            for stat in ("mean", "std"):
+                row = {"column": c, "statistic": stat}
+                for lab, f in zip(labels, [rf, *fakes]):
+                    v = getattr(f[c].cast(pl.Float64), stat)()
+                    row[lab] = None if v is None else round(float(v), digits)
+                rows.append(row)
+        else:
+            levels = [str(v) for v in schema.categories[c]]
+            has_missing = any(f[c].null_count() for f in [rf, *fakes])
+            for lev in levels + ([MISSING] if has_missing else []):
+                row = {"column": c, "statistic": f"share {lev}"}
+                for lab, f in zip(labels, [rf, *fakes]):
+                    s = _as_labels(f[c])
+                    row[lab] = round(float((s == lev).sum() / max(len(s), 1)), digits)
+                rows.append(row)
+    return pl.DataFrame(rows, schema={"column": pl.String, "statistic": pl.String,
+                                      **{lab: pl.Float64 for lab in labels}})
+
+
+def column_shapes(real: Any, *synthetic: Any, names: Sequence[str] | None = None,
+                  columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Per column, the distance between each synthetic marginal and the real one.
+
+    ``metric`` is ``"ks"`` (numeric: Kolmogorov-Smirnov statistic over the
+    present values, plus the gap in missing rate if larger) or ``"tv"``
+    (categorical: total variation distance, missing as a category). 0 = same.
+    """
+    schema, rf, fakes = frames(real, synthetic)
+    labels = source_names(synthetic, names)
+    rows = []
+    for c in _columns(schema, columns):
+        row = {"column": c, "metric": "ks" if c in schema.numeric else "tv"}
+        for lab, f in zip(labels, fakes):
+            row[lab] = ks_distance(rf[c], f[c]) if c in schema.numeric else tv_distance(rf[c], f[c])
+        rows.append(row)
+    return pl.DataFrame(rows, schema={"column": pl.String, "metric": pl.String,
+                                      **{lab: pl.Float64 for lab in labels}})
+
+
+def shape_score(real: Any, synthetic: Any, columns: Sequence[str] | None = None) -> float:
+    """``1 - mean(column distance)``: 1 when every marginal matches the real one."""
+    table = column_shapes(real, synthetic, names=["s"], columns=columns)
+    return float(1.0 - table["s"].mean())
+
+
+def ks_distance(a: pl.Series, b: pl.Series) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic on present values (and the missing-rate gap)."""
+    x = np.sort(a.drop_nulls().cast(pl.Float64).to_numpy())
+    y = np.sort(b.drop_nulls().cast(pl.Float64).to_numpy())
+    gap = abs(a.null_count() / max(len(a), 1) - b.null_count() / max(len(b), 1))
+    if len(x) == 0 or len(y) == 0:
+        return 1.0 if len(x) != len(y) else gap
+    grid = np.concatenate([x, y])
+    cx = np.searchsorted(x, grid, side="right") / len(x)
+    cy = np.searchsorted(y, grid, side="right") / len(y)
+    return float(max(np.abs(cx - cy).max(), gap))
+
+
+def tv_distance(a: pl.Series, b: pl.Series) -> float:
+    """Total variation distance between two category distributions (missing = a category)."""
+    pa = _shares(a)
+    pb = _shares(b)
+    keys = set(pa) | set(pb)
+    return float(0.5 * sum(abs(pa.get(k, 0.0) - pb.get(k, 0.0)) for k in keys))
+
+
+def _shares(s: pl.Series) -> dict[str, float]:
+    lab = _as_labels(s)
+    vc = lab.value_counts()
+    n = max(len(lab), 1)
+    return {k: v / n for k, v in zip(vc[lab.name].to_list(), vc["count"].to_list())}
+
+
+def _as_labels(s: pl.Series) -> pl.Series:
+    return s.cast(pl.String).fill_null(MISSING)
+
+
+def _columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(schema.columns)
+    for c in columns:
+        schema.kind(c)  # SchemaError naming the column if unknown
+    return list(columns)
+
+
+__all__ = ["compare", "column_shapes", "shape_score", "ks_distance", "tv_distance", "source_names"]
