@@ -599,3 +599,25 @@ def test_rows_looks_up_real_and_synthetic_values(ws, batch, penguins):
     assert got.row(1)[2:] == penguins.frame.select(cols).row(2)
     with pytest.raises(DataError, match="neither real rows"):
         ws.rows(["real:0", "x:1"])
+
+
+def test_conditional_batch_provenance_roundtrips(ws, penguins):
+    b = sk.generate(penguins, "bootstrap", n=20, random_state=4, conditions={"species": "Gentoo"})
+    ws.add(b)
+    got = ws.batch(b.id)
+    assert got.provenance == b.provenance
+    assert got.provenance.conditions == {"species": "Gentoo"}
+    assert set(got.frame["species"]) == {"Gentoo"}
+
+
+def test_two_sessions_see_each_others_writes(ws, batch):
+    other = sk.Workspace.open(ws.path, author="other")
+    try:
+        other.add(batch)
+        tid = ws.tag([f"{batch.id}:0"], "off-manifold")  # rows added by the other session
+        assert other.tags()["tag_id"].to_list() == [tid]
+        assert other.undo().startswith(f"undid tag {tid}")  # one shared history
+        assert ws.tags().height == 0
+        assert ws.history()["author"].to_list()[-1] == "other"
+    finally:
+        other.close()
