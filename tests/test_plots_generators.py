@@ -42,8 +42,10 @@ def test_marginals_columns_and_digits(digits):
     assert [a.text for a in fig.layout.annotations] == ["px_3_3", "label"]
     px = [t for t in fig.data if t.xaxis == "x"]
     assert min(px[0].x) >= -0.5 and max(px[0].x) <= 16.5
-    default = marginals(digits, batch)
-    assert len(default.layout.annotations) == 1  # pixels skipped, the label kept
+    default = [a.text for a in marginals(digits, batch).layout.annotations]
+    assert default[0] == "label" and len(default) == 6  # the label and the 5 most varied pixels
+    var = digits.features.select(digits.schema.image_columns).var().row(0)
+    assert min(var[digits.schema.image_columns.index(c)] for c in default[1:]) > np.median(var)
     with pytest.raises(sk.SchemaError):
         marginals(digits, batch, columns=["nope"])
 

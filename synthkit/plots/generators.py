@@ -20,7 +20,23 @@ from plotly.subplots import make_subplots
 from ..summary import MISSING, frames, source_names
 from ._style import COLORS, REAL_COLOR, apply_style
 
-__all__: list[str] = ["marginals"]
+__all__: list[str] = ["marginals", "default_columns"]
+
+MAX_PANELS = 24
+
+
+def default_columns(schema: Any, real: pl.DataFrame, max_pixels: int = 5) -> list[str]:
+    """The columns worth a panel: every non-image column, plus the most varied pixels.
+
+    For image data (64 pixel columns in digits) only the ``max_pixels`` pixels
+    with the largest real variance are shown, in image order.
+    """
+    cols = [c for c in schema.columns if c not in schema.image_columns]
+    if schema.image_columns:
+        var = real.select(schema.image_columns).cast(pl.Float64).var().row(0)
+        top = sorted(np.argsort(np.nan_to_num(np.array(var, dtype=float)))[::-1][:max_pixels])
+        cols += [schema.image_columns[i] for i in top]
+    return cols[:MAX_PANELS]
 
 
 def marginals(
@@ -37,14 +53,13 @@ def marginals(
 
     ``real``: the real Dataset (or frame); ``synthetic``: Batches, Datasets or
     frames with the same columns; ``names`` label them (default: each Batch's
-    generator). ``columns`` picks and orders the panels (default: every modelled
-    column, at most 24, image pixels skipped when there are many).
+    generator). ``columns`` picks and orders the panels (default:
+    :func:`default_columns`, at most 24).
     """
     schema, rf, fakes = frames(real, synthetic)
     labels = source_names(synthetic, names)
     if columns is None:
-        columns = [c for c in schema.columns if c not in schema.image_columns] or list(schema.columns)
-        columns = columns[:24]
+        columns = default_columns(schema, rf)
     for c in columns:
         schema.kind(c)
     ncols = max(1, min(int(ncols), len(columns)))
