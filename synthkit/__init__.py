@@ -42,6 +42,7 @@ _LAZY = {
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),
+    "summary": ("synthkit.summary", None),
     "widgets": ("synthkit.widgets", None),
     "projection": ("synthkit.projection", None),
     "use_notebook_renderer": ("synthkit.plots", "use_notebook_renderer"),
