@@ -1,0 +1,650 @@
+"""The map: UMAP of the real rows in Encoder space, and fast placement of batches.
+
+    m = sk.Map.fit(ds, random_state=0, cache_dir=ws.cache_dir)
+    m.real                      # row_id, x, y, dist_to_real of the real rows
+    xy = m.place(batch)         # row_id, x, y, dist_to_real, nearest_real
+
+Modes
+    ``anchored`` (default): UMAP is fitted on the real rows only; each batch is
+    placed into that fixed map, so the picture stays the same from batch to
+    batch. ``joint``: UMAP is fitted on the real rows plus the given batches'
+    rows, so synthetic rows shape the map too (a later batch is placed like in
+    anchored mode, against all fitted rows).
+
+Placement
+    ``place`` looks up each new row's ``PLACE_K`` (5) nearest fitted rows in
+    Encoder space and puts it at the inverse-distance-weighted mean of their
+    map coordinates (weights 1/d^2); a row identical to a fitted row lands
+    exactly on it. ``refine=True`` runs UMAP's own transform (its neighbour
+    graph and a short optimisation against the fixed map), slower but what
+    umap-learn itself would do.
+
+Distance to the real data
+    Placement puts every row near its nearest real neighbours, even a row that
+    lies far off the real data. So every placed row also gets
+    ``dist_to_real``: its distance to the closest real row in Encoder space,
+    divided by ``nn_scale`` (the median distance from a real row to its nearest
+    other real row). About 1 means "as close as real rows are to each other";
+    much more than 1 means off the real data, whatever the map shows. 0 means
+    an exact copy of a real row.
+
+Large data
+    With more real rows than ``max_fit_rows`` (default ``MAX_FIT_ROWS`` =
+    10,000), UMAP is fitted on a seeded random subsample of that size and the
+    other real rows are placed into it like a batch; ``note`` says so. Fitting
+    UMAP on all 48,842 adult rows takes minutes on two cores; the subsample
+    keeps the map usable. Pass ``max_fit_rows=None`` to fit on every row.
+
+Too few rows
+    With fewer than ``n_neighbors + 2`` rows to fit, UMAP is not meaningful:
+    the map falls back to the first two principal components (``method`` is
+    ``"pca"`` and ``note`` explains); placement is then the exact PCA
+    projection.
+
+Cache
+    ``fit(..., cache_dir=folder)`` stores the fitted map in
+    ``folder/<hash>/`` (JSON, parquet and ``.npy``/``.npz`` arrays, never
+    pickle, so opening someone else's cache cannot run code) and a second fit
+    with the same data and parameters loads it instead of refitting. The hash
+    covers the real data's fingerprint, the parameters, the batch ids of a
+    joint map and the versions of the storage format and umap-learn. A loaded
+    map places rows exactly like the fitted one: the neighbour index is
+    restored from its stored arrays (or rebuilt, seeded, if the installed
+    pynndescent differs), and ``refine=True`` needs no UMAP object because the
+    transform is recomputed from the stored embedding with umap-learn's own
+    functions (see ``_umap_transform``). Nothing is refitted after a load.
+
+Seeds
+    ``random_state`` seeds UMAP (which then runs single-threaded and gives the
+    same coordinates every time), the subsample and the neighbour index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from importlib.metadata import version as _version
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import polars as pl
+
+from ._knn import KnnIndex, pair_distances
+from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
+from .encode import Encoder
+from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
+
+__all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS"]
+
+MODES = ("anchored", "joint")
+#: metrics that UMAP, pynndescent and the exact search all support
+METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
+#: default cap on the rows UMAP is fitted on (the rest are placed into the map)
+MAX_FIT_ROWS = 10_000
+#: bump when the stored layout or the placement rule changes (invalidates caches)
+FORMAT_VERSION = 1
+_IDW_POWER = 2.0
+#: fast placement averages this many nearest fitted rows (fewer than UMAP's
+#: n_neighbors: on penguins and digits 3-5 neighbours agree best with umap's transform)
+PLACE_K = 5
+_DEFAULT = object()
+
+
+def _umap_version() -> str:
+    return _version("umap-learn")
+
+
+class Map:
+    """A 2-D map of the real rows; place synthetic batches into it.
+
+    Build it with :meth:`Map.fit` (or :meth:`Map.load`). Attributes:
+    ``mode``, ``method`` ("umap" or "pca"), ``note``, ``hash``, ``encoder``,
+    ``real`` (polars: row_id, x, y, dist_to_real), ``nn_scale``, ``params``.
+    """
+
+    def __init__(self) -> None:  # use Map.fit or Map.load
+        self.mode: str = "anchored"
+        self.method: str = "umap"
+        self.note: str = ""
+        self.hash: str = ""
+        self.params: dict[str, Any] = {}
+        self.nn_scale: float = 1.0
+        self.encoder: Encoder
+        self.dataset: Dataset
+        self.real: pl.DataFrame
+        self.fit_seconds: float = 0.0
+        self.loaded_from_cache: bool = False
+        # fitted rows: real subsample (or all real rows) then joint batch rows
+        self._fit_X: np.ndarray
+        self._fit_xy: np.ndarray
+        self._fit_ids: list[str] = []
+        self._fit_real: np.ndarray  # positions (into real) of the real rows in the fit
+        self._extra: pl.DataFrame | None = None  # joint batch rows (row_id + features)
+        self._extra_pos: dict[str, int] = {}
+        self._real_X: np.ndarray
+        self._fit_index: KnnIndex | None = None
+        self._real_index: KnnIndex | None = None
+        self._ab: tuple[float, float] = (1.0, 1.0)
+        self._pca: tuple[np.ndarray, np.ndarray] | None = None  # (mean, components)
+        self._umap: Any = None  # the live umap.UMAP right after fitting (not after load)
+
+    # ================================================================== fit
+    @classmethod
+    def fit(
+        cls,
+        data: Dataset | Any,
+        *,
+        mode: str = "anchored",
+        batches: Iterable[Any] = (),
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        metric: str = "euclidean",
+        random_state: int | None = 0,
+        cache_dir: str | os.PathLike | None = None,
+        max_fit_rows: int | None | object = _DEFAULT,
+        n_epochs: int | None = None,
+    ) -> "Map":
+        """Fit a map of the real rows of ``data`` (a Dataset).
+
+        ``mode="joint"`` also fits on the rows of ``batches`` (Batches, or
+        frames with ``row_id`` and the schema's columns). ``max_fit_rows``
+        (default ``MAX_FIT_ROWS``; ``None`` = all rows) caps the rows UMAP is
+        fitted on. ``n_epochs`` is passed to UMAP (``None``: its default).
+        With ``cache_dir``, a map fitted before with the same data and
+        parameters is loaded from disk instead of refitted.
+        """
+        ds = _check_dataset(data)
+        if mode not in MODES:
+            raise SynthkitError(f"unknown map mode {mode!r}; use one of {list(MODES)}")
+        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 2:
+            raise SynthkitError(f"n_neighbors={n_neighbors!r} must be an integer of at least 2 (UMAP's default is 15)")
+        if n_neighbors > 200:
+            raise SynthkitError(f"n_neighbors={n_neighbors} is too large; use 2 to 200 (UMAP's default is 15)")
+        if not isinstance(min_dist, (int, float)) or not 0.0 <= float(min_dist) <= 1.0:
+            raise SynthkitError(f"min_dist={min_dist!r} must be a number between 0 and 1")
+        if metric not in METRICS:
+            raise SynthkitError(f"metric={metric!r} is not supported; use one of {list(METRICS)}")
+        if max_fit_rows is _DEFAULT:
+            max_fit_rows = MAX_FIT_ROWS
+        if max_fit_rows is not None and (
+            isinstance(max_fit_rows, bool) or not isinstance(max_fit_rows, (int, np.integer)) or max_fit_rows < 2
+        ):
+            raise SynthkitError(f"max_fit_rows={max_fit_rows!r} must be an integer of at least 2, or None for all rows")
+        if n_epochs is not None and (not isinstance(n_epochs, (int, np.integer)) or n_epochs < 1):
+            raise SynthkitError(f"n_epochs={n_epochs!r} must be a positive integer or None")
+        if random_state is not None and not isinstance(random_state, (int, np.integer)):
+            raise SynthkitError(f"random_state={random_state!r} must be an integer or None")
+        batch_list = list(batches) if batches is not None else []
+        if mode == "anchored" and batch_list:
+            raise SynthkitError("batches are only used by mode='joint'; in anchored mode, place them with m.place(batch)")
+        if mode == "joint" and not batch_list:
+            raise SynthkitError("mode='joint' needs batches=[...] to fit on together with the real rows")
+        extra, batch_keys = _joint_rows(batch_list, ds.schema)
+
+        params = {
+            "mode": mode, "n_neighbors": int(n_neighbors), "min_dist": float(min_dist), "metric": metric,
+            "random_state": None if random_state is None else int(random_state),
+            "max_fit_rows": None if max_fit_rows is None else int(max_fit_rows),
+            "n_epochs": None if n_epochs is None else int(n_epochs),
+        }
+        key = _hash(ds, params, batch_keys)
+        if cache_dir is not None:
+            folder = Path(cache_dir) / key
+            if (folder / "map.json").exists():
+                try:
+                    return cls.load(cache_dir, key)
+                except Exception as exc:  # noqa: BLE001 - refit and rewrite the broken entry
+                    warnings.warn(f"the cached map in {folder} could not be read ({exc}); refitting it",
+                                  SynthkitWarning, stacklevel=2)
+        m = cls._fit_new(ds, params, extra, key)
+        if cache_dir is not None:
+            m.save(cache_dir)
+        return m
+
+    @classmethod
+    def _fit_new(cls, ds: Dataset, params: dict, extra: pl.DataFrame | None, key: str) -> "Map":
+        t0 = time.perf_counter()
+        m = cls()
+        m.mode, m.params, m.hash, m.dataset = params["mode"], params, key, ds
+        m.encoder = Encoder().fit(ds)
+        m._real_X = _encode(m.encoder, ds.frame, "the real data")
+        n_real = len(m._real_X)
+        notes = []
+        cap = params["max_fit_rows"]
+        if cap is not None and n_real > cap:
+            rng = np.random.default_rng(params["random_state"])
+            m._fit_real = np.sort(rng.choice(n_real, size=cap, replace=False))
+            notes.append(
+                f"UMAP was fitted on a random {cap:,} of the {n_real:,} real rows (max_fit_rows); "
+                "the other real rows were placed into that map like a batch"
+            )
+        else:
+            m._fit_real = np.arange(n_real)
+        real_ids = ds.row_ids.to_list()
+        m._fit_ids = [real_ids[i] for i in m._fit_real]
+        fit_X = m._real_X[m._fit_real]
+        if extra is not None:
+            m._extra = extra
+            extra_X = _encode(m.encoder, extra, "the joint batches")
+            m._extra_pos = {rid: len(m._fit_ids) + j for j, rid in enumerate(extra[ROW_ID].to_list())}
+            m._fit_ids = m._fit_ids + extra[ROW_ID].to_list()
+            fit_X = np.vstack([fit_X, extra_X])
+        m._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
+
+        n_fit = len(m._fit_X)
+        k = params["n_neighbors"]
+        if n_fit < k + 2:
+            m.method = "pca"
+            m._fit_xy = m._fit_pca()
+            notes.insert(0, f"only {n_fit} rows to fit, too few for UMAP with n_neighbors={k} (it needs at least "
+                            f"{k + 2}); the map shows the first two principal components instead")
+            m._fit_index = KnnIndex(m._fit_X, params["metric"], params["random_state"])
+        else:
+            m.method = "umap"
+            m._fit_xy = m._fit_umap()
+        m.note = "; ".join(notes) + ("." if notes else "")
+
+        # the real rows: fitted ones keep their coordinates, the rest are placed
+        real_xy = np.zeros((n_real, 2), dtype=np.float64)
+        in_fit = np.zeros(n_real, dtype=bool)
+        in_fit[m._fit_real] = True
+        real_xy[m._fit_real] = m._fit_xy[: len(m._fit_real)]
+        if not in_fit.all():
+            rest = np.nonzero(~in_fit)[0]
+            real_xy[rest] = m._coords(m._real_X[rest])
+        if m.mode == "anchored" and len(m._fit_real) == n_real:
+            m._real_index = m._fit_index
+        else:
+            m._real_index = KnnIndex(m._real_X, params["metric"], params["random_state"])
+        own = m._real_self_distance()
+        pos = own[own > 0]
+        m.nn_scale = float(np.median(own)) if np.median(own) > 0 else (float(np.median(pos)) if len(pos) else 1.0)
+        m.real = pl.DataFrame({
+            ROW_ID: real_ids, "x": real_xy[:, 0], "y": real_xy[:, 1], "dist_to_real": own / m.nn_scale,
+        })
+        m.fit_seconds = time.perf_counter() - t0
+        return m
+
+    def _fit_umap(self) -> np.ndarray:
+        try:
+            import umap
+        except ImportError as exc:  # pragma: no cover - umap-learn is a dependency
+            from .errors import DependencyError
+
+            raise DependencyError("the map needs umap-learn: pip install umap-learn") from exc
+        p = self.params
+        reducer = umap.UMAP(
+            n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], metric=p["metric"],
+            random_state=p["random_state"], n_epochs=p["n_epochs"], n_jobs=1,
+        )
+        with warnings.catch_warnings():
+            # umap's notes on seeds/threads and on spectral init are not the user's concern
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"umap\..*")
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"umap\..*")
+            try:
+                emb = reducer.fit_transform(self._fit_X)
+            except Exception as exc:  # noqa: BLE001 - say what failed, in synthkit's words
+                raise SynthkitError(
+                    f"UMAP could not fit the map on {len(self._fit_X)} rows ({type(exc).__name__}: {exc}); "
+                    "try a smaller n_neighbors or check the data for constant or duplicated rows"
+                ) from exc
+        if not np.all(np.isfinite(emb)):
+            raise SynthkitError("UMAP returned non-finite coordinates; check the data for extreme values")
+        self._umap = reducer
+        self._ab = (float(reducer._a), float(reducer._b))
+        nnd = getattr(reducer, "_knn_search_index", None)
+        if len(self._fit_X) > 4096 and nnd is not None and p["metric"] == "euclidean":
+            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"], nnd=nnd)
+        else:
+            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"])
+        return emb.astype(np.float64)
+
+    def _fit_pca(self) -> np.ndarray:
+        X = self._fit_X.astype(np.float64)
+        mean = X.mean(axis=0)
+        centred = X - mean
+        # SVD is deterministic; fix each component's sign so the map does not flip
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        comps = np.zeros((2, X.shape[1]))
+        r = min(2, vt.shape[0])
+        comps[:r] = vt[:r]
+        for j in range(r):
+            big = np.argmax(np.abs(comps[j]))
+            if comps[j, big] < 0:
+                comps[j] = -comps[j]
+        self._pca = (mean, comps)
+        return centred @ comps.T
+
+    def _real_self_distance(self) -> np.ndarray:
+        """Each real row's distance to its nearest OTHER real row (Encoder space)."""
+        assert self._real_index is not None
+        n = len(self._real_X)
+        if n < 2:
+            return np.zeros(n)
+        idx, d = self._real_index.query(self._real_X, 2)
+        first_is_self = idx[:, 0] == np.arange(n)
+        return np.where(first_is_self, d[:, 1], d[:, 0])
+
+    # ================================================================== place
+    def place(self, batch_or_frame: Any, refine: bool = False) -> pl.DataFrame:
+        """Map coordinates of new rows: row_id, x, y, dist_to_real, nearest_real.
+
+        A Batch, Dataset or frame with the real data's columns (and ``row_id``;
+        without it rows are numbered ``row:<n>``). Rows a joint map was fitted
+        on keep their fitted coordinates. ``refine=True`` places the other rows
+        with UMAP's own transform instead of the fast neighbour average (same
+        result after loading the map from a cache: no refit needed).
+        """
+        frame = self._conform(batch_or_frame)
+        n = frame.height
+        ids = frame[ROW_ID].to_list() if ROW_ID in frame.columns else [f"row:{i}" for i in range(n)]
+        X = _encode(self.encoder, frame, "the rows to place")
+        xy = np.zeros((n, 2), dtype=np.float64)
+        fitted = np.array([self._extra_pos.get(r, -1) for r in ids], dtype=np.int64) if self._extra_pos else np.full(n, -1)
+        new = np.nonzero(fitted < 0)[0]
+        old = np.nonzero(fitted >= 0)[0]
+        if len(old):
+            xy[old] = self._fit_xy[fitted[old]]
+        if len(new):
+            xy[new] = self._refine(X[new]) if refine else self._coords(X[new])
+        ridx, rdist = self._query_real(X, 1)
+        real_ids = self.real[ROW_ID]
+        return pl.DataFrame({
+            ROW_ID: pl.Series(ROW_ID, ids, dtype=pl.String),
+            "x": xy[:, 0], "y": xy[:, 1],
+            "dist_to_real": rdist[:, 0] / self.nn_scale if n else np.zeros(0),
+            "nearest_real": real_ids.gather(ridx[:, 0]) if n else pl.Series([], dtype=pl.String),
+        })
+
+    def nearest_real(self, frame: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest real rows of each row of ``frame``.
+
+        Returns ``(indices, distances)``, both of shape (n_rows, k), nearest
+        first: indices into ``m.real`` (and the Dataset), distances in Encoder
+        space (not divided by ``nn_scale``).
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise SynthkitError(f"k={k!r} must be a positive integer")
+        if k > len(self._real_X):
+            raise SynthkitError(f"k={k} is more than the {len(self._real_X)} real rows")
+        X = _encode(self.encoder, self._conform(frame), "the rows to look up")
+        return self._query_real(X, int(k))
+
+    def _query_real(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._real_index is None:
+            self._real_index = KnnIndex(self._real_X, self.params["metric"], self.params["random_state"])
+        return self._real_index.query(X, k)
+
+    def _conform(self, data: Any) -> pl.DataFrame:
+        try:
+            frame = to_polars(data)
+        except DataError as exc:
+            raise DataError(f"cannot place {type(data).__name__}: {exc}") from None
+        if frame.height == 0:
+            raise DataError("there are no rows to place (the frame is empty)")
+        try:
+            return conform(frame, self.dataset.schema, what="the rows to place")
+        except SchemaError as exc:
+            raise SchemaError(f"{exc}; place rows with the columns of {self.dataset.name!r}") from None
+
+    def _coords(self, X: np.ndarray) -> np.ndarray:
+        """Fast placement: weighted mean of the nearest fitted rows' coordinates."""
+        if self._pca is not None:
+            mean, comps = self._pca
+            return (X.astype(np.float64) - mean) @ comps.T
+        assert self._fit_index is not None
+        idx, d = self._fit_index.query(X, min(PLACE_K, self.params["n_neighbors"]))
+        return _idw(idx, d, self._fit_xy)
+
+    # ================================================================== refine (UMAP transform)
+    def _refine(self, X: np.ndarray) -> np.ndarray:
+        if self._pca is not None:
+            return self._coords(X)
+        assert self._fit_index is not None
+        idx, d = self._fit_index.query(X, self.params["n_neighbors"])
+        return _umap_transform(idx, d, self._fit_xy, self._ab, self.params)
+
+    # ================================================================== storage
+    def save(self, cache_dir: str | os.PathLike) -> Path:
+        """Write the map to ``cache_dir/<hash>/`` (no pickle); returns the folder.
+
+        Written to a temporary folder first and renamed into place, so a crash
+        leaves either the whole map or nothing.
+        """
+        root = Path(cache_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        final = root / self.hash
+        if (final / "map.json").exists():
+            return final
+        tmp = Path(tempfile.mkdtemp(prefix=f".{self.hash}-", dir=root))
+        try:
+            self.dataset.frame.write_parquet(tmp / "real_frame.parquet")
+            self.real.write_parquet(tmp / "real.parquet")
+            if self._extra is not None:
+                self._extra.write_parquet(tmp / "extra.parquet")
+            np.save(tmp / "fit_xy.npy", self._fit_xy, allow_pickle=False)
+            np.save(tmp / "fit_real.npy", self._fit_real, allow_pickle=False)
+            if self._pca is not None:
+                np.save(tmp / "pca_mean.npy", self._pca[0], allow_pickle=False)
+                np.save(tmp / "pca_components.npy", self._pca[1], allow_pickle=False)
+            indexes = {}
+            if self._fit_index is not None and not self._fit_index.exact:
+                self._fit_index.save(tmp, "fit_index")
+                indexes["fit"] = True
+            if self._real_index is not None and self._real_index is not self._fit_index and not self._real_index.exact:
+                self._real_index.save(tmp, "real_index")
+                indexes["real"] = True
+            meta = {
+                "format": FORMAT_VERSION, "hash": self.hash, "params": self.params, "mode": self.mode,
+                "method": self.method, "note": self.note, "nn_scale": self.nn_scale, "ab": list(self._ab),
+                "dataset": self.dataset.name, "schema": self.dataset.schema.to_dict(),
+                "umap_learn": _umap_version(), "indexes": indexes,
+                "shared_index": self._real_index is self._fit_index,
+                "fit_seconds": self.fit_seconds,
+            }
+            (tmp / "map.json").write_text(json.dumps(meta, indent=1))
+            try:
+                os.replace(tmp, final)
+            except OSError:
+                if not (final / "map.json").exists():  # someone else's half-written folder: replace it
+                    shutil.rmtree(final, ignore_errors=True)
+                    os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return final
+
+    @classmethod
+    def load(cls, cache_dir: str | os.PathLike, key: str) -> "Map":
+        """Open a map saved by :meth:`save` (or ``fit(cache_dir=...)``) without refitting."""
+        folder = Path(cache_dir) / str(key)
+        if not (folder / "map.json").exists():
+            raise SynthkitError(f"no cached map {key!r} in {cache_dir}; fit one with Map.fit(data, cache_dir=...)")
+        try:
+            meta = json.loads((folder / "map.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise SynthkitError(f"the cached map {folder} is unreadable ({exc}); delete the folder to refit") from None
+        if meta.get("format") != FORMAT_VERSION or meta.get("hash") != str(key):
+            raise SynthkitError(f"the cached map {folder} has another format or hash; delete the folder to refit")
+        try:
+            m = cls()
+            schema = Schema.from_dict(meta["schema"])
+            m.dataset = Dataset(meta["dataset"], pl.read_parquet(folder / "real_frame.parquet"), schema)
+            m.params, m.mode, m.method, m.note = meta["params"], meta["mode"], meta["method"], meta["note"]
+            m.hash, m.nn_scale, m._ab = meta["hash"], float(meta["nn_scale"]), tuple(meta["ab"])
+            m.fit_seconds = float(meta.get("fit_seconds", 0.0))
+            m.encoder = Encoder().fit(m.dataset)
+            m._real_X = _encode(m.encoder, m.dataset.frame, "the real data")
+            m.real = pl.read_parquet(folder / "real.parquet")
+            m._fit_xy = np.load(folder / "fit_xy.npy", allow_pickle=False)
+            m._fit_real = np.load(folder / "fit_real.npy", allow_pickle=False)
+            real_ids = m.dataset.row_ids.to_list()
+            m._fit_ids = [real_ids[i] for i in m._fit_real]
+            fit_X = m._real_X[m._fit_real]
+            if (folder / "extra.parquet").exists():
+                m._extra = pl.read_parquet(folder / "extra.parquet")
+                extra_ids = m._extra[ROW_ID].to_list()
+                m._extra_pos = {rid: len(m._fit_ids) + j for j, rid in enumerate(extra_ids)}
+                m._fit_ids += extra_ids
+                fit_X = np.vstack([fit_X, _encode(m.encoder, m._extra, "the joint batches")])
+            m._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
+            if m.method == "pca":
+                m._pca = (np.load(folder / "pca_mean.npy", allow_pickle=False),
+                          np.load(folder / "pca_components.npy", allow_pickle=False))
+            metric, seed = m.params["metric"], m.params["random_state"]
+            m._fit_index = KnnIndex.load(folder, "fit_index", m._fit_X, metric, seed)
+            if meta.get("shared_index"):
+                m._real_index = m._fit_index
+            else:
+                m._real_index = KnnIndex.load(folder, "real_index", m._real_X, metric, seed)
+        except SynthkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise SynthkitError(f"the cached map {folder} is damaged ({type(exc).__name__}: {exc}); "
+                                "delete the folder to refit") from None
+        if m.real.height != len(m._real_X) or len(m._fit_xy) != len(m._fit_X):
+            raise SynthkitError(f"the cached map {folder} does not match its stored data; delete the folder to refit")
+        m.loaded_from_cache = True
+        return m
+
+    # ================================================================== display
+    def __repr__(self) -> str:
+        return (f"Map({self.dataset.name!r}, {self.mode}, {self.method}, {self.real.height} real rows, "
+                f"n_neighbors={self.params.get('n_neighbors')}, hash={self.hash[:10]!r})")
+
+    def _repr_html_(self) -> str:  # pragma: no cover - cosmetic
+        note = f"<br><i>{self.note}</i>" if self.note else ""
+        return (f"<b>Map</b> of <code>{self.dataset.name}</code>: {self.method.upper()}, {self.mode} mode, "
+                f"{self.real.height:,} real rows, nn_scale {self.nn_scale:.3g}{note}")
+
+
+# ====================================================================== helpers
+def _check_dataset(data: Any) -> Dataset:
+    if data is None:
+        raise DataError("Map.fit needs the real data (a Dataset from sk.load or sk.read), got None")
+    try:
+        ds = as_dataset(data)
+    except SynthkitError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"Map.fit could not read the data ({exc})") from None
+    if len(ds) == 0:
+        raise DataError(f"the data {ds.name!r} has no rows; a map needs at least 2 real rows")
+    if len(ds) < 2:
+        raise DataError(f"the data {ds.name!r} has 1 row; a map needs at least 2 real rows")
+    return ds
+
+
+def _encode(encoder: Encoder, frame: Any, what: str) -> np.ndarray:
+    X = encoder.transform(frame)
+    if not np.all(np.isfinite(X)):
+        bad = np.nonzero(~np.all(np.isfinite(X), axis=0))[0]
+        names = [encoder.feature_names_[j] for j in bad[:5]]
+        raise DataError(f"{what} encode to non-finite values in column(s) {names}; check for huge values")
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def _joint_rows(batches: Sequence[Any], schema: Schema) -> tuple[pl.DataFrame | None, list[str]]:
+    """Rows of the joint batches (row_id + schema columns) and a key per batch for the hash."""
+    if not batches:
+        return None, []
+    frames, keys = [], []
+    for b in batches:
+        frame = to_polars(b)
+        if ROW_ID not in frame.columns:
+            raise DataError("each joint batch needs a row_id column (pass Batch objects from sk.generate)")
+        try:
+            f = conform(frame, schema, what=f"joint batch {getattr(b, 'id', '')}".strip())
+        except SchemaError as exc:
+            raise SchemaError(f"{exc}; a joint batch must have the real data's columns") from None
+        if f.height == 0:
+            raise DataError(f"joint batch {getattr(b, 'id', '')!r} has no rows")
+        frames.append(f)
+        keys.append(getattr(b, "id", None) or frame_fingerprint(f))
+    extra = pl.concat(frames, how="vertical")
+    dup = extra[ROW_ID].is_duplicated()
+    if dup.any():
+        raise DataError(f"joint batches share row ids (e.g. {extra[ROW_ID].filter(dup)[0]!r}); pass each batch once")
+    return extra, keys
+
+
+def _hash(ds: Dataset, params: dict, batch_keys: list[str]) -> str:
+    payload = json.dumps({
+        "format": FORMAT_VERSION, "umap": _umap_version(), "data": ds.fingerprint,
+        "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params, "batches": batch_keys,
+    }, sort_keys=True)
+    return "map-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _idw(idx: np.ndarray, d: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Inverse-distance-weighted mean (weights 1/d^2) of the neighbours' coordinates.
+
+    A row at distance 0 from a neighbour lands exactly on that neighbour (the
+    nearest one, if several are at distance 0).
+    """
+    with np.errstate(divide="ignore"):
+        w = 1.0 / np.maximum(d, 1e-300) ** _IDW_POWER
+    w = np.where(np.isfinite(w), w, 0.0)
+    out = np.einsum("ij,ijk->ik", w, xy[idx]) / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+    exact = d[:, 0] <= 0.0
+    if exact.any():
+        out[exact] = xy[idx[exact, 0]]
+    return out
+
+
+def _umap_transform(idx: np.ndarray, d: np.ndarray, emb: np.ndarray, ab: tuple[float, float],
+                    params: dict) -> np.ndarray:
+    """UMAP's ``transform`` computed from stored parts (no fitted UMAP object needed).
+
+    The same steps and umap-learn functions as ``umap.UMAP.transform``
+    (umap-learn 0.5): fuzzy membership of each new row to its ``n_neighbors``
+    nearest fitted rows, initial position at their membership-weighted mean,
+    then a short optimisation of the new points only, with the fitted map
+    fixed, seeded like umap-learn (``transform_seed=42``). Given the same
+    neighbours, it returns what the fitted UMAP object's ``transform`` returns.
+    """
+    import scipy.sparse
+    from sklearn.utils import check_random_state
+    from umap.umap_ import (
+        INT32_MAX,
+        INT32_MIN,
+        compute_membership_strengths,
+        init_graph_transform,
+        make_epochs_per_sample,
+        optimize_layout_euclidean,
+        smooth_knn_dist,
+    )
+
+    n_neighbors = params["n_neighbors"]
+    n_fit = len(emb)
+    rng_state = check_random_state(42).randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
+    dists = np.ascontiguousarray(d, dtype=np.float32)
+    indices = np.ascontiguousarray(idx, dtype=np.int32)
+    sigmas, rhos = smooth_knn_dist(dists, float(n_neighbors), local_connectivity=0.0)
+    rows, cols, vals, _ = compute_membership_strengths(indices, dists, sigmas, rhos, bipartite=True)
+    graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(len(idx), n_fit))
+    csr = graph.tocsr()
+    csr.eliminate_zeros()
+    fixed = emb.astype(np.float32)
+    embedding = init_graph_transform(csr, fixed)
+    if params["n_epochs"] is None:
+        n_epochs = 100 if graph.shape[0] <= 10000 else 30
+    else:
+        n_epochs = int(params["n_epochs"] // 3.0)
+    if n_epochs < 1 or graph.data.size == 0:
+        return embedding.astype(np.float64)
+    graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
+    graph.eliminate_zeros()
+    epochs_per_sample = make_epochs_per_sample(graph.data, n_epochs)
+    a, b = ab
+    embedding = optimize_layout_euclidean(
+        embedding, fixed.copy(), graph.row, graph.col, n_epochs, graph.shape[1], epochs_per_sample,
+        a, b, rng_state, 1.0, 1.0 / 4.0, 5, False, verbose=False,
+    )
+    return np.asarray(embedding, dtype=np.float64)
