@@ -29,7 +29,7 @@ from pathlib import Path
 import polars as pl
 
 import synthkit as sk
-import synthkit.workspace as wsmod
+import synthkit._storage as wsmod
 
 
 def _rate(fn, n: int) -> float:
