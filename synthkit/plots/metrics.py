@@ -1,3 +1,182 @@
-"""Figures for metrics (see synthkit.plots)."""
+"""Figures for metrics (see synthkit.plots): plain summaries in, plotly figures out.
 
-__all__: list[str] = []
+Each function takes pieces of ``Report.summary`` (plain numbers, lists and
+polars frames) so it can be tested without running any metric.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ._style import COLORS, REAL_COLOR, apply_style
+
+__all__ = [
+    "marginals_figure", "pair_difference_figure", "dcr_figure", "prdc_figure", "utility_figure",
+    "subgroup_figure", "detection_figure",
+]
+
+SYNTH_COLOR = COLORS[0]
+BASE_COLOR = REAL_COLOR
+
+
+def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores: Mapping[str, float] | None = None,
+                     title: str = "Per-column distributions: real vs synthetic") -> go.Figure:
+    """Overlaid real (grey) and synthetic (blue) shares per column (histograms or bars)."""
+    names = list(marginals)
+    n = max(len(names), 1)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    sub = [f"{c} ({scores[c]:.2f})" if scores and c in scores and scores[c] is not None else c for c in names]
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=sub, vertical_spacing=0.5 / max(nrows, 1) if nrows > 1 else 0.1,
+                        horizontal_spacing=0.06)
+    for i, c in enumerate(names):
+        m = marginals[c]
+        r, col = i // ncols + 1, i % ncols + 1
+        if m["kind"] == "numeric":
+            e = np.asarray(m["edges"])
+            x = (e[:-1] + e[1:]) / 2
+            width = float(e[1] - e[0])
+            for side, color in (("real", REAL_COLOR), ("synthetic", SYNTH_COLOR)):
+                fig.add_trace(go.Bar(x=x, y=m[side], width=width, name=side, marker_color=color, opacity=0.6,
+                                     legendgroup=side, showlegend=i == 0,
+                                     hovertemplate=f"{side}<br>%{{x:.3g}}: %{{y:.1%}}<extra></extra>"), r, col)
+        else:
+            for side, color in (("real", REAL_COLOR), ("synthetic", SYNTH_COLOR)):
+                fig.add_trace(go.Bar(x=m["categories"], y=m[side], name=side, marker_color=color,
+                                     legendgroup=side, showlegend=i == 0,
+                                     hovertemplate=f"{side}<br>%{{x}}: %{{y:.1%}}<extra></extra>"), r, col)
+    fig.update_layout(barmode="overlay", bargap=0.05)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_xaxes(tickfont=dict(size=9))
+    apply_style(fig, title=title, height=max(260, 230 * nrows))
+    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def pair_difference_figure(pairs, columns: Sequence[str], *,
+                           title: str = "Pairwise dependence difference (0 = same as real)") -> go.Figure:
+    """Heatmap of ``1 - similarity`` per column pair (correlation or contingency similarity)."""
+    idx = {c: i for i, c in enumerate(columns)}
+    n = len(columns)
+    z = np.full((n, n), np.nan)
+    text = [["" for _ in range(n)] for _ in range(n)]
+    for p in pairs.iter_rows(named=True):
+        i, j = idx[p["a"]], idx[p["b"]]
+        d = 1.0 - p["value"]
+        z[i, j] = z[j, i] = d
+        if p["metric"] == "correlation_similarity":
+            t = f"correlation real {p['real_corr']:.2f}, synthetic {p['synth_corr']:.2f}"
+        else:
+            t = "contingency table difference (TVD)"
+        text[i][j] = text[j][i] = t
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(columns), y=list(columns), text=text, zmin=0, zmax=max(0.2, float(np.nanmax(z)) if n > 1 and np.isfinite(z).any() else 0.2),
+        colorscale="Reds", colorbar=dict(title="1 - sim."),
+        hovertemplate="%{y} x %{x}<br>difference %{z:.3f}<br>%{text}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    side = min(900, max(360, 28 * n + 160))
+    return apply_style(fig, title=title, height=side)
+
+
+def _hist_shares(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    v = v[np.isfinite(v)]
+    return np.histogram(np.clip(v, edges[0], edges[-1]), edges)[0] / max(v.size, 1)
+
+
+def dcr_figure(dcr: np.ndarray, base_dcr: np.ndarray, threshold: float, *, bins: int = 40,
+               title: str = "Distance to closest real row (DCR)") -> go.Figure:
+    """Histogram of synthetic DCR against the real-vs-real one (half B to half A), with the near-copy line."""
+    both = np.concatenate([np.asarray(dcr, float), np.asarray(base_dcr, float)])
+    both = both[np.isfinite(both)]
+    hi = float(np.percentile(both, 99.5)) if both.size else 1.0
+    edges = np.linspace(0.0, hi if hi > 0 else 1.0, bins + 1)
+    x = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=_hist_shares(base_dcr, edges), name="real vs real (baseline)",
+                         marker_color=BASE_COLOR, opacity=0.6))
+    fig.add_trace(go.Bar(x=x, y=_hist_shares(dcr, edges), name="synthetic vs real", marker_color=SYNTH_COLOR,
+                         opacity=0.6))
+    fig.add_vline(x=threshold, line_dash="dash", line_color=COLORS[1],
+                  annotation_text=f"near-copy threshold {threshold:.3g}", annotation_position="top right")
+    fig.update_layout(barmode="overlay", bargap=0.02, xaxis_title="distance in the encoded space",
+                      yaxis_title="share of rows", yaxis_tickformat=".0%")
+    return apply_style(fig, title=title, height=340)
+
+
+def _ci_err(ci: Sequence | None, v: float) -> tuple[float, float]:
+    if not ci or ci[0] is None or ci[1] is None:
+        return 0.0, 0.0
+    return max(0.0, v - ci[0]), max(0.0, ci[1] - v)
+
+
+def prdc_figure(scores: Mapping[str, float], baseline: Mapping[str, float],
+                ci: Mapping[str, Sequence] | None = None, *,
+                title: str = "Precision, recall, density, coverage (k-NN balls)") -> go.Figure:
+    """Bars for the synthetic rows and the real-vs-real baseline."""
+    names = ["precision", "recall", "density", "coverage"]
+    ci = ci or {}
+    v = [scores[n] for n in names]
+    err = [_ci_err(ci.get(n), scores[n]) for n in names]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=[baseline[n] for n in names], name="real vs real (baseline)",
+                         marker_color=BASE_COLOR, texttemplate="%{y:.2f}", textposition="outside"))
+    fig.add_trace(go.Bar(x=names, y=v, name="synthetic", marker_color=SYNTH_COLOR,
+                         error_y=dict(type="data", symmetric=False, array=[e[1] for e in err],
+                                      arrayminus=[e[0] for e in err]),
+                         texttemplate="%{y:.2f}", textposition="outside"))
+    fig.add_hline(y=1.0, line_dash="dot", line_color="#999")
+    fig.update_layout(barmode="group", yaxis_range=[0, max(1.2, max(v + [baseline[n] for n in names]) * 1.15)])
+    return apply_style(fig, title=title, height=340)
+
+
+def utility_figure(tstr: float, trtr: float, tstr_ci: Sequence | None = None, trtr_ci: Sequence | None = None, *,
+                   score_name: str = "score", title: str = "Utility: train synthetic / real, test on real") -> go.Figure:
+    """TSTR vs TRTR bars with intervals."""
+    vals = [trtr, tstr]
+    errs = [_ci_err(trtr_ci, trtr), _ci_err(tstr_ci, tstr)]
+    fig = go.Figure(go.Bar(
+        x=["TRTR (trained on real)", "TSTR (trained on synthetic)"], y=vals,
+        marker_color=[BASE_COLOR, SYNTH_COLOR], texttemplate="%{y:.3f}", textposition="outside",
+        error_y=dict(type="data", symmetric=False, array=[e[1] for e in errs], arrayminus=[e[0] for e in errs]),
+    ))
+    lo = min(0.0, min(v for v in vals if v is not None and np.isfinite(v)) - 0.1) if any(
+        v is not None and np.isfinite(v) for v in vals) else 0.0
+    fig.update_layout(yaxis_title=score_name, yaxis_range=[lo, 1.1], showlegend=False)
+    return apply_style(fig, title=title, height=320)
+
+
+def subgroup_figure(shares, *, title: str = "Sensitive groups: share of rows") -> go.Figure:
+    """Grouped bars of each group's share in real vs synthetic rows; flagged groups marked."""
+    fig = go.Figure()
+    labels = shares["group"].to_list()
+    flags = shares["flag"].to_list()
+    marked = [f"{g} [{f}]" if f else g for g, f in zip(labels, flags)]
+    fig.add_trace(go.Bar(x=marked, y=shares["share_real"].to_list(), name="real", marker_color=REAL_COLOR))
+    fig.add_trace(go.Bar(x=marked, y=shares["share_synth"].to_list(), name="synthetic", marker_color=SYNTH_COLOR,
+                         customdata=shares["ratio"].to_list(),
+                         hovertemplate="%{x}<br>share %{y:.1%}<br>ratio to real %{customdata:.2f}<extra></extra>"))
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", xaxis_tickangle=-30)
+    return apply_style(fig, title=title, height=380)
+
+
+def detection_figure(p_real: np.ndarray, p_synth: np.ndarray, auc: float | None = None, *, bins: int = 25,
+                     title: str | None = None) -> go.Figure:
+    """Histograms of the out-of-fold probability of 'synthetic' for real and synthetic rows."""
+    edges = np.linspace(0, 1, bins + 1)
+    x = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=_hist_shares(p_real, edges), name="real rows", marker_color=REAL_COLOR, opacity=0.6))
+    fig.add_trace(go.Bar(x=x, y=_hist_shares(p_synth, edges), name="synthetic rows", marker_color=SYNTH_COLOR,
+                         opacity=0.6))
+    fig.update_layout(barmode="overlay", bargap=0.02, xaxis_title="out-of-fold probability of 'synthetic'",
+                      yaxis_tickformat=".0%")
+    t = title or (f"Detection: classifier probabilities (AUC {auc:.3f})" if auc is not None else "Detection")
+    return apply_style(fig, title=t, height=320)

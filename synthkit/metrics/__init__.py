@@ -1,0 +1,28 @@
+"""Measure synthetic data honestly: one module per metric family.
+
+- :mod:`~synthkit.metrics.fidelity`: one column at a time (KS / TV complement, support)
+- :mod:`~synthkit.metrics.pairwise`: column pairs (correlation / contingency similarity)
+- :mod:`~synthkit.metrics.detection`: a classifier separating real from synthetic
+- :mod:`~synthkit.metrics.coverage`: precision, recall, density, coverage (Naeem et al. 2020)
+- :mod:`~synthkit.metrics.privacy`: DCR, near and exact copies, NNDR, memorisation
+- :mod:`~synthkit.metrics.utility`: train synthetic, test real (TSTR) vs TRTR
+- :mod:`~synthkit.metrics.fairness`: subgroup balance of sensitive groups
+
+:func:`evaluate` runs them all with real-vs-real baselines and bootstrap
+intervals and returns a :class:`Report`; :func:`suggest` turns its per-row
+scores into candidate problem regions.
+"""
+
+from . import coverage, detection, fairness, fidelity, pairwise, privacy, utility
+from .coverage import prdc
+from .evaluate import FAMILIES, evaluate
+from .fidelity import ks_complement, tv_complement
+from .report import FORMULAS, METRIC_HELP, Report
+from .suggest import KINDS, Region, regions_frame, suggest
+from .utility import trtr, tstr
+
+__all__ = [
+    "evaluate", "suggest", "Report", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
+    "METRIC_HELP", "prdc", "tstr", "trtr", "ks_complement", "tv_complement",
+    "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "utility",
+]

@@ -1,0 +1,257 @@
+"""Shared plumbing for the metric families: inputs, bootstrap, table rows.
+
+Bootstrap. Confidence intervals use the Poisson bootstrap: every row gets a
+weight drawn from Poisson(1), which is the usual fast stand-in for resampling
+rows with replacement (same mean and variance of each row's multiplicity).
+Because a weight per row is all it needs, a statistic that is a sum over rows
+(a share, a mean, a frequency table, a correlation's moments) is resampled
+from its per-row or per-value summaries, never by refitting: for a frequency
+table of counts ``c_v`` the resampled counts are Poisson(``c_v``). Intervals are
+``value +- 1.96`` bootstrap standard errors, clipped to the metric's range
+(see :func:`metric_row`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
+
+import numpy as np
+import polars as pl
+
+from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, with_row_ids
+from ..errors import DataError, SchemaError
+
+#: columns of ``Report.table``
+TABLE_SCHEMA = {
+    "family": pl.String,
+    "metric": pl.String,
+    "column": pl.String,
+    "value": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "baseline": pl.Float64,
+    "better": pl.String,
+}
+
+
+def metric_row(family: str, metric: str, column: str | None, value: float, reps: np.ndarray | None,
+               baseline: float | None, better: str, bounds: tuple[float, float] = (0.0, 1.0)) -> dict:
+    """One row of the tidy table; ``reps`` are bootstrap replicates of ``value``.
+
+    The interval is ``value +- 1.96 * sd(replicates)`` clipped to the metric's
+    ``bounds``: a normal-approximation interval from the bootstrap standard
+    error. (Percentile intervals of similarity scores are biased: resampling
+    both sides adds noise that always lowers a similarity, so they can miss the
+    value itself.)
+    """
+    lo = hi = None
+    if reps is not None and value is not None and np.isfinite(value):
+        reps = np.asarray(reps, dtype=float)
+        reps = reps[np.isfinite(reps)]
+        if reps.size > 1:
+            se = float(reps.std(ddof=1))
+            lo = float(max(bounds[0], value - 1.96 * se))
+            hi = float(min(bounds[1], value + 1.96 * se))
+    return {
+        "family": family, "metric": metric, "column": column,
+        "value": None if value is None or not np.isfinite(value) else float(value),
+        "ci_low": lo, "ci_high": hi,
+        "baseline": None if baseline is None or not np.isfinite(baseline) else float(baseline),
+        "better": better,
+    }
+
+
+def rows_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA) if rows else pl.DataFrame(schema=TABLE_SCHEMA)
+
+
+# ------------------------------------------------------------------ bootstrap
+def poisson_counts(counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Poisson-bootstrap replicates of a count vector: shape (n_boot, len(counts))."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return rng.poisson(np.broadcast_to(counts, (n_boot, counts.size)))
+
+
+def boot_mean(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap replicates of ``values.mean()`` from the value counts (cheap for 0/1 flags)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return np.full(n_boot, np.nan)
+    u, c = np.unique(values, return_counts=True)
+    w = poisson_counts(c, n_boot, rng).astype(np.float64)
+    tot = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, (w @ u) / tot, np.nan)
+
+
+# ------------------------------------------------------------------ inputs
+@dataclass
+class Inputs:
+    """Validated inputs of ``evaluate``: frames conformed to one schema."""
+
+    real: Dataset
+    synthetic: pl.DataFrame  # row_id + schema columns
+    holdout: pl.DataFrame | None
+    schema: Schema
+    target: str | None
+    sensitive: tuple[str, ...]
+    notes: list[str]
+    synthetic_name: str
+
+
+def _reduced_schema(schema: Schema, keep: list[str]) -> Schema:
+    keep_set = set(keep)
+    return replace(
+        schema,
+        columns=tuple(c for c in schema.columns if c in keep_set),
+        numeric=tuple(c for c in schema.numeric if c in keep_set),
+        categorical=tuple(c for c in schema.categorical if c in keep_set),
+        integer=tuple(c for c in schema.integer if c in keep_set),
+        target=schema.target if schema.target in keep_set else None,
+        sensitive=tuple(c for c in schema.sensitive if c in keep_set),
+        image_shape=schema.image_shape if all(c in keep_set for c in schema.image_columns) else None,
+        image_columns=schema.image_columns if all(c in keep_set for c in schema.image_columns) else (),
+        categories={k: v for k, v in schema.categories.items() if k in keep_set},
+        dtypes={k: v for k, v in schema.dtypes.items() if k in keep_set},
+        bounds={k: v for k, v in schema.bounds.items() if k in keep_set},
+    )
+
+
+def _frame_of(x: Any, what: str) -> pl.DataFrame:
+    from ..data import to_polars
+
+    try:
+        f = to_polars(x)
+    except DataError as exc:
+        raise DataError(f"{what}: {exc}") from None
+    return f
+
+
+def _with_ids(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    if ROW_ID in frame.columns:
+        ids = frame[ROW_ID]
+        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != frame.height:
+            raise DataError(f"column {ROW_ID!r} of the {prefix} rows must hold unique, non-null strings")
+        return frame
+    return with_row_ids(frame, prefix)
+
+
+def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schema",
+            sensitive: Any = "schema", *, min_rows: int = 6) -> Inputs:
+    """Check and align the inputs of ``evaluate`` / ``suggest`` (clear errors otherwise)."""
+    notes: list[str] = []
+    ds = as_dataset(real, "real")
+    if len(ds) < 2 * min_rows:
+        raise DataError(
+            f"the real data has {len(ds)} rows; evaluate() needs at least {2 * min_rows} "
+            "(it splits them in two halves for the real-vs-real baseline)"
+        )
+    sframe = _frame_of(synthetic, "synthetic")
+    if sframe.height == 0:
+        raise DataError("the synthetic data is empty (0 rows); generate some rows first")
+    shared = [c for c in ds.schema.columns if c in sframe.columns]
+    if not shared:
+        raise SchemaError(
+            f"the synthetic data shares no column with the real data; real columns are "
+            f"{list(ds.schema.columns)}, synthetic columns are {[c for c in sframe.columns if c != ROW_ID]}"
+        )
+    schema = ds.schema
+    if len(shared) < len(ds.schema.columns):
+        missing = [c for c in ds.schema.columns if c not in shared]
+        explicit_target = target if isinstance(target, str) and target != "schema" else None
+        if explicit_target in missing or (target == "schema" and ds.schema.target in missing):
+            raise SchemaError(
+                f"target column {explicit_target or ds.schema.target!r} is missing from the synthetic "
+                "data; generate it too, or pass target=None to skip utility"
+            )
+        schema = _reduced_schema(ds.schema, shared)
+        notes.append(f"only the {len(shared)} shared columns are compared; the synthetic data lacks {missing}")
+        ds = Dataset(ds.name, ds.frame, schema)
+    # target
+    if target == "schema":
+        target = schema.target
+    if target is not None:
+        if not isinstance(target, str) or target not in schema.columns:
+            raise SchemaError(
+                f"target column {target!r} is not a modelled column of the real data; "
+                f"pick one of {list(schema.columns)} or pass target=None"
+            )
+    # sensitive
+    if sensitive == "schema":
+        sens = tuple(schema.sensitive)
+    elif sensitive is None:
+        sens = ()
+    else:
+        sens = (sensitive,) if isinstance(sensitive, str) else tuple(sensitive)
+    for c in sens:
+        if c not in schema.columns:
+            raise SchemaError(f"sensitive column {c!r} is not a modelled column; pick from {list(schema.columns)}")
+        if c not in schema.categorical:
+            raise SchemaError(f"sensitive column {c!r} must be categorical (groups), it is numeric")
+    synth = conform(sframe, schema, what="synthetic data")
+    synth = _with_ids(synth, "synthetic")
+    if synth.height < min_rows:
+        raise DataError(
+            f"the synthetic data has {synth.height} rows; evaluate() needs at least {min_rows} "
+            "(k nearest neighbours need k + 1 rows)"
+        )
+    all_null = [c for c in schema.columns if synth[c].null_count() == synth.height]
+    if all_null:
+        raise DataError(
+            f"synthetic column(s) {all_null} hold only missing values; the generator produced nothing "
+            "there, so they cannot be compared (fix the generator or drop the column from both)"
+        )
+    clash = set(synth[ROW_ID].to_list()) & set(ds.frame[ROW_ID].to_list())
+    if clash:
+        raise DataError(
+            f"{len(clash)} synthetic row id(s) equal real row ids (e.g. {sorted(clash)[:3]}); "
+            "give the synthetic rows their own ids (a Batch does)"
+        )
+    hold = None
+    if holdout is not None:
+        hframe = _frame_of(holdout, "holdout")
+        if hframe.height < 2:
+            raise DataError(f"the holdout has {hframe.height} rows; give at least 2 or pass holdout=None")
+        hold = _with_ids(conform(hframe, schema, what="holdout"), "holdout")
+    # numeric checks on the synthetic side (NaN/inf break every distance)
+    for c in schema.numeric:
+        s = synth[c]
+        if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
+            raise DataError(
+                f"synthetic column {c!r} holds NaN or infinite values; replace them with null "
+                f"(pl.col({c!r}).fill_nan(None)) before evaluating"
+            )
+    name = getattr(synthetic, "id", None) or "synthetic"
+    return Inputs(ds, synth, hold, schema, target, sens, notes, str(name))
+
+
+def category_codes(s: pl.Series, levels: Iterable) -> np.ndarray:
+    """Integer codes of a categorical column over ``levels``; null -> len(levels),
+    unknown values -> len(levels) + 1."""
+    levels = list(levels)
+    s = s.cast(pl.String) if s.dtype != pl.String else s
+    lookup = {str(v): i for i, v in enumerate(levels)}
+    codes = s.replace_strict(lookup, default=len(levels) + 1, return_dtype=pl.Int64)
+    codes = codes.fill_null(len(levels))
+    # fill_null above would also catch values mapped to null; replace_strict maps nulls to null
+    return codes.to_numpy()
+
+
+def ordinal_matrix(frame: pl.DataFrame, schema: Schema, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric columns as floats (null -> NaN), categoricals as codes (null/unknown -> NaN),
+    for scikit-learn's HistGradientBoosting with native categorical support."""
+    out = np.empty((frame.height, len(columns)), dtype=np.float64)
+    is_cat = np.zeros(len(columns), dtype=bool)
+    for j, c in enumerate(columns):
+        if c in schema.categorical:
+            levels = schema.categories.get(c, ())
+            codes = category_codes(frame[c], levels).astype(np.float64)
+            codes[codes >= len(levels)] = np.nan
+            # HistGradientBoosting accepts at most 255 categories: fold the rest together
+            codes[codes > 253] = 254
+            out[:, j] = codes
+            is_cat[j] = True
+        else:
+            out[:, j] = frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return out, is_cat

@@ -1,0 +1,295 @@
+"""The report object: summarise first (plain data), then render (HTML, figures).
+
+In the spirit of skrub's ``TableReport``: :attr:`Report.summary` is plain data
+(numbers, lists, polars frames), computed once and cached; :meth:`Report.figures`,
+:meth:`Report.html` and :meth:`Report.to_html` only render it. The notebook
+display (``_repr_html_``) shows the headline table and notes, small enough to keep
+notebooks light; :meth:`Report.show` adds every figure (plotly mimetype output),
+and :meth:`Report.to_html` writes one standalone file with all of it (one copy of
+plotly.js, inlined once, so it opens offline).
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ..errors import DataError
+
+__all__ = ["Report", "FORMULAS", "METRIC_HELP"]
+
+#: one line per family, shown in the report
+FORMULAS = {
+    "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
+                "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
+                "synthetic values inside the real range / category set. column_shapes = mean over columns.",
+    "pairwise": "correlation similarity = 1 - |rho_real - rho_synth| / 2 (numeric pairs, Pearson); contingency "
+                "similarity = 1 - TVD of the joint frequency table (other pairs; numerics cut into 10 bins). "
+                "pair_trends = mean over pairs.",
+    "detection": "A gradient-boosted tree classifier separates real from synthetic rows; ROC AUC of its "
+                 "out-of-fold probabilities (3-fold CV). 0.5 = indistinguishable. detection_score = "
+                 "1 - 2 |AUC - 0.5|.",
+    "coverage": "In the encoded space, with NND_k the distance to the k-th nearest other row of the same set: "
+                "precision = share of synthetic rows inside some real k-NN ball; recall = share of real rows "
+                "inside some synthetic k-NN ball; density = (1/kM) sum_j #real balls holding synthetic row j; "
+                "coverage = share of real rows whose own ball holds a synthetic row (Naeem et al. 2020; a point "
+                "on the boundary counts as inside).",
+    "privacy": "DCR = distance from a synthetic row to its closest real row (encoded space). near_copy_share = "
+               "share with DCR below the 5th percentile of real-to-real nearest-neighbour distances (or 0); "
+               "exact_copy_share = share equal to a real row in every column; nndr_mean = mean of DCR / distance "
+               "to the 2nd closest real row; closer_to_train_share (with a holdout) = share closer to a training "
+               "row than to any holdout row.",
+    "utility": "TSTR = score on real holdout rows of a model trained on synthetic rows; TRTR = the same model "
+               "trained on real rows (its baseline). Macro F1 (classification) or R^2 (regression), "
+               "HistGradientBoosting.",
+    "subgroup": "For each sensitive group (and group x target): ratio = share_synth / share_real; representation "
+                "= min(ratio, 1/ratio). Flagged: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
+                "(ratio > 1.25).",
+}
+
+#: what each headline number means, in one line
+METRIC_HELP = {
+    "column_shapes": "mean per-column similarity of distributions (1 = identical)",
+    "within_support": "share of synthetic values inside the real range / categories",
+    "pair_trends": "mean similarity of column-pair dependence (1 = identical)",
+    "detection_auc": "how well a classifier tells synthetic from real (0.5 = cannot)",
+    "detection_score": "1 - 2|AUC - 0.5| (1 = indistinguishable)",
+    "precision": "synthetic rows that look real (inside the real support)",
+    "recall": "real rows the synthetic rows reach (inside the synthetic support)",
+    "density": "how crowded synthetic rows are around real ones (about 1 is natural)",
+    "coverage": "real rows with a synthetic row nearby (modes covered)",
+    "near_copy_share": "synthetic rows suspiciously close to a real row",
+    "exact_copy_share": "synthetic rows identical to a real row",
+    "nndr_mean": "closest / 2nd-closest real distance (low = sits on one real row)",
+    "dcr_median": "median distance to the closest real row",
+    "closer_to_train_share": "synthetic rows closer to training rows than to holdout rows",
+    "representation": "worst sensitive group: min(ratio, 1/ratio) of shares",
+}
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+class Report:
+    """What ``evaluate()`` returns: ``table`` (tidy metrics), ``rows`` (per-row scores),
+    ``summary`` (plain data for rendering), ``figures()``, ``to_html(path)``."""
+
+    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, context: dict):
+        self.table = table
+        self.rows = rows
+        self._data = data
+        self._context = context
+
+    # ------------------------------------------------------------------ plain data
+    @property
+    def families(self) -> list[str]:
+        return list(self._data["families"])
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self._data["notes"])
+
+    def family(self, name: str) -> pl.DataFrame:
+        """The table rows of one family (e.g. ``rep.family("coverage")``)."""
+        if name not in self.families:
+            raise DataError(f"family {name!r} was not evaluated; this report has {self.families}")
+        return self.table.filter(pl.col("family") == name)
+
+    def headline(self) -> pl.DataFrame:
+        """One row per headline metric: value, 95% interval, real-vs-real baseline, status."""
+        t = self.table
+        head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility"))
+        # within_support: mean over columns
+        ws = t.filter(pl.col("metric") == "within_support")
+        parts = [head]
+        if ws.height:
+            parts.append(ws.select(
+                pl.lit("fidelity").alias("family"), pl.lit("within_support").alias("metric"),
+                pl.lit(None, pl.String).alias("column"), pl.col("value").mean(), pl.col("ci_low").mean(),
+                pl.col("ci_high").mean(), pl.col("baseline").mean(), pl.lit("higher").alias("better")))
+        sg = t.filter(pl.col("family") == "subgroup")
+        if sg.height:
+            parts.append(sg.sort("value").head(1))
+        out = pl.concat(parts, how="vertical_relaxed")
+        order = {f: i for i, f in enumerate(self.families)}
+        out = out.with_columns(pl.col("family").replace_strict(order, default=99).alias("_o")).with_row_index("_i")
+        out = out.sort(["_o", "_i"]).drop(["_o", "_i"])
+        status = []
+        for r in out.iter_rows(named=True):
+            status.append(_status(r))
+        return out.with_columns(pl.Series("status", status, dtype=pl.String))
+
+    @cached_property
+    def summary(self) -> dict:
+        """Plain data behind every table and figure (computed once)."""
+        d = dict(self._data)
+        d["headline"] = self.headline()
+        return d
+
+    # ------------------------------------------------------------------ rendering
+    def figures(self) -> dict:
+        """Plotly figures keyed by section name (marginals, pairs, dcr, prdc, utility, subgroup, detection)."""
+        if "_figures" in self.__dict__:
+            return dict(self.__dict__["_figures"])
+        from ..plots import metrics as P
+
+        s = self.summary
+        figs = {}
+        if "marginals" in s and s["marginals"]:
+            cols = s["fidelity"]["columns"]
+            scores = dict(zip(cols["column"].to_list(), cols["score"].to_list()))
+            figs["marginals"] = P.marginals_figure(s["marginals"], scores=scores)
+        if "pairwise" in s and s["pairwise"]["pairs"].height:
+            figs["pairs"] = P.pair_difference_figure(s["pairwise"]["pairs"], s["columns"])
+        if "detection" in s:
+            r = self.rows
+            figs["detection"] = P.detection_figure(
+                r.filter(pl.col("source") == "real")["detection_prob"].to_numpy(),
+                r.filter(pl.col("source") == "synthetic")["detection_prob"].to_numpy(), s["detection"]["auc"])
+        if "coverage" in s:
+            cov = self.family("coverage")
+            ci = {m: (lo, hi) for m, lo, hi in cov.select("metric", "ci_low", "ci_high").iter_rows()}
+            figs["prdc"] = P.prdc_figure(s["coverage"]["scores"], s["coverage"]["baseline"], ci)
+        if "privacy" in s:
+            p = s["privacy"]
+            figs["dcr"] = P.dcr_figure(p["dcr"], p["base_dcr"], p["dcr_threshold"])
+        if "utility" in s:
+            u = s["utility"]
+            figs["utility"] = P.utility_figure(u["tstr"], u["trtr"], u["tstr_ci"], u["trtr_ci"],
+                                               score_name=u["score_name"])
+        if "subgroup" in s:
+            figs["subgroup"] = P.subgroup_figure(s["subgroup"]["shares"])
+        self.__dict__["_figures"] = figs
+        return dict(figs)
+
+    def _headline_html(self) -> str:
+        h = self.headline()
+        head = ("<tr><th>family</th><th>metric</th><th>value</th><th>95% interval</th>"
+                "<th>real vs real</th><th>better</th><th>status</th><th>meaning</th></tr>")
+        body = []
+        for r in h.iter_rows(named=True):
+            name = r["metric"] + (f" ({r['column']})" if r["column"] else "")
+            ci = "-" if r["ci_low"] is None else f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}"
+            cls = "sk-bad" if r["status"] == "worse than real" else "sk-ok"
+            body.append(
+                "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
+                    r["family"], name, _fmt(r["value"]), ci, _fmt(r["baseline"]), r["better"]))
+                + f"<td class='{cls}'>{html.escape(r['status'])}</td>"
+                + f"<td class='sk-help'>{html.escape(METRIC_HELP.get(r['metric'], ''))}</td></tr>"
+            )
+        return f"<table class='sk-table'>{head}{''.join(body)}</table>"
+
+    def _intro_html(self) -> str:
+        s = self._data
+        esc = html.escape
+        lines = [
+            f"<p><b>{esc(str(s['synthetic_name']))}</b> ({s['n_synthetic']:,} rows) against "
+            f"<b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, {len(s['columns'])} columns); "
+            f"k = {s['k']}, {s['n_boot']} bootstrap replicates, random_state = {s['random_state']}. "
+            "Baselines compare two random halves of the real rows: what a perfect generator would score "
+            "on data this small.</p>"
+        ]
+        if s["notes"]:
+            lines.append("<ul class='sk-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in s["notes"]) + "</ul>")
+        return "".join(lines)
+
+    _CSS = (
+        "<style>.sk-report{font-family:Inter,Helvetica,Arial,sans-serif;font-size:13px;max-width:1100px}"
+        ".sk-table{border-collapse:collapse;margin:8px 0}.sk-table td,.sk-table th{border-bottom:1px solid #ddd;"
+        "padding:3px 8px;text-align:left}.sk-table th{background:#f4f4f4}.sk-bad{color:#b00020;font-weight:600}"
+        ".sk-ok{color:#2e7d32}.sk-help{color:#666}.sk-notes{color:#555}.sk-formula{color:#444;background:#fafafa;"
+        "border-left:3px solid #ccc;padding:4px 8px}</style>"
+    )
+
+    def _repr_html_(self) -> str:
+        return (f"{self._CSS}<div class='sk-report'><h3>synthkit quality report</h3>{self._intro_html()}"
+                f"{self._headline_html()}<p class='sk-help'>rep.show() displays the figures; "
+                "rep.to_html(path) writes everything to one file.</p></div>")
+
+    _SECTIONS = [
+        ("marginals", "fidelity", "Per-column distributions"),
+        ("pairs", "pairwise", "Column-pair dependence"),
+        ("detection", "detection", "Detection"),
+        ("prdc", "coverage", "Coverage and diversity"),
+        ("dcr", "privacy", "Privacy: distance to closest real row"),
+        ("utility", "utility", "Utility: TSTR vs TRTR"),
+        ("subgroup", "subgroup", "Subgroup balance"),
+    ]
+
+    def html(self, include_plotlyjs: bool | str = True) -> str:
+        """The whole report as one HTML document (plotly.js included once, in the first figure)."""
+        figs = self.figures()
+        parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>synthkit quality report</title>"
+                 f"{self._CSS}</head><body><div class='sk-report'><h1>synthkit quality report</h1>",
+                 self._intro_html(), "<h2>Headline</h2>", self._headline_html()]
+        first = True
+        for key, fam, title in self._SECTIONS:
+            if fam not in self.families:
+                continue
+            parts.append(f"<h2>{html.escape(title)}</h2><p class='sk-formula'>{html.escape(FORMULAS[fam])}</p>")
+            if key in figs:
+                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
+                first = False
+            if fam == "subgroup" and "subgroup" in self._data:
+                parts.append(_frame_html(self._data["subgroup"]["shares"]))
+        parts.append("<h2>All metrics</h2><details><summary>full table</summary>")
+        parts.append(_frame_html(self.table))
+        parts.append("</details></div></body></html>")
+        return "".join(parts)
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write the standalone report to ``path`` (returns the path)."""
+        p = Path(path).expanduser()
+        if p.suffix.lower() not in (".html", ".htm"):
+            raise DataError(f"report path {str(p)!r} should end in .html")
+        if not p.parent.exists():
+            raise DataError(f"folder {str(p.parent)!r} does not exist; create it first")
+        p.write_text(self.html(), encoding="utf-8")
+        return p
+
+    def show(self) -> None:
+        """Display the headline and every figure in a notebook."""
+        from IPython.display import HTML, display
+
+        display(HTML(self._repr_html_()))
+        for key, fam, title in self._SECTIONS:
+            f = self.figures().get(key)
+            if f is not None:
+                display(HTML(f"<b>{html.escape(title)}</b>: {html.escape(FORMULAS[fam])}"))
+                f.show()
+
+    def __repr__(self) -> str:
+        s = self._data
+        return (f"Report({s['synthetic_name']!r} vs {s['dataset']!r}: {s['n_synthetic']} synthetic, "
+                f"{s['n_real']} real rows; families {self.families})")
+
+
+def _status(r: dict) -> str:
+    v, b = r["value"], r["baseline"]
+    if v is None or b is None:
+        return ""
+    lo, hi = r["ci_low"], r["ci_high"]
+    tol = 1e-9
+    if r["better"] == "higher":
+        best = hi if hi is not None else v
+        return "as real" if best >= b - tol else "worse than real"
+    best = lo if lo is not None else v
+    return "as real" if best <= b + tol else "worse than real"
+
+
+def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.iter_rows():
+        body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(x, digits))}</td>" for x in row) + "</tr>")
+    return f"<table class='sk-table'><tr>{head}</tr>{''.join(body)}</table>"

@@ -1,0 +1,200 @@
+"""Candidate problem regions, built from the per-row scores of a report.
+
+``suggest(real, synthetic, rep)`` returns a list of :class:`Region` (frozen):
+``kind``, ``row_ids``, a one-line ``reason`` with numbers, and a ``severity``
+(share of the affected side's rows, times a kind weight; higher = look first).
+
+- ``off_manifold``: synthetic rows outside the real support (in no real row's
+  k-NN ball) *and* with a detection probability of at least
+  ``detection_threshold`` (0.7): the classifier also finds them unreal.
+  Grouped into clusters (connected components of their own 2k-NN graph).
+- ``near_copy``: synthetic rows closer to a real row than 95% of real rows are to
+  each other (DCR below the 5th percentile of real-to-real distances), or exact
+  copies. One region.
+- ``missing_mode``: real rows that no synthetic row covers (no synthetic row in
+  their k-NN ball), grouped into clusters: connected components of the real
+  uncovered rows' own 2k-NN graph; clusters of fewer than
+  ``min_cluster`` rows are dropped. The reason names the values that set the
+  cluster apart.
+- ``underrepresented`` / ``overrepresented``: a sensitive group (or group x
+  target cell) whose share shrank below ``shrink`` times its real share, vanished,
+  or grew above ``1 / shrink`` times. Row ids: the real rows of a shrunk group,
+  the synthetic rows of a grown one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ..data import ROW_ID
+from ._neighbors import knn
+from .fairness import SHRINK, subgroup_shares
+
+__all__ = ["Region", "suggest", "regions_frame", "KINDS"]
+
+KINDS = ("off_manifold", "near_copy", "missing_mode", "underrepresented", "overrepresented")
+_WEIGHT = {"off_manifold": 1.0, "near_copy": 1.0, "missing_mode": 1.0, "underrepresented": 1.0,
+           "overrepresented": 0.5}
+
+
+@dataclass(frozen=True)
+class Region:
+    """A candidate problem region: a set of row ids, what kind, and why."""
+
+    kind: str
+    row_ids: tuple[str, ...]
+    reason: str
+    severity: float
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+
+def regions_frame(regions: list[Region]) -> pl.DataFrame:
+    """One row per region: kind, n_rows, severity, reason, row_ids (list)."""
+    return pl.DataFrame(
+        [{"kind": r.kind, "n_rows": len(r.row_ids), "severity": r.severity, "reason": r.reason,
+          "row_ids": list(r.row_ids)} for r in regions],
+        schema={"kind": pl.String, "n_rows": pl.Int64, "severity": pl.Float64, "reason": pl.String,
+                "row_ids": pl.List(pl.String)},
+    )
+
+
+def _components(X: np.ndarray, k: int) -> np.ndarray:
+    """Connected components of the symmetric k-NN graph of the rows of X."""
+    n = X.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    _, idx = knn(X, min(k, n - 1))
+    rows = np.repeat(np.arange(n), idx.shape[1])
+    g = coo_matrix((np.ones(rows.size), (rows, idx.ravel())), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def _describe(cluster: pl.DataFrame, ref: pl.DataFrame, schema, top: int = 2) -> str:
+    """The values that set ``cluster`` apart from ``ref``: dominant categories, shifted numerics."""
+    bits = []
+    for c in schema.categorical:
+        vc = Counter(cluster[c].cast(pl.String).fill_null("(missing)").to_list())
+        v, n = vc.most_common(1)[0]
+        share = n / cluster.height
+        base = (ref[c].cast(pl.String).fill_null("(missing)") == v).mean()
+        if share >= 0.6 and share > 1.5 * base:
+            bits.append((share / max(base, 1e-9), f"{c}={v} ({share:.0%} vs {base:.0%} overall)"))
+    for c in schema.numeric:
+        a = cluster[c].cast(pl.Float64).drop_nulls()
+        r = ref[c].cast(pl.Float64).drop_nulls()
+        if a.len() == 0 or r.len() < 2 or not r.std():
+            continue
+        z = (a.mean() - r.mean()) / r.std()
+        if abs(z) >= 1.0:
+            bits.append((abs(z), f"{c} mean {a.mean():.3g} vs {r.mean():.3g}"))
+    bits.sort(key=lambda b: -b[0])
+    return "; ".join(b[1] for b in bits[:top])
+
+
+def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: float = 0.7,
+            min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0) -> list[Region]:
+    """Candidate problem regions, most severe first (runs ``evaluate`` if ``rep`` is None)."""
+    from .evaluate import evaluate
+
+    if rep is None:
+        rep = evaluate(real, synthetic, random_state=random_state, n_boot=0)
+    ctx = rep._context
+    rf, sf, schema = ctx["real"], ctx["synthetic"], ctx["schema"]
+    rows = rep.rows
+    k = rep._data["k"]
+    out: list[Region] = []
+    srows = rows.filter(pl.col("source") == "synthetic")
+    rrows = rows.filter(pl.col("source") == "real")
+    n_s, n_r = srows.height, rrows.height
+
+    # off-manifold synthetic rows
+    if srows["inside_support"].null_count() < n_s and srows["detection_prob"].null_count() < n_s:
+        mask = (~srows["inside_support"].fill_null(True) &
+                (srows["detection_prob"].fill_null(0.0) >= detection_threshold)).to_numpy()
+        idx = np.nonzero(mask)[0]
+        if idx.size:
+            labels = _components(ctx["X_synth"][idx], 2 * k) if idx.size >= min_cluster else np.zeros(idx.size, int)
+            for lab in np.unique(labels):
+                members = idx[labels == lab]
+                if members.size < min(min_cluster, idx.size):
+                    continue
+                ids = tuple(srows[ROW_ID].to_numpy()[members])
+                probs = srows["detection_prob"].to_numpy()[members]
+                what = _describe(sf[members], rf, schema)
+                out.append(Region(
+                    "off_manifold", ids,
+                    f"{members.size} synthetic rows ({members.size / n_s:.1%}) lie outside every real row's "
+                    f"{k}-NN ball and the detector calls them synthetic (mean p = {probs.mean():.2f})"
+                    + (f"; {what}" if what else ""),
+                    _WEIGHT["off_manifold"] * members.size / n_s))
+    # near copies
+    if "near_copy" in ctx:
+        near, exact = ctx["near_copy"], ctx["exact"]
+        idx = np.nonzero(near)[0]
+        if idx.size:
+            thr = rep._data["privacy"]["dcr_threshold"]
+            base = rep.table.filter(pl.col("metric") == "near_copy_share")["baseline"].item()
+            out.append(Region(
+                "near_copy", tuple(srows[ROW_ID].to_numpy()[idx]),
+                f"{idx.size} synthetic rows ({idx.size / n_s:.1%}; real vs real {base:.1%}) are closer to a real "
+                f"row than 95% of real rows are to each other (DCR < {thr:.3g}); {int(exact.sum())} are exact copies",
+                _WEIGHT["near_copy"] * idx.size / n_s))
+    # missing modes
+    if rrows["covered"].null_count() < n_r:
+        unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
+        if unc.size >= min_cluster:
+            labels = _components(ctx["X_real"][unc], 2 * k)
+            for lab in np.unique(labels):
+                members = unc[labels == lab]
+                if members.size < min_cluster:
+                    continue
+                what = _describe(rf[members], rf, schema)
+                out.append(Region(
+                    "missing_mode", tuple(rrows[ROW_ID].to_numpy()[members]),
+                    f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "
+                    f"{k}-NN radius" + (f"; {what}" if what else ""),
+                    _WEIGHT["missing_mode"] * members.size / n_r))
+    # sensitive groups (flags decided in fairness.subgroup_shares)
+    if "subgroup" in rep._data:
+        shares = rep._data["subgroup"]["shares"]
+        if shrink != SHRINK:
+            shares = subgroup_shares(rf, sf, tuple(rep._data["sensitive"]), rep._data["target"],
+                                     rep._data["target"] in schema.categorical, shrink=shrink)
+        for r in shares.filter(pl.col("flag") != "").iter_rows(named=True):
+            ratio = r["ratio"]
+            _, sel = _group_filter(r["group"])
+            if r["flag"] in ("shrunk", "vanished"):
+                ids = tuple(rf.filter(sel)[ROW_ID].to_list())
+                word = "vanished" if r["flag"] == "vanished" else "shrank"
+                out.append(Region(
+                    "underrepresented", ids,
+                    f"group {r['group']} {word}: {r['share_synth']:.1%} of synthetic rows vs "
+                    f"{r['share_real']:.1%} of real rows (ratio {ratio:.2f}, p = {r['p_value']:.2g})",
+                    _WEIGHT["underrepresented"] * r["share_real"] * (1 - min(ratio, 1.0))))
+            else:
+                ids = tuple(sf.filter(sel)[ROW_ID].to_list())
+                out.append(Region(
+                    "overrepresented", ids,
+                    f"group {r['group']} grew: {r['share_synth']:.1%} of synthetic rows vs "
+                    f"{r['share_real']:.1%} of real rows (ratio {ratio:.2f}, p = {r['p_value']:.2g})",
+                    _WEIGHT["overrepresented"] * (r["share_synth"] - r["share_real"])))
+    out.sort(key=lambda g: -g.severity)
+    return out
+
+
+def _group_filter(group: str) -> tuple[list[str], pl.Expr]:
+    exprs, cols = [], []
+    for part in group.split(" & "):
+        c, v = part.split("=", 1)
+        cols.append(c)
+        exprs.append(pl.col(c).is_null() if v == "(missing)" else pl.col(c).cast(pl.String) == v)
+    return cols, pl.all_horizontal(exprs)
