@@ -345,3 +345,41 @@ def test_every_error_is_a_synthkit_error(tmp_path, penguins):
         assert ws.tag_list().height == 60
         entry = json.loads(ws.history()["details"][0])
         assert entry["dataset"] == "penguins"
+
+
+def test_interrupted_create_leaves_nothing_behind(tmp_path, penguins, monkeypatch):
+    import synthkit.workspace as wsmod
+
+    real_build = wsmod.build
+
+    def build_then_crash(*args, **kwargs):
+        real_build(*args, **kwargs)
+        raise KeyboardInterrupt  # e.g. the user interrupts the kernel just before the rename
+
+    monkeypatch.setattr(wsmod, "build", build_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        sk.Workspace.create(tmp_path / "ws", penguins)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(wsmod, "build", real_build)
+    with sk.Workspace.create(tmp_path / "ws", penguins) as ws:  # and the name is free to use
+        assert ws.check() == []
+
+
+def test_failed_export_keeps_the_old_file(tmp_path, penguins, monkeypatch):
+    b = sk.generate(penguins, "bootstrap", n=10, random_state=0)
+    with sk.Workspace.create(tmp_path / "ws", penguins) as ws:
+        ws.add(b)
+        out = ws.export(tmp_path / "out.csv")
+        before = out.read_bytes()
+
+        def half_written(self, file, *args, **kwargs):
+            with open(file, "w") as fh:
+                fh.write("row_id,spec")
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(pl.DataFrame, "write_csv", half_written)
+        with pytest.raises(WorkspaceError, match="No space left"):
+            ws.export(out)
+        assert out.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "ws"]
+        assert ws.history().filter(pl.col("action") == "export").height == 1
