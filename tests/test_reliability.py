@@ -112,6 +112,7 @@ def _kill_after(proc, n_lines, delay, rng):
     return [line.split() for line in lines if line.strip()]
 
 
+@pytest.mark.slow
 def test_sigkill_during_tag_stream_loses_nothing_committed(tmp_path, big_real):
     path = tmp_path / "ws"
     sk.Workspace.create(path, big_real).close()
@@ -143,6 +144,7 @@ def test_sigkill_during_tag_stream_loses_nothing_committed(tmp_path, big_real):
             committed[extra] = 1
 
 
+@pytest.mark.slow
 def test_sigkill_during_batch_writes_keeps_every_batch_readable(tmp_path, big_real):
     path = tmp_path / "ws"
     sk.Workspace.create(path, big_real).close()
@@ -159,6 +161,7 @@ def test_sigkill_during_batch_writes_keeps_every_batch_readable(tmp_path, big_re
             assert len(ws.batch(bid)) == 5000
 
 
+@pytest.mark.slow
 def test_two_processes_writing_500_tags_each(tmp_path, penguins):
     path = tmp_path / "ws"
     sk.Workspace.create(path, penguins).close()
