@@ -110,14 +110,17 @@ def _f32(b: bytes) -> np.ndarray:
     return np.frombuffer(b, dtype="<f4")
 
 
+def from_browser(widget, method: str, **data) -> None:
+    """Deliver a comm message exactly as ipywidgets does when the browser sends one."""
+    widget._handle_msg({"content": {"data": {"method": method, **data}}, "buffers": []})
+
+
 def browser_lasso(ex: Explorer, row_ids, polygon=None) -> None:
-    """What mapview.js does on plotly_selected: set the traits and bump the counter, in one message."""
+    """What mapview.js does on plotly_selected: set the traits and bump the counter, in one save."""
     mv = ex.mapview
-    with mv.hold_trait_notifications():
-        mv.selection = list(row_ids)
-        mv.selection_polygon = polygon
-        mv.selection_version = mv.data_version
-        mv.selection_count = mv.selection_count + 1
+    from_browser(mv, "update", state={"selection": list(row_ids), "selection_polygon": polygon,
+                                      "selection_version": mv.data_version,
+                                      "selection_count": mv.selection_count + 1}, buffer_paths=[])
 
 
 # --------------------------------------------------------------------------- the map's data
@@ -169,7 +172,7 @@ def test_plotly_js_is_sent_on_request_not_kept_in_state(monkeypatch):
     mv = MapView()
     sent = []
     monkeypatch.setattr(mv, "send", lambda content, buffers=None: sent.append((content, buffers)))
-    mv._handle_msg(mv, {"type": "need-plotly"}, [])
+    from_browser(mv, "custom", content={"type": "need-plotly"})
     ((content, buffers),) = sent
     assert content == {"type": "plotly-js"} and buffers[0] is plotly_js()
     assert b"window.Plotly" in plotly_js()
@@ -231,8 +234,8 @@ def test_every_lasso_of_many_arrives(ex, ws):
         pick = [ids[i] for i in sorted(rng.choice(len(ids), size=5 + k, replace=False))]
         browser_lasso(ex, pick, [[0, 0], [1, 0], [0, 1]])
         expected.append(pick)
-        ex.tag_panel.label.value = f"label-{k}"
-        ex.tag_panel.tag_button.click()
+        from_browser(ex.tag_panel.label, "update", state={"value": f"label-{k}"}, buffer_paths=[])
+        from_browser(ex.tag_panel.tag_button, "custom", content={"event": "click"})
     assert [t["row_ids"] for t in ws._tags] == expected
 
 

@@ -95,9 +95,9 @@ class MapView(anywidget.AnyWidget):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.on_msg(self._handle_msg)
+        self.on_msg(self._on_custom_msg)
 
-    def _handle_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "need-plotly":
             self.send({"type": "plotly-js"}, buffers=[plotly_js()])
 
