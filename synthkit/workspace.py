@@ -95,16 +95,26 @@ class Workspace(Catalogue):
 
     @classmethod
     def create(cls, path: str | os.PathLike, dataset: Any, *, exist_ok: bool = False,
-               author: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> "Workspace":
+               overwrite: bool = False, author: str | None = None,
+               timeout: float = DEFAULT_TIMEOUT) -> "Workspace":
         """Make a new workspace folder at ``path`` for ``dataset`` (a Dataset or a frame).
 
         The folder must not exist yet or be empty. With ``exist_ok=True`` an
-        existing workspace of the same real data is opened instead. The folder
+        existing workspace of the same real data is opened instead; with
+        ``overwrite=True`` an existing workspace there (and only a workspace) is
+        deleted first, so a notebook can start afresh each run. The folder
         is built under a temporary name and moved into place at the end, so an
         interrupted create leaves no half-made workspace behind.
         """
         ds = as_dataset(dataset)
         p = Path(path).expanduser()
+        if overwrite and p.is_dir() and (p / DB_NAME).exists():
+            trash = p.parent / f".{p.name}.replaced-{uuid.uuid4().hex[:12]}"
+            try:
+                p.rename(trash)
+            except OSError as exc:
+                raise WorkspaceError(f"cannot replace the workspace at {str(p)!r}: {exc}") from None
+            shutil.rmtree(trash, ignore_errors=True)
         if p.exists():
             if (p / DB_NAME).exists():
                 if not exist_ok:
@@ -645,7 +655,7 @@ class Workspace(Catalogue):
                     stack.pop()
             if not stack:
                 raise WorkspaceError("nothing to redo: no undo since the last change")
-            aid = stack[-1]
+            aid = stack[0]
             action, details = con.execute("SELECT action, details FROM log WHERE action_id=?", (aid,)).fetchone()
             details = json.loads(details)
             self._apply(con, action, details, forward=True)
