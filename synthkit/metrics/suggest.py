@@ -4,14 +4,14 @@
 ``kind``, ``row_ids``, a one-line ``reason`` with numbers, and a ``severity``
 (share of the affected side's rows, times a kind weight; higher = look first).
 
-- ``off_manifold``: synthetic rows outside the real support (in no real row's
+- ``off-manifold``: synthetic rows outside the real support (in no real row's
   k-NN ball) *and* with a detection probability of at least
   ``detection_threshold`` (0.7): the classifier also finds them unreal.
   Grouped into clusters (connected components of their own 2k-NN graph).
-- ``near_copy``: synthetic rows closer to a real row than 95% of real rows are to
+- ``near-copy``: synthetic rows closer to a real row than 95% of real rows are to
   each other (DCR below the 5th percentile of real-to-real distances), or exact
   copies. One region.
-- ``missing_mode``: real rows that no synthetic row covers (no synthetic row in
+- ``missing-mode``: real rows that no synthetic row covers (no synthetic row in
   their k-NN ball), grouped into clusters: connected components of the real
   uncovered rows' own 2k-NN graph; clusters of fewer than
   ``min_cluster`` rows are dropped. The reason names the values that set the
@@ -39,8 +39,8 @@ from .fairness import SHRINK, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
 
-KINDS = ("off_manifold", "near_copy", "missing_mode", "underrepresented", "overrepresented")
-_WEIGHT = {"off_manifold": 1.0, "near_copy": 1.0, "missing_mode": 1.0, "underrepresented": 1.0,
+KINDS = ("off-manifold", "near-copy", "missing-mode", "underrepresented", "overrepresented")
+_WEIGHT = {"off-manifold": 1.0, "near-copy": 1.0, "missing-mode": 1.0, "underrepresented": 1.0,
            "overrepresented": 0.5}
 
 
@@ -102,11 +102,17 @@ def _describe(cluster: pl.DataFrame, ref: pl.DataFrame, schema, top: int = 2) ->
 
 def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: float = 0.7,
             min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0) -> list[Region]:
-    """Candidate problem regions, most severe first (runs ``evaluate`` if ``rep`` is None)."""
+    """Candidate problem regions, most severe first.
+
+    ``rep`` is a report of ``evaluate(real, synthetic)``; without one, the
+    families suggestions need (detection, coverage, privacy, subgroup) are
+    evaluated here without bootstrap intervals.
+    """
     from .evaluate import evaluate
 
     if rep is None:
-        rep = evaluate(real, synthetic, random_state=random_state, n_boot=0)
+        rep = evaluate(real, synthetic, random_state=random_state, n_boot=0,
+                       families=("detection", "coverage", "privacy", "subgroup"))
     ctx = rep._context
     rf, sf, schema = ctx["real"], ctx["synthetic"], ctx["schema"]
     rows = rep.rows
@@ -131,11 +137,11 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                 probs = srows["detection_prob"].to_numpy()[members]
                 what = _describe(sf[members], rf, schema)
                 out.append(Region(
-                    "off_manifold", ids,
+                    "off-manifold", ids,
                     f"{members.size} synthetic rows ({members.size / n_s:.1%}) lie outside every real row's "
                     f"{k}-NN ball and the detector calls them synthetic (mean p = {probs.mean():.2f})"
                     + (f"; {what}" if what else ""),
-                    _WEIGHT["off_manifold"] * members.size / n_s))
+                    _WEIGHT["off-manifold"] * members.size / n_s))
     # near copies
     if "near_copy" in ctx:
         near, exact = ctx["near_copy"], ctx["exact"]
@@ -144,10 +150,10 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
             thr = rep._data["privacy"]["dcr_threshold"]
             base = rep.table.filter(pl.col("metric") == "near_copy_share")["baseline"].item()
             out.append(Region(
-                "near_copy", tuple(srows[ROW_ID].to_numpy()[idx]),
+                "near-copy", tuple(srows[ROW_ID].to_numpy()[idx]),
                 f"{idx.size} synthetic rows ({idx.size / n_s:.1%}; real vs real {base:.1%}) are closer to a real "
                 f"row than 95% of real rows are to each other (DCR < {thr:.3g}); {int(exact.sum())} are exact copies",
-                _WEIGHT["near_copy"] * idx.size / n_s))
+                _WEIGHT["near-copy"] * idx.size / n_s))
     # missing modes
     if rrows["covered"].null_count() < n_r:
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
@@ -159,10 +165,10 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     continue
                 what = _describe(rf[members], rf, schema)
                 out.append(Region(
-                    "missing_mode", tuple(rrows[ROW_ID].to_numpy()[members]),
+                    "missing-mode", tuple(rrows[ROW_ID].to_numpy()[members]),
                     f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "
                     f"{k}-NN radius" + (f"; {what}" if what else ""),
-                    _WEIGHT["missing_mode"] * members.size / n_r))
+                    _WEIGHT["missing-mode"] * members.size / n_r))
     # sensitive groups (flags decided in fairness.subgroup_shares)
     if "subgroup" in rep._data:
         shares = rep._data["subgroup"]["shares"]
