@@ -153,4 +153,32 @@ def _columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
     return list(columns)
 
 
-__all__ = ["compare", "column_shapes", "shape_score", "ks_distance", "tv_distance", "source_names"]
+#: a placed row this close to a real row (in typical nearest-neighbour distances) counts as a copy
+COPY_TOL = 1e-6
+
+
+def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = 2.0, digits: int = 2) -> pl.DataFrame:
+    """Per group of placed rows: how many, how many exact copies, how far from the real rows.
+
+    ``placed`` has ``dist_to_real`` (distance to the closest real row in the
+    encoded space, in units of the real rows' typical nearest-neighbour
+    distance, as ``Map.place`` returns it) and the ``by`` column. Columns of the
+    result: ``by``, rows, copies (``dist_to_real`` = 0), median_dist, far
+    (``dist_to_real`` > ``far``), in first-seen group order.
+    """
+    for col in (by, "dist_to_real"):
+        if col not in placed.columns:
+            raise DataError(f"placement_summary needs a {col!r} column; got {placed.columns}")
+    if not (isinstance(far, (int, float)) and np.isfinite(far) and far > 0):
+        raise DataError(f"far={far!r} must be a positive number (in typical nearest-neighbour distances)")
+    d = pl.col("dist_to_real")
+    return placed.group_by(by, maintain_order=True).agg(
+        pl.len().alias("rows"),
+        (d <= COPY_TOL).sum().cast(pl.Int64).alias("copies"),
+        d.median().round(digits).alias("median_dist"),
+        (d > far).sum().cast(pl.Int64).alias("far"),
+    )
+
+
+__all__ = ["compare", "column_shapes", "shape_score", "ks_distance", "tv_distance", "source_names",
+           "placement_summary"]
