@@ -386,3 +386,30 @@ def test_suggestions_accept_and_dismiss(ex, ws, monkeypatch):
     assert t["label"] == "near-copy" and t["row_ids"] == regions[0].row_ids and t["note"] == "exact copies"
     with pytest.raises(DataError, match="no suggestion"):
         ex.accept(0)
+
+
+# --------------------------------------------------------------------------- placement summary
+def test_placement_summary_counts_copies_and_far_rows():
+    from synthkit.summary import placement_summary
+
+    placed = pl.DataFrame({"source": ["real", "a", "a", "a", "b"], "dist_to_real": [1.0, 0.0, 3.0, 1.0, 2.5]})
+    out = placement_summary(placed)
+    assert out.to_dicts() == [
+        {"source": "real", "rows": 1, "copies": 0, "median_dist": 1.0, "far": 0},
+        {"source": "a", "rows": 3, "copies": 1, "median_dist": 1.0, "far": 1},
+        {"source": "b", "rows": 1, "copies": 0, "median_dist": 2.5, "far": 1},
+    ]
+    with pytest.raises(DataError, match="dist_to_real"):
+        placement_summary(placed.drop("dist_to_real"))
+    with pytest.raises(DataError, match="far"):
+        placement_summary(placed, far=-1)
+
+
+def test_explorer_points_and_summary(ex, penguins):
+    batch = ex.generate("bootstrap", n=30, random_state=0)
+    pts = ex.points
+    assert pts.height == len(penguins) + 30
+    assert {"row_id", "source", "batch", "x", "y", "dist_to_real"} <= set(pts.columns)
+    s = ex.summary()
+    assert s["source"].to_list() == ["real", "bootstrap"]
+    assert s.filter(pl.col("source") == "bootstrap")["copies"].item() == 30  # bootstrap copies real rows

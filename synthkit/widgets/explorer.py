@@ -26,6 +26,7 @@ from ..batch import Batch, generate as _generate
 from ..errors import DataError, SynthkitError
 from ..tags import check_polygon, points_in_polygon
 from ..plots.explorer import COLOR_MODES, map_layers
+from ..summary import placement_summary
 from .controls import Controls
 from .mapview import MapView, hover_columns
 from .selection import SelectionView
@@ -246,6 +247,16 @@ class Explorer:
         rest = [c for c in self._points.columns if c not in cols and not c.startswith("_")]
         sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
         return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(cols + rest)
+
+    @property
+    def points(self) -> pl.DataFrame:
+        """Every point on the map: ``row_id, source, batch, x, y, dist_to_real, nearest_real, tag`` and values."""
+        cols = [c for c in (*_MAP_COLUMNS, "tag") if c in self._points.columns]
+        return self._points.select(cols + [c for c in self._points.columns if c not in cols and not c.startswith("_")])
+
+    def summary(self, by: str = "source") -> pl.DataFrame:
+        """Per source (or ``by="batch"``): rows, exact copies, median distance to real, far rows."""
+        return placement_summary(self._points, by=by)
 
     @property
     def selection_polygon(self) -> list[list[float]] | None:
