@@ -655,7 +655,7 @@ class Workspace(Catalogue):
                     stack.pop()
             if not stack:
                 raise WorkspaceError("nothing to redo: no undo since the last change")
-            aid = stack[0]
+            aid = stack[-1]
             action, details = con.execute("SELECT action, details FROM log WHERE action_id=?", (aid,)).fetchone()
             details = json.loads(details)
             self._apply(con, action, details, forward=True)

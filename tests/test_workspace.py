@@ -621,3 +621,154 @@ def test_two_sessions_see_each_others_writes(ws, batch):
         assert ws.history()["author"].to_list()[-1] == "other"
     finally:
         other.close()
+
+
+def test_threads_share_one_workspace(ws):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(25):
+                ws.tag([f"real:{(k * 25 + i) % 344}"], f"t{k}")
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert ws.tag_counts()["n_tags"].to_list() == [25, 25, 25, 25]
+
+
+# --------------------------------------------------------------------------- stateful model check
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule  # noqa: E402
+
+
+class WorkspaceModel(RuleBasedStateMachine):
+    """Random sequences of add/remove/tag/untag/undo/redo agree with a plain model."""
+
+    def __init__(self):
+        super().__init__()
+        import tempfile
+        from pathlib import Path
+
+        self.tmp = tempfile.TemporaryDirectory()
+        ds = sk.load("penguins")
+        self.ws = sk.Workspace.create(Path(self.tmp.name) / "ws", ds)
+        self.pool = _BATCH_POOL
+        self.active_batches: set[str] = set()
+        self.active_tags: dict[int, set[str]] = {}
+        self.done: list[tuple[str, object]] = []
+        self.redo_stack: list[tuple[str, object]] = []
+
+    def teardown(self):
+        self.ws.close()
+        self.tmp.cleanup()
+
+    def _did(self, entry):
+        self.done.append(entry)
+        self.redo_stack.clear()
+
+    @rule(k=st.integers(0, 2))
+    def add(self, k):
+        b = self.pool[k]
+        self.ws.add(b)
+        if b.id not in self.active_batches:
+            self.active_batches.add(b.id)
+            self._did(("add", b.id))
+
+    @precondition(lambda self: self.active_batches)
+    @rule(data=st.data())
+    def remove(self, data):
+        bid = data.draw(st.sampled_from(sorted(self.active_batches)))
+        self.ws.remove_batch(bid)
+        self.active_batches.discard(bid)
+        self._did(("remove_batch", bid))
+
+    @rule(data=st.data(), real=st.lists(st.integers(0, 343), max_size=3))
+    def tag(self, data, real):
+        ids = [f"real:{i}" for i in real]
+        for bid in sorted(self.active_batches):
+            ids += [f"{bid}:{i}" for i in data.draw(st.lists(st.integers(0, 9), max_size=2))]
+        if not ids:
+            with pytest.raises(DataError):
+                self.ws.tag(ids, "x")
+            return
+        tid = self.ws.tag(ids, "x")
+        self.active_tags[tid] = set(ids)
+        self._did(("tag", tid))
+
+    @precondition(lambda self: self.active_tags)
+    @rule(data=st.data())
+    def untag(self, data):
+        tid = data.draw(st.sampled_from(sorted(self.active_tags)))
+        self.ws.untag(tid)
+        self.done.append(("untag", (tid, self.active_tags.pop(tid))))
+        self.redo_stack.clear()
+
+    def _flip(self, kind, what, forward):
+        if kind in ("add", "remove_batch"):
+            on = forward == (kind == "add")
+            (self.active_batches.add if on else self.active_batches.discard)(what)
+        elif kind == "tag":
+            if forward:
+                self.active_tags[what] = set(self.ws.get_tag(what).row_ids)
+            else:
+                self.active_tags.pop(what)
+        else:  # untag
+            tid, rows = what
+            if forward:
+                self.active_tags.pop(tid)
+            else:
+                self.active_tags[tid] = rows
+
+    @rule()
+    def undo(self):
+        if not self.done:
+            with pytest.raises(WorkspaceError, match="nothing to undo"):
+                self.ws.undo()
+            return
+        kind, what = self.done.pop()
+        self.ws.undo()
+        self._flip(kind, what, forward=False)
+        self.redo_stack.append((kind, what))
+
+    @rule()
+    def redo(self):
+        if not self.redo_stack:
+            with pytest.raises(WorkspaceError, match="nothing to redo"):
+                self.ws.redo()
+            return
+        kind, what = self.redo_stack.pop()
+        self.ws.redo()
+        self._flip(kind, what, forward=True)
+        self.done.append((kind, what))
+
+    @invariant()
+    def matches(self):
+        assert set(self.ws.batch_ids()) == self.active_batches
+        t = self.ws.tags()
+        got = {tid: set(g["row_id"]) for (tid,), g in t.group_by("tag_id")} if t.height else {}
+        assert got == self.active_tags
+
+
+_BATCH_POOL: list = []
+
+
+@pytest.fixture()
+def batch_pool(penguins):
+    if not _BATCH_POOL:
+        _BATCH_POOL.extend(sk.generate(penguins, "bootstrap", n=10, random_state=s) for s in range(3))
+    return _BATCH_POOL
+
+
+def test_workspace_state_machine(batch_pool):
+    run = WorkspaceModel.TestCase
+    run.settings = settings(max_examples=20, stateful_step_count=25, deadline=None)
+    run("runTest").runTest()
