@@ -69,6 +69,10 @@ METRIC_HELP = {
     "dcr_median": "median distance to the closest real row",
     "closer_to_train_share": "synthetic rows closer to training rows than to holdout rows",
     "representation": "worst sensitive group: min(ratio, 1/ratio) of shares",
+    "tstr_macro_f1": "model trained on synthetic rows, scored on real holdout rows",
+    "trtr_macro_f1": "the same model trained on real rows (the best to hope for)",
+    "tstr_r2": "model trained on synthetic rows, scored on real holdout rows",
+    "trtr_r2": "the same model trained on real rows (the best to hope for)",
 }
 
 

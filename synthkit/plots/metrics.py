@@ -6,6 +6,7 @@ polars frames) so it can be tested without running any metric.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Mapping, Sequence
 
@@ -21,6 +22,11 @@ __all__ = [
 ]
 
 SYNTH_COLOR = COLORS[0]
+
+
+def _esc(x) -> str:
+    """Data text shown by plotly (which reads a few HTML tags): escaped, so values show literally."""
+    return html.escape(str(x), quote=False)
 BASE_COLOR = REAL_COLOR
 
 
@@ -31,7 +37,7 @@ def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores
     n = max(len(names), 1)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    sub = [f"{c} ({scores[c]:.2f})" if scores and c in scores and scores[c] is not None else c for c in names]
+    sub = [_esc(f"{c} ({scores[c]:.2f})" if scores and c in scores and scores[c] is not None else c) for c in names]
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=sub, vertical_spacing=0.5 / max(nrows, 1) if nrows > 1 else 0.1,
                         horizontal_spacing=0.06)
     for i, c in enumerate(names):
@@ -47,14 +53,15 @@ def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores
                                      hovertemplate=f"{side}<br>%{{x:.3g}}: %{{y:.1%}}<extra></extra>"), r, col)
         else:
             for side, color in (("real", REAL_COLOR), ("synthetic", SYNTH_COLOR)):
-                fig.add_trace(go.Bar(x=m["categories"], y=m[side], name=side, marker_color=color,
+                fig.add_trace(go.Bar(x=[_esc(v) for v in m["categories"]], y=m[side], name=side, marker_color=color,
                                      legendgroup=side, showlegend=i == 0,
                                      hovertemplate=f"{side}<br>%{{x}}: %{{y:.1%}}<extra></extra>"), r, col)
     fig.update_layout(barmode="overlay", bargap=0.05)
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(tickfont=dict(size=9))
     apply_style(fig, title=title, height=max(260, 230 * nrows))
-    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+    fig.update_layout(legend=dict(orientation="h", y=1.0 + 40 / max(260, 230 * nrows), yanchor="bottom", x=1,
+                                  xanchor="right"))
     fig.update_annotations(font_size=11)
     return fig
 
@@ -76,7 +83,7 @@ def pair_difference_figure(pairs, columns: Sequence[str], *,
             t = "contingency table difference (TVD)"
         text[i][j] = text[j][i] = t
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(columns), y=list(columns), text=text, zmin=0, zmax=max(0.2, float(np.nanmax(z)) if n > 1 and np.isfinite(z).any() else 0.2),
+        z=z, x=[_esc(c) for c in columns], y=[_esc(c) for c in columns], text=text, zmin=0, zmax=max(0.2, float(np.nanmax(z)) if n > 1 and np.isfinite(z).any() else 0.2),
         colorscale="Reds", colorbar=dict(title="1 - sim."),
         hovertemplate="%{y} x %{x}<br>difference %{z:.3f}<br>%{text}<extra></extra>",
     ))
@@ -156,7 +163,7 @@ def utility_figure(tstr: float, trtr: float, tstr_ci: Sequence | None = None, tr
 def subgroup_figure(shares, *, title: str = "Sensitive groups: share of rows") -> go.Figure:
     """Grouped bars of each group's share in real vs synthetic rows; flagged groups marked."""
     fig = go.Figure()
-    labels = shares["group"].to_list()
+    labels = [_esc(g) for g in shares["group"].to_list()]
     flags = shares["flag"].to_list()
     marked = [f"{g} [{f}]" if f else g for g, f in zip(labels, flags)]
     fig.add_trace(go.Bar(x=marked, y=shares["share_real"].to_list(), name="real", marker_color=REAL_COLOR))
