@@ -189,8 +189,11 @@ class Catalogue:
             self._con.close()
             self._con = None
             raise
-        (self._path / CACHE_DIR).mkdir(exist_ok=True)
-        (self._path / BATCH_DIR).mkdir(exist_ok=True)
+        for sub in (CACHE_DIR, BATCH_DIR):
+            try:
+                (self._path / sub).mkdir(exist_ok=True)
+            except OSError:  # a read-only copy: reading still works
+                pass
 
     def _connect(self) -> sqlite3.Connection:
         p = self._path
