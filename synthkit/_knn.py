@@ -87,10 +87,13 @@ class KnnIndex:
         state = self._nnd.__getstate__()
         arrays: dict[str, np.ndarray] = {}
         manifest: dict[str, Any] = {}
-        for key, value in state.items():
-            entry = _encode(key, value, arrays)
-            if entry is not None:
-                manifest[key] = entry
+        try:
+            for key, value in state.items():
+                entry = _encode(key, value, arrays)
+                if entry is not None:
+                    manifest[key] = entry
+        except TypeError:
+            return  # a state this code does not know: the index is rebuilt on load
         meta = {"pynndescent": _pynndescent_version(), "state": manifest}
         np.savez(folder / f"{name}.npz", **arrays)
         (folder / f"{name}.json").write_text(json.dumps(meta))
@@ -165,6 +168,13 @@ def _encode(key: str, value: Any, arrays: dict[str, np.ndarray]) -> dict | None:
         for part in ("data", "indices", "indptr"):
             arrays[f"{key}.{part}"] = getattr(value, part)
         return {"kind": "csr", "shape": list(value.shape), "array": tname == "csr_array"}
+    if isinstance(value, np.random.RandomState):
+        name, keys, pos, has_gauss, cached = value.get_state(legacy=True)
+        arrays[key] = keys
+        return {"kind": "randomstate", "name": name, "pos": int(pos), "has_gauss": int(has_gauss),
+                "cached": float(cached)}
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in value.items()):
+        return {"kind": "dict", "value": value}
     if isinstance(value, tuple):
         items = []
         for j, item in enumerate(value):
@@ -180,10 +190,14 @@ def _decode(key: str, entry: dict, arrays: Any) -> Any:
     kind = entry["kind"]
     if kind == "array":
         return arrays[key]
-    if kind == "scalar":
+    if kind in ("scalar", "dict"):
         return entry["value"]
     if kind == "npscalar":
         return np.dtype(entry["dtype"]).type(entry["value"])
+    if kind == "randomstate":
+        rs = np.random.RandomState()
+        rs.set_state((entry["name"], arrays[key], entry["pos"], entry["has_gauss"], entry["cached"]))
+        return rs
     if kind == "dtype":
         return np.dtype(entry["value"]).type
     if kind == "csr":
