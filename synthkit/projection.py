@@ -12,10 +12,12 @@ Modes
     anchored mode, against all fitted rows).
 
 Placement
-    ``place`` looks up each new row's ``PLACE_K`` (5) nearest fitted rows in
+    ``place`` looks up each new row's ``PLACE_K`` (5) nearest real rows in
     Encoder space and puts it at the inverse-distance-weighted mean of their
-    map coordinates (weights 1/d^2); a row identical to a fitted row lands
-    exactly on it. ``refine=True`` runs UMAP's own transform (its neighbour
+    map coordinates (weights 1/d^2); a row identical to a real row lands
+    exactly on it. The same search gives ``dist_to_real`` and
+    ``nearest_real``, so placing costs one neighbour query. (A joint map uses
+    all the rows it was fitted on as anchors instead.) ``refine=True`` runs UMAP's own transform (its neighbour
     graph and a short optimisation against the fixed map), slower but what
     umap-learn itself would do.
 
@@ -75,7 +77,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import polars as pl
 
-from ._knn import KnnIndex, pair_distances
+from ._knn import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
 from .encode import Encoder
 from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
@@ -279,9 +281,20 @@ class Map:
 
             raise DependencyError("the map needs umap-learn: pip install umap-learn") from exc
         p = self.params
+        k = p["n_neighbors"]
+        precomputed = None
+        if len(self._fit_X) <= EXACT_LIMIT:
+            # small data: hand UMAP the exact neighbour graph (what it would compute
+            # itself); this skips compiling umap's brute-force k-NN kernel, about
+            # half of the numba warm-up a fresh process pays before its first map
+            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"])
+            idx, d = self._fit_index.query(self._fit_X, k)
+            idx, d = _self_first(idx, d)
+            precomputed = (idx, d.astype(np.float32), None)
         reducer = umap.UMAP(
-            n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], metric=p["metric"],
+            n_neighbors=k, min_dist=p["min_dist"], metric=p["metric"],
             random_state=p["random_state"], n_epochs=p["n_epochs"], n_jobs=1,
+            precomputed_knn=precomputed if precomputed is not None else (None, None, None),
         )
         with warnings.catch_warnings():
             # umap's notes on seeds/threads and on spectral init are not the user's concern
@@ -298,11 +311,15 @@ class Map:
             raise SynthkitError("UMAP returned non-finite coordinates; check the data for extreme values")
         self._umap = reducer
         self._ab = (float(reducer._a), float(reducer._b))
-        nnd = getattr(reducer, "_knn_search_index", None)
-        if len(self._fit_X) > 4096 and nnd is not None and p["metric"] == "euclidean":
-            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"], nnd=nnd)
+        if precomputed is not None:
+            # keep umap's own transform usable on this object, as after a fit that
+            # found the neighbours itself: small data is searched exactly
+            reducer._small_data = True
+            if getattr(reducer, "_knn_search_index", 0) is None:
+                del reducer._knn_search_index
         else:
-            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"])
+            nnd = getattr(reducer, "_knn_search_index", None)
+            self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"], nnd=nnd)
         return emb.astype(np.float64)
 
     def _fit_pca(self) -> np.ndarray:
@@ -351,16 +368,33 @@ class Map:
         old = np.nonzero(fitted >= 0)[0]
         if len(old):
             xy[old] = self._fit_xy[fitted[old]]
+        k = 1 if (refine or self._pca is not None) else min(PLACE_K, self.params["n_neighbors"])
+        ridx, rdist = self._query_real(X, k)
         if len(new):
-            xy[new] = self._refine(X[new]) if refine else self._coords(X[new])
-        ridx, rdist = self._query_real(X, 1)
+            if refine:
+                xy[new] = self._refine(X[new])
+            elif self._pca is not None:
+                xy[new] = self._project(X[new])
+            elif self.mode == "anchored":
+                # anchors = every real row at its place on the map: one search gives
+                # the coordinates and dist_to_real / nearest_real together
+                xy[new] = _idw(ridx[new], rdist[new], self._real_xy())
+            else:
+                xy[new] = self._coords(X[new])
         real_ids = self.real[ROW_ID]
         return pl.DataFrame({
             ROW_ID: pl.Series(ROW_ID, ids, dtype=pl.String),
             "x": xy[:, 0], "y": xy[:, 1],
-            "dist_to_real": rdist[:, 0] / self.nn_scale if n else np.zeros(0),
-            "nearest_real": real_ids.gather(ridx[:, 0]) if n else pl.Series([], dtype=pl.String),
+            "dist_to_real": rdist[:, 0] / self.nn_scale,
+            "nearest_real": real_ids.gather(ridx[:, 0]),
         })
+
+    def _real_xy(self) -> np.ndarray:
+        cached = getattr(self, "_real_xy_cache", None)
+        if cached is None or cached[0] is not self.real:
+            cached = (self.real, self.real.select("x", "y").to_numpy().astype(np.float64))
+            self._real_xy_cache = cached
+        return cached[1]
 
     def nearest_real(self, frame: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest real rows of each row of ``frame``.
@@ -393,11 +427,14 @@ class Map:
         except SchemaError as exc:
             raise SchemaError(f"{exc}; place rows with the columns of {self.dataset.name!r}") from None
 
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        mean, comps = self._pca
+        return (X.astype(np.float64) - mean) @ comps.T
+
     def _coords(self, X: np.ndarray) -> np.ndarray:
-        """Fast placement: weighted mean of the nearest fitted rows' coordinates."""
+        """Fast placement among the fitted rows: weighted mean of the nearest ones' coordinates."""
         if self._pca is not None:
-            mean, comps = self._pca
-            return (X.astype(np.float64) - mean) @ comps.T
+            return self._project(X)
         assert self._fit_index is not None
         idx, d = self._fit_index.query(X, min(PLACE_K, self.params["n_neighbors"]))
         return _idw(idx, d, self._fit_xy)
@@ -405,7 +442,7 @@ class Map:
     # ================================================================== refine (UMAP transform)
     def _refine(self, X: np.ndarray) -> np.ndarray:
         if self._pca is not None:
-            return self._coords(X)
+            return self._project(X)
         assert self._fit_index is not None
         idx, d = self._fit_index.query(X, self.params["n_neighbors"])
         return _umap_transform(idx, d, self._fit_xy, self._ab, self.params)
@@ -580,6 +617,23 @@ def _hash(ds: Dataset, params: dict, batch_keys: list[str]) -> str:
         "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params, "batches": batch_keys,
     }, sort_keys=True)
     return "map-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _self_first(idx: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """k-NN of the indexed rows themselves with each row first (as UMAP expects).
+
+    With exact duplicates a row's twin can come first at the same distance 0;
+    swap the row itself to the front (the order by distance is unchanged).
+    """
+    idx, d = idx.copy(), d.copy()
+    rows = np.arange(len(idx))
+    for i in np.nonzero(idx[:, 0] != rows)[0]:
+        hit = np.nonzero(idx[i] == i)[0]
+        j = hit[0] if len(hit) else len(idx[i]) - 1
+        idx[i, 1 : j + 1] = idx[i, :j].copy()
+        d[i, 1 : j + 1] = d[i, :j].copy()
+        idx[i, 0], d[i, 0] = i, 0.0
+    return idx, d
 
 
 def _idw(idx: np.ndarray, d: np.ndarray, xy: np.ndarray) -> np.ndarray:

@@ -292,3 +292,19 @@ def test_repr_and_module_constants(pmap):
     assert "penguins" in repr(pmap) and pmap.hash[:10] in repr(pmap)
     assert projection.MAX_FIT_ROWS >= 5000
     assert sk.Map is Map
+
+
+@pytest.mark.slow  # a fresh interpreter compiles umap's numba functions (or reads them from its cache)
+def test_same_map_in_a_fresh_process(penguins, tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import synthkit as sk, sys\n"
+        "m = sk.Map.fit(sk.load('penguins'), random_state=0, n_epochs=60)\n"
+        "m.real.write_parquet(sys.argv[1])\n"
+    )
+    out = tmp_path / "real.parquet"
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, timeout=600)
+    here = Map.fit(penguins, random_state=0, **FAST)
+    assert pl.read_parquet(out).equals(here.real)
