@@ -33,8 +33,8 @@ DIST_COLORSCALE = [[0.0, "#5e3c99"], [1 / DIST_CMAX, "#f7f7f7"], [0.6, "#fdb863"
 NUMERIC_COLORSCALE = "Viridis"
 UNTAGGED_COLOR = "#8fb3d9"
 
-_REAL = dict(size=4, opacity=0.45)
-_SYNTH = dict(size=6, opacity=0.9)
+_REAL = dict(size=5, opacity=0.55)
+_SYNTH = dict(size=6, opacity=0.85)
 
 
 def _is_real(points: pl.DataFrame) -> pl.Series:

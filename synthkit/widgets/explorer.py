@@ -166,7 +166,10 @@ class Explorer:
         self.tag_panel.add_class("synthkit-panel")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle
 
     def _say(self, text: str) -> None:
         self.status.value = f"<span class='synthkit-small'>{html.escape(text)}</span>"
@@ -232,7 +235,8 @@ class Explorer:
 
     def _set_selection(self, ids: list[str], polygon: list[list[float]] | None) -> None:
         self._selected, self._polygon = ids, polygon
-        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"))
+        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"),
+                                 stamp=self.mapview.selection_count)
 
     def _on_browser_selection(self, _change: Any) -> None:
         known = set(self._points["row_id"].to_list())
@@ -274,7 +278,8 @@ class Explorer:
                              map_hash=self.map.hash)
         self._refresh_tags()
         self.tag_panel.say(f"tagged {len(self._selected)} rows as {label!r}")
-        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"))
+        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"),
+                                 stamp=self.mapview.selection_count)
         return tag_id
 
     def undo(self) -> str:

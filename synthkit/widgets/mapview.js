@@ -215,6 +215,9 @@ function render({ model, el }) {
       poly = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
     }
     sendSelection(ids, poly);
+    // Replace plotly's editable selection outline (which swallows hover inside it)
+    // by our own drawn polygon, so hover keeps working over the selected points.
+    setTimeout(() => redraw(), 0);
   }
 
   const onData = () => { readData(); redraw(); };
@@ -233,7 +236,7 @@ function render({ model, el }) {
     readData();
     await redraw();
     div.on("plotly_selected", onSelected);
-    div.on("plotly_deselect", () => sendSelection([], null));
+    div.on("plotly_deselect", () => { sendSelection([], null); setTimeout(() => redraw(), 0); });
     el.dataset.ready = "1";
     el.dispatchEvent(new CustomEvent("synthkit-map-ready", { bubbles: true }));
   }).catch((e) => { note.textContent = "could not draw the map: " + e; });

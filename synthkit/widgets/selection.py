@@ -26,14 +26,20 @@ def _fmt(v: object) -> str:
     return html.escape(str(v))
 
 
-def selection_html(sel: pl.DataFrame, columns: Sequence[str], *, max_rows: int = MAX_TABLE_ROWS) -> str:
-    """Heading with counts, then the first ``max_rows`` selected rows."""
+def selection_html(sel: pl.DataFrame, columns: Sequence[str], *, max_rows: int = MAX_TABLE_ROWS,
+                   stamp: int = 0) -> str:
+    """Heading with counts, then the first ``max_rows`` selected rows.
+
+    ``stamp`` (the map's selection counter) is kept in a ``data-stamp``
+    attribute, so a page can tell which lasso the table shows.
+    """
     if sel.height == 0:
-        return "<div class='synthkit-small'>nothing selected: drag a lasso (or a box) on the map</div>"
+        return (f"<div class='synthkit-small' data-stamp='{stamp}'>nothing selected: "
+                "drag a lasso (or a box) on the map</div>")
     n_real = int((sel["source"] == "real").sum())
     by_source = sel.filter(pl.col("source") != "real").group_by("source", maintain_order=True).len()
     parts = [f"{n_real} real"] + [f"{n} {html.escape(str(s))}" for s, n in by_source.iter_rows()]
-    head = f"<div class='synthkit-h'>{sel.height} rows selected <span class='synthkit-small'>({', '.join(parts)})</span></div>"
+    head = f"<div class='synthkit-h' data-stamp='{stamp}'>{sel.height} rows selected <span class='synthkit-small'>({', '.join(parts)})</span></div>"
     cols = [c for c in _FIRST if c in sel.columns] + [c for c in columns if c in sel.columns and c not in _FIRST]
     th = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     rows = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r) + "</tr>"
@@ -94,9 +100,9 @@ class SelectionView(w.VBox):
         self.thumbs = w.HTML("")
         super().__init__([self.thumbs, self.table], layout=w.Layout(width="100%"))
 
-    def show(self, sel: pl.DataFrame, real: pl.DataFrame | None = None) -> None:
+    def show(self, sel: pl.DataFrame, real: pl.DataFrame | None = None, stamp: int = 0) -> None:
         cols = list(self.schema.columns)
         if self.schema.image_shape:  # 64 pixel columns make a useless table: show the non-pixel ones
             cols = [c for c in cols if c not in set(self.schema.image_columns)]
-        self.table.value = selection_html(sel, cols)
+        self.table.value = selection_html(sel, cols, stamp=stamp)
         self.thumbs.value = thumbnails_html(sel, real, self.schema) if real is not None and self.schema.image_shape else ""

@@ -28,6 +28,10 @@ def counts_html(counts: pl.DataFrame | None) -> str:
     return f"<table class='synthkit-table synthkit-counts'><tr>{head}</tr>{body}</table>"
 
 
+def _fmt_severity(v: Any) -> str:
+    return f"{v:.2f}" if isinstance(v, (int, float)) else html.escape(str(v))
+
+
 class TagPanel(w.VBox):
     """``on_tag(label, note)``, ``on_undo()``, ``on_suggest()``, ``on_accept(i)``, ``on_dismiss(i)``."""
 
@@ -86,7 +90,7 @@ class TagPanel(w.VBox):
         for i, r in enumerate(regions):
             text = w.HTML(
                 f"<div class='synthkit-small'><b>{html.escape(str(r.kind))}</b> · {len(r.row_ids)} rows"
-                f" · severity {html.escape(str(getattr(r, 'severity', '')))}<br>{html.escape(str(r.reason))}</div>"
+                f" · severity {_fmt_severity(getattr(r, 'severity', None))}<br>{html.escape(str(r.reason))}</div>"
             )
             accept = w.Button(description="Accept", button_style="warning", layout=w.Layout(width="80px"))
             dismiss = w.Button(description="Dismiss", layout=w.Layout(width="80px"))

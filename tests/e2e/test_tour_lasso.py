@@ -1,0 +1,130 @@
+"""The tour notebook in JupyterLab in headless Chromium: every lasso reaches Python, with hover on.
+
+Runs a copy of ``notebooks/00_tour.ipynb`` in a temporary folder (its
+workspace ``tour-ws`` is created there), then LASSOS times: hover a point
+(hover details must show), drag a lasso around a group of points, type a
+label, click Tag. After each, the workspace, opened from this process, must
+hold a tag with that label whose row ids are exactly the points inside the
+lasso polygon (computed from the map's own coordinates), and the selection
+table must report the same number of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import synthkit as sk
+from synthkit.tags import points_in_polygon
+
+from . import lab as L
+from .conftest import ARTIFACTS, copy_notebook
+
+TOUR = Path(__file__).resolve().parents[2] / "notebooks" / "00_tour.ipynb"
+LASSOS = 5
+
+
+def _map_points(ws) -> pl.DataFrame:
+    """Map coordinates of every point the tour's first Explorer shows, from the cached map."""
+    m = sk.Map.fit(ws.dataset, mode="anchored", random_state=0, cache_dir=ws.cache_dir)
+    parts = [m.real.select("row_id", "x", "y")]
+    for bid in ws.batch_ids():
+        parts.append(m.place(ws.batch(bid)).select("row_id", "x", "y"))
+    return pl.concat(parts)
+
+
+def _edge_distance(px: np.ndarray, py: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Distance from each point to the polygon's boundary."""
+    a, b = poly, np.roll(poly, -1, axis=0)
+    d = np.full(px.shape, np.inf)
+    for (ax, ay), (bx, by) in zip(a, b):
+        vx, vy = bx - ax, by - ay
+        t = np.clip(((px - ax) * vx + (py - ay) * vy) / max(vx * vx + vy * vy, 1e-300), 0, 1)
+        d = np.minimum(d, np.hypot(px - (ax + t * vx), py - (ay + t * vy)))
+    return d
+
+
+def _targets(pts: pl.DataFrame, k: int) -> list[tuple[float, float]]:
+    """k lasso centres spread over the map: points at different quantiles of x."""
+    order = pts.sort("x")
+    idx = np.linspace(0.15, 0.85, k) * (order.height - 1)
+    return [(order["x"][int(i)], order["y"][int(i)]) for i in idx]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_every_lasso_reaches_python_with_hover_on(lab, page):
+    base, nb_dir = lab
+    copy_notebook(TOUR, nb_dir)
+    L.open_notebook(page, base, TOUR.name)
+    L.run_all(page, timeout=900)
+    plot = L.wait_for_map(page, index=0)
+
+    ws_path = nb_dir / "tour-ws"
+    ws = sk.Workspace.open(ws_path)
+    pts = _map_points(ws)
+    n_tags0 = ws.tag_list().height
+    xs, ys = pts["x"].to_numpy(), pts["y"].to_numpy()
+
+    # the map shows plotly's own hover labels (hover is on)
+    assert page.evaluate("(s) => document.querySelector(s)._fullLayout.hovermode", L.PLOT) == "closest"
+
+    for k, (tx, ty) in enumerate(_targets(pts, LASSOS)):
+        label = f"lasso-{k}"
+        cx, cy = page.evaluate(
+            """([s, x, y]) => { const gd = document.querySelector(s); const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+                 return [r.left + gd._fullLayout.xaxis.d2p(x), r.top + gd._fullLayout.yaxis.d2p(y)]; }""",
+            [L.PLOT, tx, ty])
+        # hover on a point first: its hover label must appear
+        page.mouse.move(cx, cy, steps=3)
+        L.poll("a hover label", lambda: page.locator(L.PLOT + " .hoverlayer .hovertext").count() > 0, timeout=30)
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        centre = ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"])
+        before = page.locator(".synthkit-map").first.get_attribute("data-selection-count") or "0"
+        L.lasso(page, plot, centre, (34 / box["width"], 30 / box["height"]), start_angle=0.3 * k)
+        stamp = L.poll("the lasso to be sent", lambda: (c := page.locator(".synthkit-map").first
+                                                        .get_attribute("data-selection-count") or "0") != before and c,
+                       timeout=60)
+        # the kernel has this lasso when the table it renders carries the lasso's stamp
+        stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
+        L.poll("the selection table of this lasso", lambda: stamped.count() > 0, timeout=120)
+        shown = _selected_count(stamped.inner_text())
+        page.locator(".synthkit-label input").first.fill(label)
+        page.locator(".synthkit-label input").first.press("Tab")
+        page.locator("button.synthkit-tag").first.click()
+
+        def stored():
+            return ws.tag_list().filter(pl.col("label") == label)["tag_id"].to_list()
+
+        tag_ids = L.poll(f"tag {label!r} in the workspace", stored, timeout=120)
+        assert len(tag_ids) == 1, f"{label}: {len(tag_ids)} tags"
+        got = ws.get_tag(tag_ids[0])
+        assert got.map_hash and got.polygon is not None, "the tag keeps the lasso polygon and the map hash"
+        poly = np.asarray(got.polygon, dtype=float)
+        inside = points_in_polygon(xs, ys, poly)
+        # points within a hair of the lasso's edge may fall either way (float32 in the browser)
+        span = max(xs.max() - xs.min(), ys.max() - ys.min())
+        sure = _edge_distance(xs, ys, poly) > 1e-4 * span
+        ids = pts["row_id"].to_numpy()
+        want_in, want_out = set(ids[inside & sure]), set(ids[~inside & sure])
+        have = set(got.row_ids)
+        assert len(got.row_ids) == len(have) == shown, f"{label}: table showed {shown}, tag has {len(got.row_ids)}"
+        assert have, f"{label}: the lasso selected nothing"
+        assert want_in <= have and not (have & want_out), (
+            f"{label}: missing {sorted(want_in - have)[:5]}, extra {sorted(have & want_out)[:5]}")
+        ARTIFACTS.mkdir(exist_ok=True)
+    assert ws.tag_list().height == n_tags0 + LASSOS
+    page.screenshot(path=str(ARTIFACTS / "tour-after-lassos.png"), full_page=False)
+    ws.close()
+
+
+def _selected_count(text: str) -> int | None:
+    import re
+
+    m = re.search(r"(\d+) rows selected", text, flags=re.I)
+    return int(m.group(1)) if m else None
