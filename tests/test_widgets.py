@@ -413,3 +413,18 @@ def test_explorer_points_and_summary(ex, penguins):
     s = ex.summary()
     assert s["source"].to_list() == ["real", "bootstrap"]
     assert s.filter(pl.col("source") == "bootstrap")["copies"].item() == 30  # bootstrap copies real rows
+
+
+def test_categorical_columns_with_numbers_get_discrete_colours(digits):
+    ex = Explorer(FakeWorkspace(digits), map=FakeMap(digits), color_by="label")
+    layers = ex.mapview.layers
+    assert not any(l["continuous"] for l in layers)
+    assert len({l["legendgroup"] for l in layers}) == 10
+
+
+def test_thumbnails_show_synthetic_rows_first(digits):
+    ex = Explorer(FakeWorkspace(digits), map=FakeMap(digits))
+    batch = ex.generate("bootstrap", n=5, random_state=0, noise=0.5)
+    ex.select([f"real:{i}" for i in range(20)] + batch.row_ids.to_list()[:2])
+    thumbs = ex.selection_view.thumbs.value
+    assert thumbs.index(batch.row_ids[0]) < thumbs.index("real:0")

@@ -13,7 +13,7 @@ and any data columns to colour by.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
@@ -126,14 +126,16 @@ def _concat(parts: list[pl.DataFrame], like: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts, how="vertical") if parts else like.clear()
 
 
-def map_layers(points: pl.DataFrame, color_by: str = "source") -> tuple[pl.DataFrame, list[dict]]:
+def map_layers(points: pl.DataFrame, color_by: str = "source", *,
+               categorical: Sequence[str] = ()) -> tuple[pl.DataFrame, list[dict]]:
     """Order ``points`` into colour layers for ``color_by``.
 
     Returns the reordered points (with a ``_value`` column for continuous
     colours) and one dict per layer: ``name, start, stop`` (row range in the
     reordered frame), ``color`` (hex, or None when coloured by ``_value``),
     ``size, opacity, continuous, colorscale, cmin, cmax, colorbar, showscale,
-    legendgroup, showlegend``.
+    legendgroup, showlegend``. Columns named in ``categorical`` get one colour
+    per value even when they hold numbers (e.g. the digits' label).
     """
     _check_mode(points, color_by)
     if color_by in ("source", "batch"):
@@ -155,15 +157,15 @@ def map_layers(points: pl.DataFrame, color_by: str = "source") -> tuple[pl.DataF
                 layer.update(color=UNTAGGED_COLOR, name="synthetic, untagged")
         return pts, layers
     col = points[color_by]
-    if col.dtype.is_numeric():
+    if col.dtype.is_numeric() and color_by not in categorical:
         return _continuous(points, col, title=color_by, real_grey=False, colorscale=NUMERIC_COLORSCALE)
     return _discrete(points, col, real_grey=False)
 
 
-def map_figure(points: pl.DataFrame, color_by: str = "source", *, title: str | None = None,
-               height: int = 520) -> go.Figure:
+def map_figure(points: pl.DataFrame, color_by: str = "source", *, categorical: Sequence[str] = (),
+               title: str | None = None, height: int = 520) -> go.Figure:
     """A static plotly figure of the Explorer map (same layers as the widget)."""
-    pts, layers = map_layers(points, color_by)
+    pts, layers = map_layers(points, color_by, categorical=categorical)
     fig = go.Figure()
     for layer in layers:
         part = pts.slice(layer["start"], layer["stop"] - layer["start"])

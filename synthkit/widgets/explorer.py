@@ -175,7 +175,7 @@ class Explorer:
         self.status.value = f"<span class='synthkit-small'>{html.escape(text)}</span>"
 
     def _redraw(self) -> None:
-        pts, layers = map_layers(self._points, self._color)
+        pts, layers = map_layers(self._points, self._color, categorical=self.schema.categorical)
         group = "batch" if self._color == "batch" else "source"
         cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
         extra = [self._color] if self._color in pts.columns and self._color not in (group, "dist_to_real", *cols) else []

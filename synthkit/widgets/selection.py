@@ -72,7 +72,8 @@ def thumbnails_html(sel: pl.DataFrame, real: pl.DataFrame, schema: Schema, *,
     """Each selected image (first ``max_items``) beside its nearest real image."""
     if sel.height == 0 or not schema.image_shape:
         return ""
-    shown = sel.head(max_items)
+    # synthetic rows first: they are the ones worth comparing with their nearest real image
+    shown = sel.sort(pl.col("source") == "real", maintain_order=True).head(max_items)
     imgs = image_array(shown, schema)
     near_ids = shown["nearest_real"].to_list() if "nearest_real" in shown.columns else [None] * shown.height
     lookup = real.filter(pl.col("row_id").is_in([r for r in near_ids if r]))
