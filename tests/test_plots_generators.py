@@ -54,3 +54,12 @@ def test_constant_column():
     ds = sk.from_frame(sk.load("penguins").features.head(20).with_columns(year=2007))
     fig = marginals(ds, ds.features, names=["copy"], columns=["year"])
     assert np.isfinite(fig.data[0].x).all()
+
+
+def test_many_categories_grouped(adult_small):
+    fig = marginals(adult_small, adult_small.features, names=["copy"], columns=["native_country"],
+                    max_levels=6)
+    real = fig.data[0]
+    assert list(real.customdata)[-2:] == ["(other)", "(missing)"] and len(real.x) == 7
+    assert sum(real.y) == pytest.approx(1.0)
+    assert all(len(t) <= 14 for t in real.x)

@@ -22,6 +22,8 @@ from ._style import COLORS, REAL_COLOR, apply_style
 
 __all__: list[str] = ["marginals", "default_columns"]
 
+OTHER = "(other)"
+
 MAX_PANELS = 24
 
 
@@ -48,13 +50,16 @@ def marginals(
     bins: int = 24,
     title: str | None = None,
     height: int | None = None,
+    max_levels: int = 12,
 ) -> go.Figure:
     """Real vs synthetic marginal distributions, one panel per column.
 
     ``real``: the real Dataset (or frame); ``synthetic``: Batches, Datasets or
     frames with the same columns; ``names`` label them (default: each Batch's
     generator). ``columns`` picks and orders the panels (default:
-    :func:`default_columns`, at most 24).
+    :func:`default_columns`, at most 24). A categorical column with more than
+    ``max_levels`` categories shows its most frequent real ones and groups the
+    rest as "(other)"; long category names are shortened on the axis.
     """
     schema, rf, fakes = frames(real, synthetic)
     labels = source_names(synthetic, names)
@@ -64,8 +69,11 @@ def marginals(
         schema.kind(c)
     ncols = max(1, min(int(ncols), len(columns)))
     nrows = math.ceil(len(columns) / ncols)
+    height = height or 70 + 260 * nrows
+    gap_px = 95  # room for slanted category labels and the next row's titles
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=list(columns),
-                        horizontal_spacing=0.06, vertical_spacing=min(0.12, 0.35 / max(nrows - 1, 1)))
+                        horizontal_spacing=0.06,
+                        vertical_spacing=min(gap_px / height, 0.9 / max(nrows - 1, 1)))
     colours = [COLORS[i % len(COLORS)] for i in range(len(fakes))]
     for i, c in enumerate(columns):
         r, k = divmod(i, ncols)
@@ -74,12 +82,13 @@ def marginals(
         if c in schema.numeric:
             _numeric_panel(fig, c, rf, fakes, labels, colours, bins, first, pos, c in schema.integer)
         else:
-            levels = [str(v) for v in schema.categories[c]]
-            _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos)
+            _categorical_panel(fig, c, _levels(rf[c], schema.categories[c], max_levels), rf, fakes,
+                               labels, colours, first, pos)
+            fig.update_xaxes(tickangle=-35, tickfont_size=10, **pos)
         fig.update_yaxes(tickformat=".0%", **pos)
     fig.update_layout(barmode="group", bargap=0.15, bargroupgap=0.05)
     fig.update_annotations(font_size=12)
-    fig = apply_style(fig, title=title, height=height or 70 + 220 * nrows)
+    fig = apply_style(fig, title=title, height=height)
     # legend on the top line, right-aligned (the title, if any, sits on the left)
     fig.update_layout(legend=dict(orientation="h", yref="container", y=0.995, yanchor="top",
                                   x=1.0, xanchor="right"),
@@ -118,16 +127,36 @@ def _numeric_panel(fig, c, rf, fakes, labels, colours, bins, first, pos, integer
                       **pos)
 
 
+def _levels(real: pl.Series, categories: tuple, max_levels: int) -> list[str]:
+    """Category labels to show: all, or the ``max_levels - 1`` most frequent real ones + other."""
+    levels = [str(v) for v in categories]
+    if len(levels) <= max_levels:
+        return levels
+    counts = real.cast(pl.String).drop_nulls().value_counts(sort=True)
+    top = set(counts[real.name].head(max(1, max_levels - 1)).to_list())
+    return [lev for lev in levels if lev in top] + [OTHER]
+
+
+def _short(label: str, width: int = 14) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos) -> None:
     frames_ = [rf, *fakes]
     if any(f[c].null_count() for f in frames_):
         levels = levels + [MISSING]
+    shown = set(levels)
+    ticks = [_short(lev) for lev in levels]
     for f, lab, col in zip(frames_, ["real", *labels], [REAL_COLOR, *colours]):
         s = f[c].cast(pl.String).fill_null(MISSING)
+        if OTHER in shown:
+            s = pl.select(pl.when(s.is_in(list(shown))).then(s).otherwise(pl.lit(OTHER)).alias(c)).to_series()
         n = max(len(s), 1)
         counts = dict(zip(*s.value_counts().select(c, "count").to_dict(as_series=False).values()))
         y = [counts.get(lev, 0) / n for lev in levels]
-        fig.add_trace(go.Bar(x=levels, y=y, name=lab, marker=dict(color=col, line_width=0),
+        fig.add_trace(go.Bar(x=ticks, y=y, name=lab, marker=dict(color=col, line_width=0),
+                             customdata=levels,
                              opacity=0.7 if lab == "real" else 0.9, legendgroup=lab,
                              showlegend=first, offsetgroup=lab,
-                             hovertemplate=f"{lab}<br>{c}=%{{x}}<br>%{{y:.1%}}<extra></extra>"), **pos)
+                             hovertemplate=f"{lab}<br>{c}=%{{customdata}}<br>%{{y:.1%}}<extra></extra>"),
+                      **pos)
