@@ -428,3 +428,32 @@ def test_thumbnails_show_synthetic_rows_first(digits):
     ex.select([f"real:{i}" for i in range(20)] + batch.row_ids.to_list()[:2])
     thumbs = ex.selection_view.thumbs.value
     assert thumbs.index(batch.row_ids[0]) < thumbs.index("real:0")
+
+
+# --------------------------------------------------------------------------- with the real Map and Workspace
+@pytest.mark.slow
+def test_explorer_on_a_real_workspace_and_map(tmp_path, penguins):
+    ws = sk.Workspace.create(tmp_path / "ws", penguins)
+    ex = Explorer(ws)
+    assert ex.map.hash and ex.mapview.layers[0]["name"] == "real"
+    batch = ex.generate("bootstrap", n=50, random_state=0)
+    # a lasso drawn around a part of the map, as the browser reports it
+    pts = ex.points
+    eps = 1e-3 * (pts["x"].max() - pts["x"].min())  # keep the edges off the points
+    x0, x1 = pts["x"].quantile(0.2) + eps, pts["x"].quantile(0.6) + eps
+    y0, y1 = pts["y"].min() - 1, pts["y"].max() + 1
+    poly = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    want = pts.filter((pl.col("x") > x0) & (pl.col("x") < x1))["row_id"].to_list()
+    browser_lasso(ex, want, poly)
+    tid = ex.tag("near-copy", note="from a lasso")
+    tag = ws.get_tag(tid)
+    assert sorted(tag.row_ids) == sorted(want) and tag.map_hash == ex.map.hash
+    assert [list(p) for p in tag.polygon] == poly
+    # the stored region, applied to the placed rows, gives back the synthetic rows inside it
+    placed = ex.map.place(batch)
+    assert set(ws.apply_region(tid, placed, map_hash=ex.map.hash)) == set(want) & set(batch.row_ids)
+    # reopening: same map from the cache, the batch and the tag are shown
+    ex2 = Explorer(sk.Workspace.open(tmp_path / "ws"), color_by="tag")
+    assert ex2.map.hash == ex.map.hash and set(batch.row_ids) <= set(ex2.mapview.row_ids)
+    assert any("near-copy" in l["name"] for l in ex2.mapview.layers)
+    assert ex2.undo().startswith("undid tag")

@@ -59,11 +59,11 @@ def hover_columns(frame: pl.DataFrame, columns: Sequence[str], decimals: int = 3
             out.append({"name": name, "kind": "num", "decimals": decimals, "data": _f32(vals)})
         else:
             s = s.cast(pl.String)
-            levels = s.drop_nulls().unique(maintain_order=True).to_list()
-            lookup = {v: i for i, v in enumerate(levels)}
-            codes = np.fromiter((lookup.get(v, -1) if v is not None else -1 for v in s.to_list()),
-                                dtype="<i4", count=s.len())
-            out.append({"name": name, "kind": "cat", "levels": levels, "data": codes.tobytes()})
+            levels = s.drop_nulls().unique(maintain_order=True)
+            codes = s.replace_strict(levels, pl.int_range(levels.len(), eager=True, dtype=pl.Int32),
+                                     default=-1, return_dtype=pl.Int32).fill_null(-1)
+            out.append({"name": name, "kind": "cat", "levels": levels.to_list(),
+                        "data": codes.to_numpy().astype("<i4").tobytes()})
     return out
 
 
@@ -77,7 +77,7 @@ class MapView(anywidget.AnyWidget):
     """
 
     # data (Python -> browser); data_version changes last, in the same message
-    row_ids = t.List(t.Unicode()).tag(sync=True)
+    row_ids = t.List().tag(sync=True)  # str; no per-item trait validation (50k ids cost 70 ms)
     x = t.Bytes(b"").tag(sync=True)
     y = t.Bytes(b"").tag(sync=True)
     value = t.Bytes(b"").tag(sync=True)
