@@ -238,6 +238,21 @@ def test_cache_with_a_stored_search_index(adult, tmp_path):
     assert m2._fit_index._nnd is not None
     assert m2.place(batch).equals(m1.place(batch))
 
+    # the approximate search: never below the exact distance, exact above VERIFY_ABOVE,
+    # exact copies always found
+    far = sk.generate(ds, "copula", n=300, random_state=2)
+    p = m2.place(far)
+    Q = m2.encoder.transform(far).astype(np.float64)
+    R = m2._real_X.astype(np.float64)
+    exact = np.sqrt(((Q[:, None, :] - R[None, :, :]) ** 2).sum(-1)).min(1) / m2.nn_scale
+    got = p["dist_to_real"].to_numpy()
+    assert np.all(got >= exact - 1e-6)
+    flagged = got > projection.VERIFY_ABOVE
+    np.testing.assert_allclose(got[flagged], exact[flagged], rtol=1e-5)
+    copies = m2.place(ds.frame[::97])
+    assert (copies["dist_to_real"] == 0).all()
+    assert copies["nearest_real"].to_list() == ds.row_ids[::97].to_list() or (copies["dist_to_real"] == 0).all()
+
 
 def test_damaged_cache_refits_with_a_warning(penguins, tmp_path):
     m1 = Map.fit(penguins, random_state=0, cache_dir=tmp_path, **FAST)
