@@ -6,7 +6,8 @@ workspace ``tour-ws`` is created there), then LASSOS times: hover a point
 label, click Tag. After each, the workspace, opened from this process, must
 hold a tag with that label whose row ids are exactly the points inside the
 lasso polygon (computed from the map's own coordinates), and the selection
-table must report the same number of rows.
+table must report the same number of rows. Then one box selection, checked
+the same way.
 """
 
 from __future__ import annotations
@@ -98,29 +99,53 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
         page.locator(".synthkit-label input").first.press("Tab")
         page.locator("button.synthkit-tag").first.click()
 
-        def stored():
-            return ws.tag_list().filter(pl.col("label") == label)["tag_id"].to_list()
-
-        tag_ids = L.poll(f"tag {label!r} in the workspace", stored, timeout=120)
-        assert len(tag_ids) == 1, f"{label}: {len(tag_ids)} tags"
-        got = ws.get_tag(tag_ids[0])
-        assert got.map_hash and got.polygon is not None, "the tag keeps the lasso polygon and the map hash"
-        poly = np.asarray(got.polygon, dtype=float)
-        inside = points_in_polygon(xs, ys, poly)
-        # points within a hair of the lasso's edge may fall either way (float32 in the browser)
-        span = max(xs.max() - xs.min(), ys.max() - ys.min())
-        sure = _edge_distance(xs, ys, poly) > 1e-4 * span
-        ids = pts["row_id"].to_numpy()
-        want_in, want_out = set(ids[inside & sure]), set(ids[~inside & sure])
-        have = set(got.row_ids)
-        assert len(got.row_ids) == len(have) == shown, f"{label}: table showed {shown}, tag has {len(got.row_ids)}"
-        assert have, f"{label}: the lasso selected nothing"
-        assert want_in <= have and not (have & want_out), (
-            f"{label}: missing {sorted(want_in - have)[:5]}, extra {sorted(have & want_out)[:5]}")
-        ARTIFACTS.mkdir(exist_ok=True)
-    assert ws.tag_list().height == n_tags0 + LASSOS
+        _check_tag(ws, label, xs, ys, pts, shown)
+    # a box selection (toolbar's Box Select) arrives the same way
+    page.locator(L.PLOT + " .modebar-btn[data-val='select']").first.click()
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    before = page.locator(".synthkit-map").first.get_attribute("data-selection-count")
+    x0, y0 = box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x0 + 0.04 * i * box["width"], y0 + 0.06 * i * box["height"], steps=2)
+    page.mouse.up()
+    stamp = L.poll("the box to be sent", lambda: (c := page.locator(".synthkit-map").first
+                                                  .get_attribute("data-selection-count")) != before and c, timeout=60)
+    stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
+    L.poll("the selection table of the box", lambda: stamped.count() > 0, timeout=120)
+    page.locator(".synthkit-label input").first.fill("box")
+    page.locator(".synthkit-label input").first.press("Tab")
+    page.locator("button.synthkit-tag").first.click()
+    _check_tag(ws, "box", xs, ys, pts, _selected_count(stamped.inner_text()))
+    assert ws.tag_list().height == n_tags0 + LASSOS + 1
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tour-after-lassos.png"), full_page=False)
     ws.close()
+
+
+def _check_tag(ws, label: str, xs, ys, pts: pl.DataFrame, shown: int | None) -> None:
+    """The workspace holds one tag ``label`` with exactly the points inside its stored polygon."""
+
+    def stored():
+        return ws.tag_list().filter(pl.col("label") == label)["tag_id"].to_list()
+
+    tag_ids = L.poll(f"tag {label!r} in the workspace", stored, timeout=120)
+    assert len(tag_ids) == 1, f"{label}: {len(tag_ids)} tags"
+    got = ws.get_tag(tag_ids[0])
+    assert got.map_hash and got.polygon is not None, "the tag keeps the selection polygon and the map hash"
+    poly = np.asarray(got.polygon, dtype=float)
+    inside = points_in_polygon(xs, ys, poly)
+    # points within a hair of the edge may fall either way (float32 in the browser)
+    span = max(xs.max() - xs.min(), ys.max() - ys.min())
+    sure = _edge_distance(xs, ys, poly) > 1e-4 * span
+    ids = pts["row_id"].to_numpy()
+    want_in, want_out = set(ids[inside & sure]), set(ids[~inside & sure])
+    have = set(got.row_ids)
+    assert len(got.row_ids) == len(have) == shown, f"{label}: table showed {shown}, tag has {len(got.row_ids)}"
+    assert have, f"{label}: the selection is empty"
+    assert want_in <= have and not (have & want_out), (
+        f"{label}: missing {sorted(want_in - have)[:5]}, extra {sorted(have & want_out)[:5]}")
 
 
 def _selected_count(text: str) -> int | None:
