@@ -46,18 +46,25 @@ SDV_SCRIPT = textwrap.dedent("""
     from sdv.single_table import GaussianCopulaSynthesizer
     real = pd.read_parquet(sys.argv[1])
     n, repeats = int(sys.argv[3]), int(sys.argv[4])
-    metadata = Metadata.detect_from_dataframe(real, table_name="adult")
+    if hasattr(Metadata, "detect_from_dataframes"):  # SDV >= 1.16 (and 2.x)
+        metadata = Metadata.detect_from_dataframes({"adult": real})
+    else:
+        metadata = Metadata.detect_from_dataframe(real, table_name="adult")
+    def fit_sample():
+        syn = GaussianCopulaSynthesizer(metadata)
+        try:
+            syn.fit(real)
+        except Exception:  # SDV 2.x takes {table name: frame} and returns the same
+            syn.fit({"adult": real})
+        out = syn.sample(n)
+        return out["adult"] if isinstance(out, dict) else out
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        syn = GaussianCopulaSynthesizer(metadata)
-        syn.fit(real)
-        fake = syn.sample(n)
+        fake = fit_sample()
         times.append(time.perf_counter() - t0)
     tracemalloc.start()
-    syn = GaussianCopulaSynthesizer(metadata)
-    syn.fit(real)
-    syn.sample(n)
+    fit_sample()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     fake.to_parquet(sys.argv[2])
@@ -70,13 +77,24 @@ SDMETRICS_SCRIPT = textwrap.dedent("""
     warnings.filterwarnings("ignore")
     import pandas as pd
     from sdv.metadata import Metadata
-    from sdmetrics.reports.single_table import QualityReport
+    from sdmetrics.reports import QualityReport
     real = pd.read_parquet(sys.argv[1])
-    meta = Metadata.detect_from_dataframe(real, table_name="adult").to_dict()["tables"]["adult"]
+    if hasattr(Metadata, "detect_from_dataframes"):
+        meta = Metadata.detect_from_dataframes({"adult": real})
+    else:
+        meta = Metadata.detect_from_dataframe(real, table_name="adult")
+    meta = meta.to_dict()
     out = {}
     for name, path in zip(sys.argv[2::2], sys.argv[3::2]):
+        fake = pd.read_parquet(path)
+        for col in real.columns:  # same dtypes as the real rows (ints may come back as floats)
+            if str(real[col].dtype).startswith("int") and fake[col].notna().all():
+                fake[col] = fake[col].astype(real[col].dtype)
         rep = QualityReport()
-        rep.generate(real, pd.read_parquet(path), meta, verbose=False)
+        try:  # sdmetrics >= 0.2x: {table: frame} and the whole metadata
+            rep.generate({"adult": real}, {"adult": fake}, meta, verbose=False)
+        except (ValueError, TypeError):  # older sdmetrics: one table's frame and metadata
+            rep.generate(real, fake, meta["tables"]["adult"], verbose=False)
         props = rep.get_properties().set_index("Property")["Score"].to_dict()
         out[name] = {k: float(v) for k, v in props.items()}
     print(json.dumps(out))
