@@ -31,14 +31,14 @@ def _t(fn):
     return out, time.perf_counter() - t0
 
 
-def _payload_bytes(mv) -> int:
+def _payload_bytes(mv, *, points: bool = True) -> int:
+    """Bytes a redraw sends: the colour layers, plus the points when they changed."""
     state = mv.get_state()
-    n = 0
-    for key in ("x", "y", "value"):
-        n += len(state[key])
-    n += len(json.dumps(state["row_ids"])) + len(json.dumps(state["layers"]))
-    for col in state["hover_columns"]:
-        n += len(col["data"]) + len(json.dumps(col.get("levels", [])))
+    n = len(state["order"]) + len(state["value"]) + len(json.dumps(state["layers"]))
+    if points:
+        n += len(state["x"]) + len(state["y"]) + len(json.dumps(state["row_ids"]))
+        for col in state["hover_columns"]:
+            n += len(col["data"]) + len(json.dumps(col.get("levels", [])))
     return n
 
 
@@ -67,11 +67,17 @@ def run(name: str, repeats: int) -> dict:
             # what a user would otherwise run to show the same points with plotly's FigureWidget
             _, t = _t(lambda: go.FigureWidget(map_figure(ex.points, "source")))
             steps["plotly figure + FigureWidget of the same points"].append(t)
+        recolour = []
+        for mode in ("dist_to_real", "source") * repeats:
+            _, t = _t(lambda: ex.color_by(mode))
+            recolour.append(t)
+        steps["recolour (ex.color_by)"] = recolour
         fig_bytes = len(map_figure(ex.points, "source").to_json())
         out = {k: statistics.median(v) for k, v in steps.items()}
         out["open Explorer (fit map)"] = t_open
         out["points"] = ex.points.height
         out["payload_bytes"] = _payload_bytes(ex.mapview)
+        out["recolour_bytes"] = _payload_bytes(ex.mapview, points=False)
         out["plotly_json_bytes"] = fig_bytes
         ws.close()
         return out
@@ -87,13 +93,15 @@ def main() -> None:
         print(f"\n{name}: {r['points']:,} points on the map after the batches; "
               f"opening the Explorer (map fit, first run) {r['open Explorer (fit map)']:.1f} s")
         for k in ("generate (fit + sample)", "store (ws.add)", "place (map.place)", "redraw (layers + send)",
-                  "ex.generate total", "plotly figure + FigureWidget of the same points"):
+                  "ex.generate total", "plotly figure + FigureWidget of the same points",
+                  "recolour (ex.color_by)"):
             print(f"  {k:<50s} {1000 * r[k]:9.1f} ms (median of {args.repeats})")
         ratio = r["plotly figure + FigureWidget of the same points"] / r["redraw (layers + send)"]
         print(f"  redraw vs plotly FigureWidget: {ratio:.1f}x faster")
-        print(f"  bytes to the browser per redraw: {r['payload_bytes'] / 1e6:.2f} MB "
+        print(f"  bytes to the browser per new batch: {r['payload_bytes'] / 1e6:.2f} MB "
               f"(plotly figure JSON of the same points: {r['plotly_json_bytes'] / 1e6:.2f} MB, "
               f"{r['plotly_json_bytes'] / r['payload_bytes']:.1f}x more)")
+        print(f"  bytes to the browser per colour change (points not resent): {r['recolour_bytes'] / 1e6:.2f} MB")
         print(f"  plotly.js, sent once per page: {len(sk.widgets.mapview.plotly_js()) / 1e6:.2f} MB")
 
 

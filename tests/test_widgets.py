@@ -457,3 +457,31 @@ def test_explorer_on_a_real_workspace_and_map(tmp_path, penguins):
     assert ex2.map.hash == ex.map.hash and set(batch.row_ids) <= set(ex2.mapview.row_ids)
     assert any("near-copy" in l["name"] for l in ex2.mapview.layers)
     assert ex2.undo().startswith("undid tag")
+
+
+def _layer_rows(mv, layer) -> list[str]:
+    order = np.frombuffer(mv.order, dtype="<i4")
+    return [mv.row_ids[i] for i in order[layer["start"]:layer["stop"]]]
+
+
+def test_layers_point_at_their_rows_and_colour_changes_resend_only_the_order(ex):
+    batch = ex.generate("bootstrap", n=30, random_state=0, noise=0.2)
+    mv = ex.mapview
+    pv = mv.points_version
+    (real, boot) = mv.layers
+    assert all(r.startswith("real:") for r in _layer_rows(mv, real))
+    assert sorted(_layer_rows(mv, boot)) == sorted(batch.row_ids)
+    ex.color_by("species")
+    assert mv.points_version == pv  # same points: only order, values and layers change
+    for layer in mv.layers:
+        species = {ex.points.filter(pl.col("row_id") == r)["species"].item() for r in _layer_rows(mv, layer)}
+        assert len(species) == 1 and layer["legendgroup"] == next(iter(species))
+    ex.generate("bootstrap", n=10, random_state=9, noise=0.2)
+    assert mv.points_version == pv + 1
+
+
+def test_set_points_checks_the_order():
+    mv = MapView()
+    pts = pl.DataFrame({"row_id": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0]})
+    with pytest.raises(DataError, match="permutation"):
+        mv.set_points(pts, [0, 0], [], [])

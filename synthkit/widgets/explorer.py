@@ -175,12 +175,12 @@ class Explorer:
         self.status.value = f"<span class='synthkit-small'>{html.escape(text)}</span>"
 
     def _redraw(self) -> None:
-        pts, layers = map_layers(self._points, self._color, categorical=self.schema.categorical)
-        group = "batch" if self._color == "batch" else "source"
+        base = self._points.with_row_index("_pos")
+        pts, layers = map_layers(base, self._color, categorical=self.schema.categorical)
         cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
-        extra = [self._color] if self._color in pts.columns and self._color not in (group, "dist_to_real", *cols) else []
-        hover = hover_columns(pts, [group, "dist_to_real", *extra, *cols])
-        self.mapview.set_points(pts, layers, hover)
+        hover = hover_columns(self._points, ["source", "batch", "dist_to_real", *cols])
+        value = pts["_value"] if "_value" in pts.columns else None
+        self.mapview.set_points(self._points, pts["_pos"].to_numpy(), layers, hover, value)
 
     # ------------------------------------------------------------------ public API
     def generate(self, name: str, n: int = 200, random_state: int | None = 0, **params: Any) -> Batch:

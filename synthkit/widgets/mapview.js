@@ -89,41 +89,57 @@ function render({ model, el }) {
   el.appendChild(note);
   el.appendChild(div);
 
-  let state = { rowIds: [], layers: [], x: null, y: null, value: null, text: [], index: new Map() };
+  // base: the points in a fixed order (re-read only when points_version changes);
+  // view: the current colour layers, as positions into `order` (a permutation of base)
+  let base = { version: -1, rowIds: [], x: new Float32Array(0), y: new Float32Array(0), text: [], index: new Map() };
+  let view = { layers: [], order: new Int32Array(0), inv: new Int32Array(0), value: new Float32Array(0), per: [] };
   let Plotly = null;
   let localChange = false;
   let alive = true;
 
   function readData() {
-    const rowIds = model.get("row_ids") || [];
-    const index = new Map();
-    rowIds.forEach((r, i) => index.set(r, i));
-    state = {
-      rowIds, index, layers: model.get("layers") || [],
-      x: floats(model.get("x")), y: floats(model.get("y")), value: floats(model.get("value")),
-      text: hoverTexts(model, rowIds),
-    };
+    const pv = model.get("points_version");
+    if (pv !== base.version) {
+      const rowIds = model.get("row_ids") || [];
+      const index = new Map();
+      rowIds.forEach((r, i) => index.set(r, i));
+      base = { version: pv, rowIds, index, x: floats(model.get("x")), y: floats(model.get("y")),
+               text: hoverTexts(model, rowIds) };
+    }
+    const order = ints(model.get("order"));
+    const inv = new Int32Array(order.length);
+    order.forEach((b, k) => { inv[b] = k; });
+    const layers = model.get("layers") || [];
+    const per = layers.map((L) => {
+      const idx = order.subarray(L.start, L.stop);
+      return {
+        x: Float32Array.from(idx, (i) => base.x[i]), y: Float32Array.from(idx, (i) => base.y[i]),
+        text: Array.from(idx, (i) => base.text[i]),
+      };
+    });
+    view = { layers, order, inv, value: floats(model.get("value")), per };
   }
 
   function selectedPerLayer() {
     const sel = model.get("selection") || [];
-    if (!sel.length) return state.layers.map(() => null);
-    const per = state.layers.map(() => []);
+    if (!sel.length) return view.layers.map(() => null);
+    const out = view.layers.map(() => []);
     for (const r of sel) {
-      const i = state.index.get(r);
-      if (i === undefined) continue;
-      state.layers.forEach((L, k) => { if (i >= L.start && i < L.stop) per[k].push(i - L.start); });
+      const b = base.index.get(r);
+      if (b === undefined) continue;
+      const k = view.inv[b];
+      view.layers.forEach((L, j) => { if (k >= L.start && k < L.stop) out[j].push(k - L.start); });
     }
-    return per;
+    return out;
   }
 
   function traces() {
     const sel = selectedPerLayer();
-    return state.layers.map((L, k) => {
+    return view.layers.map((L, k) => {
       const marker = { size: L.size, opacity: L.opacity, line: { width: 0 } };
       if (L.continuous) {
         Object.assign(marker, {
-          color: state.value.subarray(L.start, L.stop), colorscale: L.colorscale,
+          color: view.value.subarray(L.start, L.stop), colorscale: L.colorscale,
           cmin: L.cmin, cmax: L.cmax, showscale: !!L.showscale,
           colorbar: { title: { text: L.colorbar || "" }, thickness: 12, len: 0.7 },
         });
@@ -133,8 +149,7 @@ function render({ model, el }) {
       return {
         type: "scattergl", mode: "markers", name: L.name,
         legendgroup: L.legendgroup, showlegend: L.showlegend && !L.continuous,
-        x: state.x.subarray(L.start, L.stop), y: state.y.subarray(L.start, L.stop),
-        text: state.text.slice(L.start, L.stop),
+        x: view.per[k].x, y: view.per[k].y, text: view.per[k].text,
         hovertemplate: "%{text}<extra>" + escapeHtml(L.name) + "</extra>",
         marker, selectedpoints: sel[k],
         selected: { marker: { opacity: 1 } },
@@ -178,7 +193,7 @@ function render({ model, el }) {
       if (!alive) return;
       await Plotly.react(div, traces(), layout(), config);
       el.dataset.version = String(model.get("data_version"));
-      el.dataset.points = String(state.rowIds.length);
+      el.dataset.points = String(base.rowIds.length);
     });
     return pending;
   }
@@ -201,11 +216,10 @@ function render({ model, el }) {
     if (!ev) return;
     const ids = [];
     for (const p of ev.points || []) {
-      const L = state.layers[p.curveNumber];
+      const L = view.layers[p.curveNumber];
       if (!L) continue;
-      const j = p.pointIndex ?? p.pointNumber;
-      const i = L.start + j;
-      if (i < L.stop) ids.push(state.rowIds[i]);
+      const k = L.start + (p.pointIndex ?? p.pointNumber);
+      if (k < L.stop) ids.push(base.rowIds[view.order[k]]);
     }
     let poly = null;
     if (ev.lassoPoints && ev.lassoPoints.x) {

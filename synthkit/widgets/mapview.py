@@ -38,6 +38,8 @@ import numpy as np
 import polars as pl
 import traitlets as t
 
+from ..errors import DataError
+
 __all__ = ["MapView", "hover_columns", "plotly_js"]
 
 _HERE = Path(__file__).parent
@@ -83,13 +85,17 @@ class MapView(anywidget.AnyWidget):
     .synthkit-map-note { color: #777; font: 12px sans-serif; padding: 8px; }
     """
 
-    # data (Python -> browser); data_version changes last, in the same message
+    # the points, in a fixed order; sent again only when they change (points_version)
     row_ids = t.List().tag(sync=True)  # str; no per-item trait validation (50k ids cost 70 ms)
     x = t.Bytes(b"").tag(sync=True)
     y = t.Bytes(b"").tag(sync=True)
+    hover_columns = t.List(t.Dict()).tag(sync=True)
+    points_version = t.Int(0).tag(sync=True)
+    # the colour layers: `order` (int32) lists point indices layer by layer, `value` (float32)
+    # holds continuous colour values in that order; data_version changes last, in the same message
+    order = t.Bytes(b"").tag(sync=True)
     value = t.Bytes(b"").tag(sync=True)
     layers = t.List(t.Dict()).tag(sync=True)
-    hover_columns = t.List(t.Dict()).tag(sync=True)
     data_version = t.Int(0).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
     height = t.Int(520).tag(sync=True)
@@ -108,16 +114,30 @@ class MapView(anywidget.AnyWidget):
         if isinstance(content, dict) and content.get("type") == "need-plotly":
             self.send({"type": "plotly-js"}, buffers=[plotly_js()])
 
-    def set_points(self, points: pl.DataFrame, layers: list[dict], hover: list[dict]) -> None:
-        """Replace the drawn points (``points`` ordered as ``layers`` say; ``_value`` optional)."""
-        value = points["_value"] if "_value" in points.columns else np.zeros(points.height)
+    def set_points(self, points: pl.DataFrame, order: Sequence[int], layers: list[dict], hover: list[dict],
+                   value: Sequence[float] | None = None) -> None:
+        """Draw ``points`` (row_id, x, y) coloured by ``layers``.
+
+        ``order`` lists indices into ``points`` layer by layer (each layer's
+        ``start:stop`` is a range of it); ``value`` holds the continuous colour
+        values in the same order. Unchanged points are not sent again, so a
+        colour change sends only the order, the values and the layers.
+        """
+        n = points.height
+        order_arr = np.asarray(order, dtype="<i4")
+        if order_arr.shape != (n,) or (n and not np.array_equal(np.sort(order_arr), np.arange(n))):
+            raise DataError(f"order must be a permutation of the {n} points")
+        x, y = _f32(points["x"].to_numpy()), _f32(points["y"].to_numpy())
+        ids = points["row_id"].to_list()
+        changed = x != self.x or y != self.y or ids != self.row_ids or hover != self.hover_columns
+        vals = np.zeros(n) if value is None else np.asarray(value, dtype=float)
         with self.hold_sync():
-            self.row_ids = points["row_id"].to_list()
-            self.x = _f32(points["x"].to_numpy())
-            self.y = _f32(points["y"].to_numpy())
-            self.value = _f32(np.asarray(value, dtype=float))
+            if changed:
+                self.row_ids, self.x, self.y, self.hover_columns = ids, x, y, hover
+                self.points_version = self.points_version + 1
+            self.order = order_arr.tobytes()
+            self.value = _f32(vals)
             self.layers = [_jsonable(layer) for layer in layers]
-            self.hover_columns = hover
             self.data_version = self.data_version + 1
 
     def show_selection(self, row_ids: Sequence[str], polygon: Sequence[Sequence[float]] | None = None) -> None:
