@@ -485,3 +485,11 @@ def test_set_points_checks_the_order():
     pts = pl.DataFrame({"row_id": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0]})
     with pytest.raises(DataError, match="permutation"):
         mv.set_points(pts, [0, 0], [], [])
+
+
+def test_tagging_does_not_resend_the_points(ex):
+    ex.generate("bootstrap", n=30, random_state=0)
+    pv = ex.mapview.points_version
+    ex.select(["real:1", "real:2"]); ex.tag("ok")
+    ex.color_by("tag"); ex.undo()
+    assert ex.mapview.points_version == pv

@@ -92,12 +92,13 @@ class Explorer:
     def _real_points(self) -> pl.DataFrame:
         real = self.map.real.select("row_id", "x", "y", "dist_to_real")
         frame = self.dataset.frame.select("row_id", *self.schema.columns)
-        pts = real.join(frame, on="row_id", how="left")
+        pts = real.join(frame, on="row_id", how="left", maintain_order="left")
         return pts.with_columns(source=pl.lit("real"), batch=pl.lit("real"), nearest_real=pl.col("row_id"))
 
     def _batch_points(self, batch: Batch, placed: pl.DataFrame) -> pl.DataFrame:
         cols = [c for c in ("row_id", "x", "y", "dist_to_real", "nearest_real") if c in placed.columns]
-        pts = placed.select(cols).join(batch.frame.select("row_id", *self.schema.columns), on="row_id", how="left")
+        pts = placed.select(cols).join(batch.frame.select("row_id", *self.schema.columns), on="row_id", how="left",
+                                       maintain_order="left")
         return pts.with_columns(source=pl.lit(batch.provenance.generator), batch=pl.lit(batch.id))
 
     def _add_batch(self, batch: Batch) -> None:
@@ -125,7 +126,8 @@ class Explorer:
             latest = tags.sort(order).group_by("row_id", maintain_order=True).agg(pl.col("label").last().alias("tag"))
         else:
             latest = pl.DataFrame({"row_id": [], "tag": []}, schema={"row_id": pl.String, "tag": pl.String})
-        self._points = self._points.drop("tag", strict=False).join(latest, on="row_id", how="left")
+        self._points = self._points.drop("tag", strict=False).join(latest, on="row_id", how="left",
+                                                                   maintain_order="left")
         try:
             counts = self.ws.tag_counts()
         except SynthkitError:
