@@ -137,4 +137,4 @@ def _param_widget(name: str, default: Any) -> w.Widget:
     if isinstance(default, float):
         return w.FloatText(value=default, description=name, style=_STYLE, layout=_LAYOUT)
     # e.g. max_depth=None: 0 means "no limit"
-    return w.IntText(value=0, description=f"{name} (0=none)", style=_STYLE, layout=_LAYOUT)
+    return w.IntText(value=0, description=name, tooltip="0 = no limit", style=_STYLE, layout=_LAYOUT)
