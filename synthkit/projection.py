@@ -251,10 +251,13 @@ class Map:
 
         n_fit = len(m._fit_X)
         k = params["n_neighbors"]
-        if n_fit < k + 2:
+        n_distinct = len(np.unique(m._fit_X, axis=0)) if n_fit <= 20_000 else n_fit
+        if n_distinct < k + 2:
             m.method = "pca"
             m._fit_xy = m._fit_pca()
-            notes.insert(0, f"only {n_fit} rows to fit, too few for UMAP with n_neighbors={k} (it needs at least "
+            rows = f"{n_fit} rows" if n_distinct == n_fit else (
+                f"{n_distinct} distinct row{'s' if n_distinct != 1 else ''} (of {n_fit})")
+            notes.insert(0, f"only {rows} to fit, too few for UMAP with n_neighbors={k} (it needs at least "
                             f"{k + 2}); the map shows the first two principal components instead")
             m._fit_index = KnnIndex(m._fit_X, params["metric"], params["random_state"])
         else:
@@ -276,7 +279,14 @@ class Map:
             m._real_index = KnnIndex(m._real_X, params["metric"], params["random_state"])
         own = m._real_self_distance()
         pos = own[own > 0]
-        m.nn_scale = float(np.median(own)) if np.median(own) > 0 else (float(np.median(pos)) if len(pos) else 1.0)
+        if np.median(own) > 0:
+            m.nn_scale = float(np.median(own))
+        else:
+            m.nn_scale = float(np.median(pos)) if len(pos) else 1.0
+            m.note += (" " if m.note else "") + (
+                "Most real rows have an exact duplicate, so dist_to_real is in units of the median distance "
+                "between distinct real rows." if len(pos) else
+                "All real rows are identical, so dist_to_real is in Encoder units.")
         m.real = pl.DataFrame({
             ROW_ID: real_ids, "x": real_xy[:, 0], "y": real_xy[:, 1], "dist_to_real": own / m.nn_scale,
         })

@@ -166,6 +166,17 @@ def test_place_is_fast_path_with_pca_map_too(penguins):
     assert np.var(m.real["x"].to_numpy()) >= np.var(m.real["y"].to_numpy())
 
 
+def test_identical_rows_fall_back_to_pca_with_a_note():
+    ds = sk.from_frame(pl.DataFrame({"a": [1.0] * 30, "b": ["x"] * 30}), "const")
+    m = Map.fit(ds, random_state=0)
+    assert m.method == "pca"
+    assert "1 distinct row (of 30)" in m.note and "identical" in m.note
+    assert m.nn_scale == 1.0
+    assert np.allclose(m.real.select("x", "y").to_numpy(), 0.0)
+    p = m.place(pl.DataFrame({"a": [1.0, 3.0], "b": ["x", "y"]}))
+    assert p["dist_to_real"][0] == 0.0 and p["dist_to_real"][1] > 1.0
+
+
 # --------------------------------------------------------------------------- joint mode
 def test_joint_mode_fits_on_real_and_batches(penguins, pbatch):
     other = sk.generate(penguins, "bootstrap", n=50, random_state=2)
