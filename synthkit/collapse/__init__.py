@@ -9,7 +9,9 @@
 """
 
 from . import curators, theory
+from .bias import group_shares, undersample
+from .maps import place_generations
 from .simulate import METRICS, REGIMES, CollapseError, CollapseResult, CurateContext, simulate
 
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "theory", "curators",
-           "METRICS", "REGIMES"]
+           "METRICS", "REGIMES", "undersample", "group_shares", "place_generations"]

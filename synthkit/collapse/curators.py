@@ -37,7 +37,7 @@ from ..data import ROW_ID, conform
 from ..errors import DataError
 from .simulate import CurateContext
 
-__all__ = ["drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
+__all__ = ["apply", "drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
            "balance_groups", "chain", "nearest_real_distance"]
 
 Curator = Callable[[pl.DataFrame, CurateContext], np.ndarray]
@@ -105,14 +105,20 @@ def drop_near_copies(min_dist: float) -> Curator:
     return curate
 
 
-def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile: float = 0.99) -> Curator:
+def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile: float = 0.99,
+                 method: str = "suggest") -> Curator:
     """Drop the rows ``sk.suggest(real, rows)`` flags with one of ``kinds``.
 
-    Without ``synthkit.metrics.suggest`` (or if it returns nothing usable) the
-    same two kinds are found by rule: *off-manifold* = farther from the real rows
-    than the ``quantile`` of the real rows' own nearest-neighbour distances;
-    *near-copy* = closer to a real row than 1e-6 (an exact copy).
+    ``method="suggest"`` runs :func:`synthkit.suggest` on every generation (thorough:
+    a detection model, coverage, privacy and subgroup checks; a few seconds per
+    call). ``method="rules"`` (or no ``synthkit.metrics.suggest`` installed, or a
+    result without usable rows) finds the two basic kinds by rule, in milliseconds:
+    *off-manifold* = farther from the real rows than the ``quantile`` of the real
+    rows' own nearest-neighbour distances; *near-copy* = closer to a real row than
+    1e-6 (an exact copy). Use the rules inside long simulations.
     """
+    if method not in ("suggest", "rules"):
+        raise DataError(f"method={method!r} must be 'suggest' or 'rules'")
     kinds = tuple(kinds)
     if not kinds:
         raise DataError("from_suggest needs at least one kind, e.g. ('off-manifold', 'near-copy')")
@@ -121,7 +127,7 @@ def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile:
     index = _RealIndex()
 
     def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
-        flagged = _suggested_ids(rows, ctx, kinds)
+        flagged = _suggested_ids(rows, ctx, kinds) if method == "suggest" else None
         if flagged is not None:
             return ~rows[ROW_ID].is_in(list(flagged)).to_numpy()
         d = index.distance(rows, ctx)
@@ -132,7 +138,7 @@ def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile:
             keep &= d > 1e-6
         return keep
 
-    curate.__name__ = f"from_suggest({', '.join(kinds)})"
+    curate.__name__ = f"from_suggest({', '.join(kinds)}; {method})"
     return curate
 
 
@@ -142,9 +148,9 @@ def _suggested_ids(rows: pl.DataFrame, ctx: CurateContext, kinds: Sequence[str])
     except (ImportError, AttributeError):
         return None
     try:
+        found = suggest(ctx.real, rows, random_state=ctx.random_state)
+    except TypeError:
         found = suggest(ctx.real, rows)
-    except Exception:  # noqa: BLE001 - an incompatible suggest() falls back to the rules
-        return None
     ids: set[str] = set()
     items = found.to_dicts() if isinstance(found, pl.DataFrame) else list(found or [])
     for s in items:
@@ -310,3 +316,22 @@ def chain(*curators: Curator) -> Curator:
 
     curate.__name__ = " + ".join(getattr(c, "__name__", "curate") for c in curators)
     return curate
+
+
+def apply(curator: Curator, rows: Any, real: Any, random_state: int = 0) -> pl.DataFrame:
+    """Run a curator once, outside a simulation: the rows of ``rows`` it keeps.
+
+    ``rows`` is a Batch or a frame of the real rows' columns; ``real`` the real Dataset.
+    Lets a person inspect what a curator would drop before putting it in the loop.
+    """
+    from ..data import as_dataset, with_row_ids
+    from ..encode import Encoder
+    from .simulate import _apply_curate
+
+    ds = as_dataset(real)
+    frame = conform(rows, ds.schema, what="rows to curate")
+    if ROW_ID not in frame.columns:
+        frame = with_row_ids(frame, "rows")
+    enc = Encoder().fit(ds)
+    ctx = CurateContext(0, 0, ds, ds.schema, enc, enc.transform(ds), random_state)
+    return _apply_curate(curator(frame, ctx), frame, ds.schema, 0, 0)

@@ -27,8 +27,11 @@ Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
   original data preserved").
 
 With ``curate`` the callable sees each generation's rows and returns the ones
-to keep; the metrics then describe the kept rows (what is published and
-trained on next), and ``kept_share`` records how many survived.
+to keep. As in a real curation step, more rows are drawn from the same fitted
+model (up to ``MAX_CURATE_ROUNDS`` batches) until ``n_per_generation`` rows are
+kept, so curation never shrinks the training set; the metrics describe the
+kept rows (what is published and trained on next), and ``kept_share`` records
+the share of drawn rows that survived.
 """
 
 from __future__ import annotations
@@ -55,12 +58,18 @@ REGIMES = ("replace", "accumulate", "fresh", "keep_real")
 METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
+#: with ``curate``, batches drawn per generation (at most) until ``n_per_generation`` rows are kept
+MAX_CURATE_ROUNDS = 20
 TABLE_SCHEMA = {"seed": pl.Int64, "generation": pl.Int64, "metric": pl.String,
                 "column": pl.String, "value": pl.Float64}
 
 
 class CollapseError(SynthkitError, ValueError):
     """A collapse simulation was configured wrongly or produced an unusable generation."""
+
+
+class _EmptyCuration(CollapseError):
+    """A curator kept no row of one batch (retried with new rows inside a simulation)."""
 
 
 @dataclass
@@ -118,12 +127,14 @@ class CollapseResult:
             .sort(["metric", "column", "generation"], nulls_last=False)
         )
 
-    def summary(self, generations: Iterable[int] | None = None, decimals: int = 3) -> pl.DataFrame:
+    def summary(self, generations: Iterable[int] | None = None, metrics: Sequence[str] | None = None,
+                decimals: int = 3) -> pl.DataFrame:
         """A small wide table: one row per generation, one column per headline metric.
 
         Numeric metrics are averaged over columns (``std_ratio``, ``tail_mass``),
         ``categories`` is the total number of surviving categories, minority shares
         are per sensitive column; every value is the mean over seeds, rounded.
+        ``metrics`` keeps only those metrics (names absent from the run are skipped).
         """
         gmax = int(self.config["generations"])
         if generations is None:
@@ -148,6 +159,8 @@ class CollapseResult:
         order = [n for n in mean["name"].unique(maintain_order=True).to_list()]
         wide = mean.pivot(on="name", index="generation", values="value").sort("generation")
         cols = ["generation", *[c for c in order if c in wide.columns]]
+        if metrics is not None:
+            cols = ["generation", *[c for c in cols[1:] if c in metrics or c.split("[")[0] in metrics]]
         return wide.select(cols).with_columns(pl.col(pl.Float64).round(decimals))
 
     def plot(self, metrics: Sequence[str] | None = None, theory: Mapping[str, Any] | None = None):
@@ -438,16 +451,54 @@ def _apply_curate(kept: Any, batch: pl.DataFrame, schema: Schema, generation: in
             f"curate returned {type(kept).__name__}; return a frame of kept rows, a boolean mask or row ids"
         )
     if out.height == 0:
-        raise CollapseError(
+        raise _EmptyCuration(
             f"curate dropped every row of generation {generation} (seed {seed}); an empty generation "
             "cannot be fitted: loosen the curator (e.g. a larger distance) or curate less often"
         )
     return out
 
 
-def _with_ids(rows: pl.DataFrame, prefix: str) -> pl.DataFrame:
-    ids = pl.format(f"{prefix}:{{}}", pl.int_range(pl.len(), dtype=pl.Int64)).alias(ROW_ID)
+def _with_ids(rows: pl.DataFrame, prefix: str, offset: int = 0) -> pl.DataFrame:
+    ids = pl.format(f"{prefix}:{{}}", pl.int_range(pl.len(), dtype=pl.Int64) + offset).alias(ROW_ID)
     return rows.select(ids, pl.all())
+
+
+def _curate_rounds(curate, rows, gen, schema, N, g, s, sample_seed, rng, ds, ref, notes):
+    """Curate, drawing more rows from the same fitted model until ``N`` are kept.
+
+    A curation step in a real pipeline generates more and keeps the good rows; it
+    does not shrink the training set. At most :data:`MAX_CURATE_ROUNDS` rounds;
+    returns the kept rows (at most ``N``) and the kept share of all rows drawn.
+    """
+    kept, n_kept, n_drawn = [], 0, 0
+    for r in range(MAX_CURATE_ROUNDS):
+        if r:
+            seed_r = int(rng.integers(2**31))
+            rows = _with_ids(_check_rows(gen.sample(N, random_state=seed_r), schema, N, g, gen),
+                             f"gen{g}-s{s}", offset=n_drawn)
+        else:
+            seed_r = sample_seed
+        ctx = CurateContext(g, s, ds, schema, ref.encoder, ref.real_X, seed_r)
+        n_drawn += rows.height
+        try:
+            part = _apply_curate(curate(rows, ctx), rows, schema, g, s)
+        except _EmptyCuration:
+            part = None
+        if part is not None:
+            kept.append(part)
+            n_kept += part.height
+        if n_kept >= N:
+            break
+    if n_kept == 0:
+        raise CollapseError(
+            f"curate dropped every row of generation {g} (seed {s}) in {MAX_CURATE_ROUNDS} rounds of {N} rows; "
+            "an empty generation cannot be fitted: loosen the curator (e.g. a larger distance)"
+        )
+    if n_kept < N and not any("fewer than" in n for n in notes):
+        notes.append(f"curation kept fewer than {N} rows after {MAX_CURATE_ROUNDS} rounds in generation {g} "
+                     f"(seed {s}); that generation has {n_kept} rows")
+    out = pl.concat(kept, how="vertical").head(N)
+    return out, n_kept / n_drawn
 
 
 # --------------------------------------------------------------------------- main
@@ -580,10 +631,9 @@ def simulate(
                 if curate is not None or g in keep:
                     rows = _with_ids(rows, f"gen{g}-s{s}")
                 if curate is not None:
-                    ctx = CurateContext(g, s, ds, schema, ref.encoder, ref.real_X, sample_seed)
-                    n_drawn = rows.height
-                    rows = _apply_curate(curate(rows, ctx), rows, schema, g, s)
-                    rows_out.append((s, g, "kept_share", None, rows.height / n_drawn))
+                    rows, share = _curate_rounds(curate, rows, gen, schema, N, g, s, sample_seed, rng, ds, ref,
+                                                 notes)
+                    rows_out.append((s, g, "kept_share", None, share))
                 if g in keep:
                     kept_frames.append(_tag(rows, s, g))
                 synth = rows.select(schema.columns) if ROW_ID in rows.columns else rows

@@ -149,10 +149,18 @@ def generation_maps(points: pl.DataFrame, real: pl.DataFrame, generations: Seque
     """Small multiples of one anchored map: real rows in grey, each generation's rows in colour.
 
     ``points`` has columns ``generation``, ``x``, ``y`` (placed into the map fitted on the
-    real rows); ``real`` has ``x``, ``y``. All panels share the real rows' axes, so a
-    shrinking cloud is a shrinking cloud, not a re-scaled one.
+    real rows, e.g. by :func:`synthkit.collapse.place_generations`); ``real`` has ``x``, ``y``.
+    All panels share the real rows' axes, so a shrinking cloud is a shrinking cloud, not a
+    re-scaled one. Uses the map module's ``small_multiples`` (coloured by distance to
+    the nearest real row) when the points carry ``dist_to_real``.
     """
     gens = sorted(points["generation"].unique().to_list()) if generations is None else list(generations)
+    if "dist_to_real" in points.columns:
+        from .map import small_multiples
+
+        panels = {f"generation {g}": points.filter(pl.col("generation") == g).drop("generation") for g in gens}
+        return small_multiples(real, panels, title=title or "the synthetic cloud on the real rows' map",
+                               cols=len(gens))
     fig = make_subplots(rows=1, cols=len(gens), subplot_titles=[f"generation {g}" for g in gens],
                         shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.02)
     rx, ry = real["x"].to_numpy(), real["y"].to_numpy()
