@@ -369,3 +369,23 @@ def test_external_bad_objects(penguins):
 
     with pytest.raises(sk.GeneratorError, match="species"):
         sk.generators.External(BadValues()).fit(penguins).sample(5)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_real_condition_is_honoured(name, data, penguins, fitted_on_penguins):
+    """Any category that occurs in the real rows can be asked for, and every row then has it."""
+    gen = fitted_on_penguins[name]
+    col = data.draw(st.sampled_from(["species", "island", "sex"]))
+    value = data.draw(st.sampled_from(penguins.schema.categories[col]))
+    seed = data.draw(st.integers(0, 1000))
+    rows = gen.sample(25, random_state=seed, conditions={col: value})
+    assert rows[col].to_list() == [value] * 25
+    check_schema(rows, penguins.schema, 25)
+
+
+
+@pytest.fixture(scope="module")
+def fitted_on_penguins(penguins):
+    return {name: fitted(name, penguins) for name in FAMILIES}
