@@ -142,9 +142,13 @@ def test_generator_instance_is_cloned_not_mutated(small):
 
 # ------------------------------------------------------------------ curation
 def test_curation_in_the_loop(small):
-    res = run(small, generations=3, curate=curators.drop_far_from_real(2.0), seeds=2)
+    res = run(small, generations=3, curate=curators.drop_far_from_real(2.0), seeds=2, keep_samples=(1, 3))
     kept = res.table.filter(pl.col("metric") == "kept_share")["value"].to_numpy()
-    assert len(kept) == 6 and np.all((kept > 0) & (kept <= 1))
+    assert len(kept) == 6 and np.all((kept > 0) & (kept < 1))
+    # more rows are drawn until the generation is full: curation never shrinks the training set
+    s = res.samples
+    assert s.group_by(["seed", "generation"]).len()["len"].to_list() == [len(small)] * 4
+    assert s["row_id"].n_unique() == s.height
     # the callable may return a frame with row ids or a list of ids
     res2 = run(small, generations=2, curate=lambda rows, ctx: rows.head(60))
     assert res2.table.filter(pl.col("metric") == "kept_share")["value"].to_list() == [0.5, 0.5]
