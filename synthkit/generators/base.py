@@ -241,7 +241,8 @@ def apply_nulls(frame: pl.DataFrame, rates: Mapping[str, float], rng: np.random.
 
 
 def fitted_params(gen: Generator) -> dict:
-    """``get_params()`` made JSON-safe (objects become their repr)."""
+    """``get_params()`` made JSON-safe (objects become their repr, or their type name when the
+    repr is the default one with a memory address, so batch ids do not change between sessions)."""
     out = {}
     for k, v in gen.get_params(deep=False).items():
         if v is None or isinstance(v, (bool, int, float, str)):
@@ -249,5 +250,7 @@ def fitted_params(gen: Generator) -> dict:
         elif isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float, str)) for x in v):
             out[k] = list(v)
         else:
-            out[k] = repr(v)
+            text = repr(v)
+            # a default repr holds a memory address: keep the type so batch ids stay stable
+            out[k] = f"{type(v).__module__}.{type(v).__qualname__}" if " at 0x" in text else text
     return out
