@@ -389,3 +389,10 @@ def test_any_real_condition_is_honoured(name, data, penguins, fitted_on_penguins
 @pytest.fixture(scope="module")
 def fitted_on_penguins(penguins):
     return {name: fitted(name, penguins) for name in FAMILIES}
+
+
+def test_external_batch_ids_stable_across_instances(penguins):
+    a = sk.generate(penguins, sk.generators.External(ColumnShuffler()), n=10, random_state=1)
+    b = sk.generate(penguins, sk.generators.External(ColumnShuffler()), n=10, random_state=1)
+    assert a.id == b.id
+    assert a.provenance.params["obj"].endswith("ColumnShuffler")
