@@ -15,12 +15,14 @@ from synthkit.metrics.coverage import prdc, prdc_rows
 from synthkit.metrics.fidelity import ks_complement, tv_complement
 
 
-def reference_prdc(real, fake, k=5, strict=True):
+def reference_prdc(real, fake, k=5, strict=True, tol=0.0):
     """The published definitions, computed the brute-force way (full distance matrices),
-    as the reference ``prdc`` package does (strict ``<``) or with ``<=``."""
+    as the reference ``prdc`` package does (strict ``<``) or with ``<=``; ``tol`` moves the
+    radii by a relative amount (ties within rounding count as ties)."""
     cmp = np.less if strict else np.less_equal
-    rr = np.sort(cdist(real, real), axis=1)[:, k]  # column 0 is the row itself
-    ff = np.sort(cdist(fake, fake), axis=1)[:, k]
+    f = (1 - tol) if strict else (1 + tol)
+    rr = np.sort(cdist(real, real), axis=1)[:, k] * f  # column 0 is the row itself
+    ff = np.sort(cdist(fake, fake), axis=1)[:, k] * f
     d = cdist(real, fake)
     return {
         "precision": cmp(d, rr[:, None]).any(axis=0).mean(),
@@ -115,14 +117,37 @@ def test_prdc_matches_brute_force_on_random_data(seed, dim, k):
     assert ours == pytest.approx(reference_prdc(real, fake, k, strict=True), abs=1e-12)
 
 
-def test_prdc_small_blocks_give_the_same_result(monkeypatch):
-    rng = np.random.default_rng(5)
-    real, fake = rng.normal(size=(200, 4)), rng.normal(size=(180, 4))
-    whole = prdc(real, fake)
+def test_compact_blocks_give_exact_distances(monkeypatch):
+    import synthkit as sk
     from synthkit.metrics import _neighbors
 
-    monkeypatch.setattr(_neighbors, "BLOCK_BYTES", 8 * 200 * 7)  # 7 query rows per block
-    assert prdc(real, fake) == whole
+    ds = sk.load("penguins")
+    X = sk.Encoder().fit(ds).transform(ds).astype(np.float64)
+    groups = _neighbors.blocks(X)
+    # 5 numeric columns, then one block per categorical (island, sex with missing, species)
+    assert len(groups) == len(ds.schema.numeric) + len(ds.schema.categorical)
+    real, fake = X[:200], X[200:] + np.r_[np.full(5, 0.1), np.zeros(X.shape[1] - 5)]
+    d, i = _neighbors.knn(real, 3, fake)
+    np.testing.assert_allclose(d, np.sort(cdist(fake, real), axis=1)[:, :3], atol=1e-9)
+    auto = prdc(real, fake)
+    assert auto == pytest.approx(reference_prdc(real, fake, 5, strict=False))
+    # one block per column gives the same numbers
+    monkeypatch.setattr(_neighbors, "blocks", lambda *m: [np.array([j]) for j in range(m[0].shape[1])])
+    assert prdc(real, fake) == pytest.approx(auto, abs=1e-12)
+
+
+def test_prdc_on_discrete_data_with_many_equal_distances():
+    """Encoded adult rows: many different pairs are equally far apart; ties are decided the
+    same way whatever the summation order (within a relative 1e-9)."""
+    import synthkit as sk
+
+    ds = sk.load("adult").sample(1400, random_state=3)
+    real, other = ds.split(0.5, random_state=0)
+    enc = sk.Encoder().fit(real)
+    R, S = enc.transform(real).astype(np.float64), enc.transform(other).astype(np.float64)
+    S[::3, 0] += 0.5  # shift some synthetic ages
+    for strict in (False, True):
+        assert prdc(R, S, strict=strict) == pytest.approx(reference_prdc(R, S, 5, strict, tol=5e-10), abs=1e-12)
 
 
 def test_prdc_identical_sets_with_duplicates_ties():

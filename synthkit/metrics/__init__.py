@@ -17,12 +17,12 @@ from . import coverage, detection, fairness, fidelity, pairwise, privacy, utilit
 from .coverage import prdc
 from .evaluate import FAMILIES, evaluate
 from .fidelity import ks_complement, tv_complement
-from .report import FORMULAS, METRIC_HELP, Report
+from .report import FORMULAS, METRIC_HELP, Report, compare
 from .suggest import KINDS, Region, regions_frame, suggest
 from .utility import trtr, tstr
 
 __all__ = [
-    "evaluate", "suggest", "Report", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
+    "evaluate", "suggest", "compare", "Report", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
     "METRIC_HELP", "prdc", "tstr", "trtr", "ks_complement", "tv_complement",
     "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "utility",
 ]

@@ -21,7 +21,7 @@ import polars as pl
 
 from ..errors import DataError
 
-__all__ = ["Report", "FORMULAS", "METRIC_HELP"]
+__all__ = ["Report", "FORMULAS", "METRIC_HELP", "compare"]
 
 #: one line per family, shown in the report
 FORMULAS = {
@@ -272,6 +272,32 @@ class Report:
                 display(HTML(f"<b>{html.escape(title)}</b>: {html.escape(FORMULAS[fam])}"))
                 f.show()
 
+    _FAMILY_FIGURE = {"fidelity": "marginals", "pairwise": "pairs", "detection": "detection", "coverage": "prdc",
+                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup"}
+
+    def browse(self, digits: int = 3):
+        """A small widget: pick a family, see its formula, its table rows and its figure."""
+        import ipywidgets as w
+        from IPython.display import HTML, display
+
+        pick = w.Dropdown(options=self.families, value=self.families[0], description="family")
+        out = w.Output()
+
+        def show(*_):
+            fam = pick.value
+            out.clear_output(wait=True)
+            with out:
+                display(HTML(f"<p class='sk-formula'>{html.escape(FORMULAS[fam])}</p>"))
+                t = self.family(fam).with_columns(pl.col(pl.Float64).round(digits))
+                display(HTML(_frame_html(t.head(40), digits)))
+                fig = self.figures().get(self._FAMILY_FIGURE[fam])
+                if fig is not None:
+                    fig.show()
+
+        pick.observe(show, names="value")
+        show()
+        return w.VBox([pick, out])
+
     def __repr__(self) -> str:
         s = self._data
         return (f"Report({s['synthetic_name']!r} vs {s['dataset']!r}: {s['n_synthetic']} synthetic, "
@@ -297,3 +323,28 @@ def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:
     for row in frame.iter_rows():
         body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(x, digits))}</td>" for x in row) + "</tr>")
     return f"<table class='sk-table'><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def compare(reports: dict, digits: int | None = 3) -> pl.DataFrame:
+    """Headline metrics of several reports side by side (one column per report, then the
+    real-vs-real baseline of the first), e.g. ``compare({"copula": a, "bootstrap": b})``."""
+    if not reports:
+        raise DataError("compare() needs at least one report, e.g. {'copula': rep}")
+    out = None
+    for name, rep in reports.items():
+        h = rep.headline()
+        h = h.with_columns(
+            pl.when(pl.col("column").is_null()).then(pl.col("metric"))
+            .otherwise(pl.concat_str([pl.col("metric"), pl.lit(" ("), pl.col("column"), pl.lit(")")]))
+            .alias("metric"))
+        if out is None:
+            out = h.select("family", "metric", "better", pl.col("value").alias(name),
+                           pl.col("baseline").alias("real vs real"))
+        else:
+            out = out.join(h.select("family", "metric", pl.col("value").alias(name)), on=["family", "metric"],
+                           how="full", coalesce=True, maintain_order="left")
+    cols = [c for c in out.columns if c not in ("family", "metric", "better", "real vs real")]
+    out = out.select("family", "metric", *cols, "real vs real", "better")
+    if digits is not None:
+        out = out.with_columns(pl.col(pl.Float64).round(digits))
+    return out
