@@ -116,7 +116,8 @@ class CollapseResult:
     def aggregate(self) -> pl.DataFrame:
         """Mean, standard deviation and 10 %/90 % quantiles across seeds per generation/metric/column."""
         return (
-            self.table.group_by(["generation", "metric", "column"], maintain_order=True)
+            self.table.with_columns(pl.col("value").fill_nan(None))
+            .group_by(["generation", "metric", "column"], maintain_order=True)
             .agg(
                 pl.col("value").mean().alias("mean"),
                 pl.col("value").std().alias("std"),
@@ -149,6 +150,8 @@ class CollapseResult:
             .otherwise(pl.col("metric"))
             .alias("name")
         )
+        # NaN (e.g. the std ratio of a column that is constant in the real rows) is left out
+        per_seed = per_seed.with_columns(pl.col("value").fill_nan(None))
         agg = per_seed.group_by(["seed", "generation", "name"], maintain_order=True).agg(
             pl.when(pl.col("metric").first() == "categories")
             .then(pl.col("value").sum())

@@ -45,7 +45,8 @@ def _band(fig, x, mean, lo, hi, color, name, row=None, col=None, show_legend=Tru
 
 def _aggregate(table: pl.DataFrame) -> pl.DataFrame:
     return (
-        table.group_by(["generation", "metric", "column"], maintain_order=True)
+        table.with_columns(pl.col("value").fill_nan(None))
+        .group_by(["generation", "metric", "column"], maintain_order=True)
         .agg(pl.col("value").mean().alias("mean"),
              pl.col("value").quantile(0.1, "linear").alias("q10"),
              pl.col("value").quantile(0.9, "linear").alias("q90"))
@@ -111,7 +112,8 @@ def regime_comparison(results: Mapping[str, Any], metric: str = "std_ratio", col
         t = res.table.filter(pl.col("metric") == metric)
         if column is not None:
             t = t.filter(pl.col("column") == column)
-        per_seed = t.group_by(["seed", "generation"]).agg(pl.col("value").mean())
+        per_seed = t.with_columns(pl.col("value").fill_nan(None)).group_by(["seed", "generation"]).agg(
+            pl.col("value").mean())
         agg = (per_seed.group_by("generation").agg(
             pl.col("value").mean().alias("mean"), pl.col("value").quantile(0.1, "linear").alias("q10"),
             pl.col("value").quantile(0.9, "linear").alias("q90")).sort("generation"))
