@@ -205,8 +205,9 @@ class _Reference:
             vc = f[c].drop_nulls().value_counts(sort=True)
             if vc.height >= 2:
                 self.minority[c] = vc[c][-1]
-        self.encoder = Encoder().fit(real)
-        self.real_X = self.encoder.transform(real)
+        self._real = real
+        self._encoder: Encoder | None = None
+        self._real_X: np.ndarray | None = None
         self.prdc = None
         if "coverage" in metrics:
             self.prdc = _load("synthkit.metrics.coverage", "prdc")
@@ -226,6 +227,19 @@ class _Reference:
                 self.tstr = _load("synthkit.metrics.utility", "tstr")
                 if self.tstr is None:
                     notes.append("utility skipped: synthkit.metrics.utility.tstr is not available")
+
+    @property
+    def encoder(self) -> Encoder:
+        """The Encoder fitted on the real rows (built on first use: coverage and curation need it)."""
+        if self._encoder is None:
+            self._encoder = Encoder().fit(self._real)
+        return self._encoder
+
+    @property
+    def real_X(self) -> np.ndarray:
+        if self._real_X is None:
+            self._real_X = self.encoder.transform(self._real)
+        return self._real_X
 
     def measure(self, rows: pl.DataFrame, seed: int, generation: int, rng_seed: int,
                 out: list[tuple]) -> None:
