@@ -190,6 +190,17 @@ def test_from_tags_drops_rows_near_tagged_region(small):
     assert (gen["species"] == "Gentoo").mean() < 0.05
 
 
+def test_from_tags_reads_a_workspace(small, tmp_path):
+    ws = sk.Workspace.create(tmp_path / "ws", small)
+    gentoo = small.frame.filter(pl.col("species") == "Gentoo")["row_id"].to_list()
+    ws.tag(gentoo, "off-manifold")
+    res = run(small, generator=sk.generators.Bootstrap(noise=0.05), generations=1,
+              curate=curators.from_tags(ws, labels="off-manifold"), keep_samples=(1,), metrics=["categories"])
+    assert (res.samples["species"] == "Gentoo").mean() < 0.05
+    with pytest.raises(sk.SynthkitError, match="no tagged rows"):
+        run(small, generations=1, curate=curators.from_tags(ws, labels="near-copy"))
+
+
 def test_from_suggest_runs_with_or_without_suggest(small):
     res = run(small, generations=2, curate=curators.from_suggest(), metrics=["std_ratio"])
     assert res.table.filter(pl.col("metric") == "kept_share").height == 2

@@ -196,6 +196,11 @@ def from_tags(source: Any, labels: Iterable[str] | str = ("off-manifold", "near-
 def _tagged_rows(source: Any, labels: Sequence[str], ctx: CurateContext) -> pl.DataFrame:
     if isinstance(source, pl.DataFrame):
         return conform(source, ctx.schema, what="tagged rows")
+    if hasattr(source, "rows_tagged") and hasattr(source, "rows"):  # a Workspace
+        ids = sorted(source.rows_tagged(list(labels)))
+        if not ids:
+            return pl.DataFrame(schema={ROW_ID: pl.String})
+        return conform(source.rows(ids), ctx.schema, what="tagged rows")
     tags = source
     for name in ("tags", "list_tags"):
         if hasattr(source, name) and callable(getattr(source, name)):
