@@ -261,6 +261,18 @@ def test_generator_returning_wrong_rows(small):
 def test_utility_needs_a_holdout_and_notes_say_so(small):
     res = run(small, generations=1, metrics=["utility"])
     assert any("utility" in n for n in res.notes)
+    assert res.table.filter(pl.col("metric") == "utility").height == 0
+
+
+def test_utility_and_coverage_with_a_holdout(penguins):
+    res = run(penguins, generations=2, holdout=0.3, metrics=["utility", "coverage"])
+    t = res.table
+    assert res.config["holdout_rows"] == round(0.3 * len(penguins))
+    assert set(t["metric"].unique()) == {"utility", "precision", "recall", "density", "coverage"}
+    g0 = dict(t.filter(pl.col("generation") == 0).select("metric", "value").iter_rows())
+    assert g0["recall"] == pytest.approx(1.0) and g0["coverage"] == pytest.approx(1.0)
+    util = t.filter(pl.col("metric") == "utility")["value"].to_numpy()
+    assert util[0] > 0.9 and np.all((util >= 0) & (util <= 1))  # real rows train a good species model
 
 
 # ------------------------------------------------------------------ the Gaussian generator
