@@ -59,6 +59,7 @@ def case(label: str, ds: Dataset, generator: str, generations: int, n: int, repe
         sims.append(best(lambda: sk.collapse.simulate(ds, generator, generations=generations, n_per_generation=n,
                                                       metrics=CORE, progress=False, keep_samples=None), 1))
     raw, sim = min(raws), min(sims)
+    sk.collapse.simulate(ds, generator, generations=1, n_per_generation=n, progress=False)  # compile numba once
     full = best(lambda: sk.collapse.simulate(ds, generator, generations=generations, n_per_generation=n,
                                              progress=False, keep_samples=(0, 5, 10, 20), holdout=None), 1)
     print(f"{label}")
@@ -74,7 +75,7 @@ def main() -> None:
     penguins = sk.load("penguins")
     adult = sk.load("adult").sample(10_000, random_state=0)
     print(f"generators available: {sk.generators.available()}")
-    case("penguins, GaussianCopula, 50 generations x 1,000 rows", penguins, "copula", 50, 1000, repeats=3)
+    case("penguins, GaussianCopula, 50 generations x 1,000 rows", penguins, "copula", 50, 1000, repeats=7)
     case("adult (10,000 rows), GaussianCopula, 20 generations x 10,000 rows", adult, "copula", 20, 10_000,
          repeats=3)
 
