@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
+
 import polars as pl
 import pytest
 
@@ -198,3 +199,11 @@ def test_partial_columns_are_compared_with_a_note(penguins):
     rep = sk.evaluate(penguins, f, families=("fidelity",), n_boot=0)
     assert "island" not in rep.table["column"].to_list()
     assert any("island" in n for n in rep.notes)
+
+
+def test_suggest_without_a_report_runs_what_it_needs(penguins, copy_batch):
+    regions = suggest(penguins, copy_batch)
+    assert [g.kind for g in regions if g.kind == "near-copy"] == ["near-copy"]
+    assert all(isinstance(g.row_ids, tuple) and g.reason and g.severity >= 0 for g in regions)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        regions[0].kind = "other"
