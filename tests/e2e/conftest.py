@@ -45,6 +45,8 @@ def _jupyter() -> str:
 def lab(tmp_path_factory):
     """A running JupyterLab server: ``(base_url, notebook_dir)``."""
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Debian's chromium is not installed at {CHROMIUM}; .ci/run must install it")
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
     pytest.importorskip("playwright.sync_api")
     tmp = tmp_path_factory.mktemp("lab")
