@@ -25,9 +25,9 @@ import polars as pl
 from ..data import ROW_ID
 from ..encode import Encoder
 from ..errors import DataError
-from ._common import ordinal_matrix, prepare, rows_frame
+from ._common import boot_mean, metric_row, ordinal_matrix, prepare, rows_frame
 from .coverage import prdc_rows
-from .detection import detection_probabilities, detection_rows
+from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import column_shapes, marginals
 from .pairwise import pair_trends
@@ -133,8 +133,6 @@ def evaluate(
         Xs, _ = ordinal_matrix(sf, schema, cols)
         p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=random_state)
         pa, pb = detection_probabilities(Xr[ia], Xr[ib], is_cat, random_state=random_state)
-        from .detection import _auc
-
         base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
         r, s = detection_rows(p_real, p_synth, base_auc, n_boot=n_boot, rng=boot_rng)
         rows += r
@@ -152,8 +150,6 @@ def evaluate(
         real_row["dcr"] = pr.real_nn_dist
         real_row["nearest_real"] = list(real_ids[pr.real_nn_index])
         if "coverage" in fams:
-            from ._common import boot_mean, metric_row
-
             sc, bs = pr.scores(), base.scores()
             flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
                      "density": pr.ball_count / k, "coverage": pr.covered}

@@ -201,7 +201,10 @@ class Report:
             f"<b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, {len(s['columns'])} columns); "
             f"k = {s['k']}, {s['n_boot']} bootstrap replicates, random_state = {s['random_state']}. "
             "Baselines compare two random halves of the real rows: what a perfect generator would score "
-            "on data this small.</p>"
+            "on data this small. Intervals: value +- 1.96 bootstrap standard errors (Poisson bootstrap of "
+            "per-row and per-value statistics; detection and utility resample their out-of-sample "
+            "predictions). Distances are Euclidean in the Encoder's space (standardised numbers, "
+            "one-hot categories), the space of the map.</p>"
         ]
         if s["notes"]:
             lines.append("<ul class='sk-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in s["notes"]) + "</ul>")
