@@ -8,6 +8,7 @@
    alone at 32,000 x 32,000.
 3. Column shapes and pair trends: synthkit (``families=("fidelity", "pairwise")``)
    vs ``sdmetrics``' ``QualityReport`` on the same frames.
+4. (``--only big``) PRDC at 100,000 x 100,000 rows, synthkit alone.
 
 Every task runs in its own fresh process (timed inside it; peak memory = the
 process's maximum resident set size minus its size just before the task). The
@@ -15,7 +16,7 @@ reference packages live in ``.benchvenv`` (``python3 -m venv .benchvenv &&
 .benchvenv/bin/pip install prdc sdmetrics``), so they never enter synthkit's
 environment.
 
-    .venv/bin/python benchmarks/metrics.py [--rows 32000] [--prdc-rows 10000]
+    .venv/bin/python benchmarks/metrics.py [--rows 32000] [--prdc-rows 10000] [--only ... big]
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ for nb in (0, 100):
     out[nb] = dict(seconds=dt, peak_mb=rss_mb() - base, column_shapes=h["column_shapes"], pair_trends=h["pair_trends"])
 report(**{f"n_boot_{k}": v for k, v in out.items()})
 """,
+    "prdc_100k": r"""
+import numpy as np, synthkit as sk
+from synthkit.metrics.coverage import prdc
+ds = sk.load("adult")
+a = sk.generate(ds, "bootstrap", n=100_000, random_state=1, noise=0.05)
+b = sk.generate(ds, "copula", n=100_000, random_state=2)
+enc = sk.Encoder().fit(ds); A = enc.transform(a); B = enc.transform(b)
+prdc(A[:300], B[:300])
+base = rss_mb(); t = time.perf_counter(); c = time.process_time()
+out = prdc(A, B)
+report(seconds=time.perf_counter() - t, cpu_seconds=time.process_time() - c, peak_mb=rss_mb() - base, values=out)
+""",
     "fidelity_sdmetrics": r"""
 import pandas as pd
 from sdmetrics.reports.single_table import QualityReport
@@ -126,7 +139,8 @@ def main() -> None:
     ap.add_argument("--prdc-rows", type=int, default=10000)
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--only", nargs="+", default=["evaluate", "prdc", "fidelity"],
-                    choices=["evaluate", "prdc", "fidelity"])
+                    choices=["evaluate", "prdc", "fidelity", "big"],
+                    help="parts to run; 'big' (PRDC at 100k x 100k, about a minute) is not run by default")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     import numpy as np
@@ -164,6 +178,11 @@ def main() -> None:
             prdc_part(args, d, have_ref)
         if "fidelity" in args.only:
             fidelity_part(d, have_ref)
+        if "big" in args.only:
+            big = run("prdc_100k", Path(sys.executable), d)
+            print(f"\n[4] PRDC 100,000 x 100,000 (adult resampled with jitter vs copula rows): {big['seconds']:.1f} s wall "
+                  f"({big['cpu_seconds']:.1f} s CPU), peak +{big['peak_mb']:.0f} MB, {_r(big['values'])}; "
+                  f"full distance matrices would take {3 * 100_000**2 * 4 / 2**30:.0f} GB")
         print(f"\ncpu share of one core at the end: {cpu_share():.2f}")
 
 
