@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_tour.ipynb
 
 # Debian's chromium for the real-browser test (Playwright's own download is not used).
 browser:
@@ -37,6 +37,8 @@ bench: install
 	$(PY) benchmarks/map.py
 	$(PY) benchmarks/metrics.py
 	$(PY) benchmarks/collapse.py
+	$(PY) benchmarks/workspace.py
+	$(PY) benchmarks/explorer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
