@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 import polars as pl
 
-from .data import ROW_ID, Dataset, Schema, as_dataset, with_row_ids
+from .data import Dataset, RowsMixin, Schema, as_dataset, with_row_ids
 from .errors import DataError
 from .generators import make
 from .generators.base import Generator, fitted_params
@@ -67,24 +67,13 @@ class Provenance:
 
 
 @dataclass(frozen=True)
-class Batch:
+class Batch(RowsMixin):
     """Synthetic rows (``frame``, with ``row_id`` first) and their provenance."""
 
     id: str
     frame: pl.DataFrame
     schema: Schema
     provenance: Provenance
-
-    def __len__(self) -> int:
-        return self.frame.height
-
-    @property
-    def features(self) -> pl.DataFrame:
-        return self.frame.select(self.schema.columns)
-
-    @property
-    def row_ids(self) -> pl.Series:
-        return self.frame[ROW_ID]
 
     def as_dataset(self) -> Dataset:
         """These rows as a Dataset (e.g. to fit the next generation on them)."""

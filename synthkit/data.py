@@ -168,11 +168,9 @@ def _dtype_to_str(dtype: pl.DataType) -> str:
 
 
 # --------------------------------------------------------------------------- dataset
-@dataclass(frozen=True)
-class Dataset:
-    """A real seed dataset: ``frame`` (with ``row_id`` first) and its ``schema``."""
+class RowsMixin:
+    """What real and synthetic row sets share: a ``frame`` with ``row_id`` and a ``schema``."""
 
-    name: str
     frame: pl.DataFrame
     schema: Schema
 
@@ -187,6 +185,15 @@ class Dataset:
     @property
     def row_ids(self) -> pl.Series:
         return self.frame[ROW_ID]
+
+
+@dataclass(frozen=True)
+class Dataset(RowsMixin):
+    """A real seed dataset: ``frame`` (with ``row_id`` first) and its ``schema``."""
+
+    name: str
+    frame: pl.DataFrame
+    schema: Schema
 
     @cached_property
     def fingerprint(self) -> str:
