@@ -1,0 +1,140 @@
+"""CollapseControls: sliders for a recursive-generation run, and its figure.
+
+A thin widget over :func:`synthkit.collapse.simulate`: generator, regime,
+generations, real fraction, temperature and seeds are controls; every change
+runs the simulator and redraws :func:`synthkit.plots.collapse.regime_comparison`
+(one metric, mean and band across seeds). ``run(**changes)`` does exactly what
+moving the controls does, so notebooks and tests can drive it; ``result`` is
+the latest :class:`~synthkit.collapse.CollapseResult`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+from IPython.display import display
+
+from .. import generators as _generators
+from ..collapse import REGIMES, CollapseResult, simulate
+from ..data import Dataset, as_dataset
+from ..errors import SynthkitError
+from ..plots.collapse import regime_comparison
+
+__all__ = ["CollapseControls"]
+
+_STYLE = {"description_width": "110px"}
+_LAYOUT = {"width": "330px"}
+
+
+class CollapseControls(w.VBox):
+    """Controls for ``sk.collapse.simulate`` on ``real``, showing one metric over generations."""
+
+    def __init__(
+        self,
+        real: Dataset | Any,
+        *,
+        generator: str = "copula",
+        generations: int = 10,
+        regime: str = "replace",
+        real_fraction: float = 0.2,
+        temperature: float = 1.0,
+        seeds: int = 3,
+        n_per_generation: int | None = None,
+        metric: str = "std_ratio",
+        column: str | None = None,
+        metrics: tuple[str, ...] | None = None,
+        random_state: int = 0,
+        max_generations: int = 40,
+    ) -> None:
+        self.real = as_dataset(real)
+        self.metric = metric
+        self.column = column
+        self._fixed = dict(n_per_generation=n_per_generation, random_state=random_state,
+                           metrics=list(metrics) if metrics else [metric], progress=False,
+                           keep_samples=())
+        self.result: CollapseResult | None = None
+        self.w_generator = w.Dropdown(options=_generators.available(), value=generator,
+                                      description="generator", style=_STYLE, layout=_LAYOUT)
+        self.w_regime = w.Dropdown(options=list(REGIMES), value=regime, description="regime",
+                                   style=_STYLE, layout=_LAYOUT)
+        self.w_generations = w.IntSlider(value=generations, min=1, max=max_generations,
+                                         description="generations", continuous_update=False,
+                                         style=_STYLE, layout=_LAYOUT)
+        self.w_real_fraction = w.FloatSlider(value=real_fraction, min=0.0, max=1.0, step=0.05,
+                                             description="real fraction", continuous_update=False,
+                                             style=_STYLE, layout=_LAYOUT)
+        self.w_temperature = w.FloatSlider(value=temperature, min=0.5, max=1.5, step=0.05,
+                                           description="temperature", continuous_update=False,
+                                           style=_STYLE, layout=_LAYOUT)
+        self.w_seeds = w.IntSlider(value=seeds, min=1, max=10, description="seeds",
+                                   continuous_update=False, style=_STYLE, layout=_LAYOUT)
+        self.status = w.HTML()
+        self.output = w.Output()
+        controls = [self.w_generator, self.w_regime, self.w_generations, self.w_real_fraction,
+                    self.w_temperature, self.w_seeds]
+        for c in controls:
+            c.observe(self._on_change, names="value")
+        super().__init__([w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])]), self.status, self.output])
+        self.run()
+
+    # ------------------------------------------------------------------ API
+    def params(self) -> dict:
+        """The simulator's arguments as the controls set them now."""
+        regime = self.w_regime.value
+        return dict(
+            generator=self.w_generator.value,
+            regime=regime,
+            generations=int(self.w_generations.value),
+            real_fraction=float(self.w_real_fraction.value) if regime in ("fresh", "keep_real") else 0.0,
+            temperature=float(self.w_temperature.value),
+            seeds=int(self.w_seeds.value),
+            **self._fixed,
+        )
+
+    def run(self, **changes: Any) -> CollapseResult | None:
+        """Set controls (``generations=30, regime="accumulate"``, ...) and run once."""
+        unknown = set(changes) - {"generator", "regime", "generations", "real_fraction", "temperature", "seeds"}
+        if unknown:
+            raise SynthkitError(f"unknown control(s) {sorted(unknown)}; use generator, regime, "
+                                "generations, real_fraction, temperature or seeds")
+        self._updating = True
+        try:
+            for name, value in changes.items():
+                getattr(self, f"w_{name}").value = value
+        finally:
+            self._updating = False
+        return self._run()
+
+    def figure(self):
+        """The figure for the latest result."""
+        if self.result is None:
+            raise SynthkitError("nothing has run yet; call run()")
+        p = self.result.config
+        title = f"{self.metric} per generation: {p['generator']}, {p['regime']}, temperature {p['temperature']}"
+        return regime_comparison({p["regime"]: self.result}, self.metric, column=self.column, title=title)
+
+    # ------------------------------------------------------------------ internals
+    _updating = False
+
+    def _on_change(self, _change: dict) -> None:
+        if not self._updating:
+            self._run()
+
+    def _run(self) -> CollapseResult | None:
+        self.status.value = "<i>running…</i>"
+        try:
+            self.result = simulate(self.real, **self.params())
+        except SynthkitError as exc:
+            self.status.value = f"<span style='color:#b00020'>{exc}</span>"
+            return None
+        self.status.value = ""
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.figure())
+        return self.result
+
+    def __repr__(self) -> str:
+        p = self.params()
+        return (f"CollapseControls({self.real.name!r}, generator={p['generator']!r}, regime={p['regime']!r}, "
+                f"generations={p['generations']}, metric={self.metric!r})")
