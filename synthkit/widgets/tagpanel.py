@@ -8,10 +8,9 @@ from typing import Any, Callable, Sequence
 import ipywidgets as w
 import polars as pl
 
-__all__ = ["TagPanel", "SUGGESTED_LABELS", "counts_html"]
+from ..tags import SUGGESTED_LABELS  # offered in the combobox (any other text is accepted too)
 
-#: labels offered in the combobox (any other text is accepted too)
-SUGGESTED_LABELS = ("off-manifold", "near-copy", "implausible", "missing-mode", "biased", "ok")
+__all__ = ["TagPanel", "SUGGESTED_LABELS", "counts_html"]
 
 
 def counts_html(counts: pl.DataFrame | None) -> str:
