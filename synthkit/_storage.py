@@ -21,7 +21,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import polars as pl
 
@@ -283,7 +283,7 @@ class Catalogue:
 
     def _db_error(self, exc: sqlite3.Error) -> WorkspaceError:
         msg = str(exc).lower()
-        if "locked" in msg or "busy" in msg:
+        if is_busy(exc):
             return WorkspaceError(
                 f"the workspace {str(self._path)!r} stayed locked by another process for more than "
                 f"{self._timeout:g} s ({exc}); nothing was written. Wait for the other notebook or "
@@ -335,31 +335,25 @@ class Catalogue:
         writing in a tight loop can starve a second one; short polls give both
         a fair chance.
         """
+        self._polling(lambda: con.execute("BEGIN IMMEDIATE"))
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        with self._lock:
+            con = self._conn()
+            return self._polling(lambda: con.execute(sql, tuple(params)).fetchall())
+
+    def _polling(self, step: Callable[[], Any]) -> Any:
+        """Run ``step``, retrying every few milliseconds while the database is busy, up to ``timeout``."""
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                con.execute("BEGIN IMMEDIATE")
-                return
+                return step()
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc) or time.monotonic() >= deadline:
                     raise self._db_error(exc) from None
                 time.sleep(0.001 + 0.003 * self._jitter.random())
             except sqlite3.Error as exc:
                 raise self._db_error(exc) from None
-
-    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        with self._lock:
-            con = self._conn()
-            deadline = time.monotonic() + self._timeout
-            while True:
-                try:
-                    return con.execute(sql, tuple(params)).fetchall()
-                except sqlite3.OperationalError as exc:
-                    if not is_busy(exc) or time.monotonic() >= deadline:
-                        raise self._db_error(exc) from None
-                    time.sleep(0.001 + 0.003 * self._jitter.random())
-                except sqlite3.Error as exc:
-                    raise self._db_error(exc) from None
 
     def _log(self, con: sqlite3.Connection, action: str, details: Mapping[str, Any],
              author: str | None = None, target: int | None = None) -> int:
