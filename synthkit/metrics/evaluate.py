@@ -166,8 +166,7 @@ def evaluate(
             base_exact = exact_copies(fa, fb, cols)
             hold_kw = {}
             if inp.holdout is not None:
-                hold_kw = {"holdout_X": enc.transform(inp.holdout).astype(np.float64), "train_X": X_real,
-                           "synth_X": X_synth}
+                hold_kw = {"holdout_X": enc.transform(inp.holdout).astype(np.float64), "synth_X": X_synth}
             r, s = privacy_rows(dcr=pr.cross.d1, d2=pr.cross.d2, exact=exact, real_nn_dist=pr.real_nn_dist,
                                 base_dcr=base.cross.d1, base_d2=base.cross.d2, base_exact=base_exact,
                                 n_boot=n_boot, rng=boot_rng, **hold_kw)

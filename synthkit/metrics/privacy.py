@@ -68,9 +68,13 @@ def _stats(dcr: np.ndarray, d2: np.ndarray, exact: np.ndarray, thr: float) -> di
 
 
 def privacy_rows(*, dcr, d2, exact, real_nn_dist, base_dcr, base_d2, base_exact,
-                 holdout_X=None, train_X=None, synth_X=None,
+                 holdout_X=None, synth_X=None,
                  n_boot: int = 100, rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
-    """Table rows and plain summary from per-row distances (computed by evaluate)."""
+    """Table rows and plain summary from per-row distances (computed by evaluate).
+
+    The real rows are the training rows: with ``holdout_X``, ``dcr`` is each
+    synthetic row's distance to its nearest training row.
+    """
     thr = dcr_threshold(real_nn_dist)
     s = _stats(dcr, d2, exact, thr)
     b = _stats(base_dcr, base_d2, base_exact, thr)
@@ -95,10 +99,10 @@ def privacy_rows(*, dcr, d2, exact, real_nn_dist, base_dcr, base_d2, base_exact,
     summary = {"dcr_threshold": thr, "near_copy": s["near_copy"], "exact": s["exact"], "nndr": s["nndr"],
                "base_dcr": base_dcr}
     if holdout_X is not None:
-        to_train = cross_pass(synth_X, train_X).d1
         to_hold = cross_pass(synth_X, holdout_X).d1
-        closer = to_train < to_hold
-        expected = train_X.shape[0] / (train_X.shape[0] + holdout_X.shape[0])
+        closer = dcr < to_hold
+        n_train = real_nn_dist.size
+        expected = n_train / (n_train + holdout_X.shape[0])
         rows.append(metric_row(FAMILY, "closer_to_train_share", None, float(closer.mean()), boot(closer),
                                expected, "lower"))
         summary["dcr_holdout"] = to_hold
