@@ -149,6 +149,21 @@ class Schema:
         return "\n".join(self._repr_lines())
 
 
+def category_codes(series: pl.Series, categories: Sequence) -> np.ndarray:
+    """Integer codes of ``series`` into ``categories`` (``-1`` for missing or unknown).
+
+    Values are matched as they are (not as text), so booleans and numbers find
+    their categories too.
+    """
+    lookup = {v: i for i, v in enumerate(categories)}
+    return (
+        series.replace_strict(lookup, default=-1, return_dtype=pl.Int64)
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
+    )
+
+
 def _dtype_from_str(s: str) -> pl.DataType:
     table = {
         "Int8": pl.Int8, "Int16": pl.Int16, "Int32": pl.Int32, "Int64": pl.Int64,

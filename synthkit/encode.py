@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .data import Dataset, Schema, as_dataset, conform
+from .data import Dataset, Schema, as_dataset, category_codes, conform
 from .errors import NotFittedError
 
 _NULL = "__null__"
@@ -79,15 +79,10 @@ class Encoder:
         j = len(self.numeric_)
         for c in self.categorical_:
             levels = self.levels_[c]
-            s = f[c]
-            if s.dtype != pl.String:
-                s = s.cast(pl.String)
-                lookup = {str(v): i for i, v in enumerate(levels)}
-            else:
-                lookup = {v: i for i, v in enumerate(levels)}
-            if _NULL in lookup:
-                s = s.fill_null(_NULL)
-            codes = s.replace_strict(lookup, default=-1, return_dtype=pl.Int64).to_numpy()
+            cats = self.schema_.categories.get(c, ())
+            codes = category_codes(f[c], cats)
+            if len(levels) > len(cats):  # missing values are the last level
+                codes[f[c].is_null().to_numpy()] = len(cats)
             ok = codes >= 0
             out[np.nonzero(ok)[0], j + codes[ok]] = _ONEHOT_SCALE
             j += len(levels)

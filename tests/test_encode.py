@@ -63,3 +63,16 @@ def test_errors(enc, penguins):
         sk.Encoder().transform(penguins)
     with pytest.raises(sk.SchemaError, match="island"):
         enc.transform(penguins.features.drop("island"))
+
+
+def test_boolean_and_integer_categories_are_one_hot():
+    frame = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "flag": [True, False, True, None],
+                          "label": [0, 1, 2, 1]})
+    ds = sk.data.from_frame(frame, categorical=["label"])
+    enc = sk.Encoder().fit(ds)
+    assert enc.feature_names_ == ["x", "flag=False", "flag=True", "flag=__null__",
+                                  "label=0", "label=1", "label=2"]
+    x = enc.transform(ds)[:, 1:]
+    # every row has exactly one level per categorical column, missing included
+    assert np.all((x > 0).sum(axis=1) == 2)
+    assert np.argmax(x[:, :3], axis=1).tolist() == [1, 0, 1, 2]

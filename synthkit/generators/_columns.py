@@ -12,17 +12,7 @@ import numpy as np
 import polars as pl
 
 from ..data import ROW_ID, Dataset, Schema, with_row_ids
-
-
-def cat_codes(series: pl.Series, categories: tuple) -> np.ndarray:
-    """Integer codes of ``series`` into ``categories`` (``-1`` for missing or unknown)."""
-    lookup = {v: i for i, v in enumerate(categories)}
-    return (
-        series.replace_strict(lookup, default=-1, return_dtype=pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-        .astype(np.int64)
-    )
+from ..data import category_codes as cat_codes  # noqa: F401 - re-exported for the families
 
 
 def decode_codes(codes: np.ndarray, column: str, schema: Schema) -> pl.Series:
