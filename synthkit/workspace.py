@@ -30,7 +30,7 @@ import shutil
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import polars as pl
@@ -483,16 +483,9 @@ class Workspace(Catalogue):
             "SELECT t.tag_id, t.label, t.note, t.author, t.created_at, r.row_id, r.source "
             "FROM tags t JOIN tag_rows r ON r.tag_id = t.tag_id WHERE t.active=1 ORDER BY t.tag_id, r.rowid"
         )
-        cols = list(zip(*rows)) if rows else [[] for _ in range(7)]
-        return pl.DataFrame(
-            {
-                "tag_id": list(cols[0]), "label": list(cols[1]), "note": list(cols[2]),
-                "author": list(cols[3]), "created_at": [parse_time(s) for s in cols[4]],
-                "row_id": list(cols[5]), "source": list(cols[6]),
-            },
-            schema={"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
-                    "created_at": pl.Datetime("us", "UTC"), "row_id": pl.String, "source": pl.String},
-        )
+        return _table(rows, {"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
+                             "created_at": pl.Datetime("us", "UTC"), "row_id": pl.String, "source": pl.String},
+                      created_at=parse_time)
 
     def tag_list(self, *, include_withdrawn: bool = False) -> pl.DataFrame:
         """One row per tag: tag_id, label, note, author, created_at, n_rows, polygon (JSON or null), map_hash, active."""
@@ -502,17 +495,10 @@ class Workspace(Catalogue):
             "(SELECT COUNT(*) FROM tag_rows r WHERE r.tag_id=t.tag_id), t.polygon, t.map_hash, t.active "
             f"FROM tags t {where} ORDER BY t.tag_id"
         )
-        cols = list(zip(*rows)) if rows else [[] for _ in range(9)]
-        return pl.DataFrame(
-            {
-                "tag_id": list(cols[0]), "label": list(cols[1]), "note": list(cols[2]), "author": list(cols[3]),
-                "created_at": [parse_time(s) for s in cols[4]], "n_rows": list(cols[5]),
-                "polygon": list(cols[6]), "map_hash": list(cols[7]), "active": [bool(a) for a in cols[8]],
-            },
-            schema={"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
-                    "created_at": pl.Datetime("us", "UTC"), "n_rows": pl.Int64, "polygon": pl.String,
-                    "map_hash": pl.String, "active": pl.Boolean},
-        )
+        return _table(rows, {"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
+                             "created_at": pl.Datetime("us", "UTC"), "n_rows": pl.Int64, "polygon": pl.String,
+                             "map_hash": pl.String, "active": pl.Boolean},
+                      created_at=parse_time, active=bool)
 
     def tag_counts(self) -> pl.DataFrame:
         """Per label: number of current tags and of distinct rows they cover."""
@@ -521,20 +507,16 @@ class Workspace(Catalogue):
             "FROM tags t JOIN tag_rows r ON r.tag_id = t.tag_id WHERE t.active=1 "
             "GROUP BY t.label ORDER BY t.label"
         )
-        return pl.DataFrame(
-            {"label": [r[0] for r in rows], "n_tags": [r[1] for r in rows], "n_rows": [r[2] for r in rows]},
-            schema={"label": pl.String, "n_tags": pl.Int64, "n_rows": pl.Int64},
-        )
+        return _table(rows, {"label": pl.String, "n_tags": pl.Int64, "n_rows": pl.Int64})
 
     def rows_tagged(self, labels: Any) -> set[str]:
         """Row ids carrying any of ``labels`` (one label or a list) in a current tag."""
         labs = check_labels(labels)
         if not labs:
             return set()
-        marks = ",".join("?" * len(labs))
         rows = self._read(
             "SELECT DISTINCT r.row_id FROM tags t JOIN tag_rows r ON r.tag_id = t.tag_id "
-            f"WHERE t.active=1 AND t.label IN ({marks})", labs
+            f"WHERE t.active=1 AND t.label IN ({_marks(labs)})", labs
         )
         return {r[0] for r in rows}
 
@@ -676,23 +658,20 @@ class Workspace(Catalogue):
     def history(self) -> pl.DataFrame:
         """The audit log: action_id, time (UTC), author, action, details (JSON), undone."""
         rows = self._read("SELECT action_id, time, author, action, details, undone FROM log ORDER BY action_id")
-        cols = list(zip(*rows)) if rows else [[] for _ in range(6)]
-        return pl.DataFrame(
-            {"action_id": list(cols[0]), "time": [parse_time(s) for s in cols[1]], "author": list(cols[2]),
-             "action": list(cols[3]), "details": list(cols[4]), "undone": [bool(u) for u in cols[5]]},
-            schema={"action_id": pl.Int64, "time": pl.Datetime("us", "UTC"), "author": pl.String,
-                    "action": pl.String, "details": pl.String, "undone": pl.Boolean},
-        )
+        return _table(rows, {"action_id": pl.Int64, "time": pl.Datetime("us", "UTC"), "author": pl.String,
+                             "action": pl.String, "details": pl.String, "undone": pl.Boolean},
+                      time=parse_time, undone=bool)
 
     # ------------------------------------------------------------------ curation
-    def _curated(self, batch_id: str, labels: tuple[str, ...], drop_rows: set[str]) -> tuple[pl.DataFrame, dict]:
+    def _curated(self, batch_id: str, tagged_by_label: Mapping[str, set[str]],
+                 drop_rows: set[str]) -> tuple[pl.DataFrame, dict]:
+        """A batch's rows without the tagged and the given ones; ``tagged_by_label``: label -> row ids."""
         b = self.batch(self._known_batch(batch_id, active=True))
         frame = b.frame
         by_label: dict[str, int] = {}
         dropped: set[str] = set()
         ids = frame[ROW_ID]
-        for lab in labels:
-            tagged = self.rows_tagged(lab)
+        for lab, tagged in tagged_by_label.items():
             hit = int(ids.is_in(pl.Series(list(tagged), dtype=pl.String).implode()).sum()) if tagged else 0
             by_label[lab] = hit
             dropped |= tagged
@@ -715,7 +694,7 @@ class Workspace(Catalogue):
         """
         labels = check_labels(drop or (), what="drop")
         extra = set(check_row_ids(drop_rows)) if _nonempty(drop_rows) else set()
-        kept, counts = self._curated(batch_id, labels, extra)
+        kept, counts = self._curated(batch_id, {lab: self.rows_tagged(lab) for lab in labels}, extra)
         with self._write() as con:
             self._log(con, "curate", {**counts, "drop": list(labels)})
         return kept
@@ -737,9 +716,10 @@ class Workspace(Catalogue):
         ids = [self._known_batch(batch_id, active=True)] if batch_id is not None else self.batch_ids()
         if not ids:
             raise WorkspaceError("there are no batches to export; add one with ws.add(batch)")
+        tagged = {lab: self.rows_tagged(lab) for lab in labels}  # the same for every batch
         frames, per_batch = [], []
         for bid in ids:
-            kept, counts = self._curated(bid, labels, extra)
+            kept, counts = self._curated(bid, tagged, extra)
             frames.append(kept)
             per_batch.append(counts)
         out = pl.concat(frames, how="vertical_relaxed")
@@ -780,11 +760,16 @@ def _marks(items: tuple) -> str:
     return ",".join("?" * len(items))
 
 
+def _table(rows: list[tuple], schema: Mapping[str, Any], **convert: Callable[[Any], Any]) -> pl.DataFrame:
+    """A frame of query rows, one column per ``schema`` entry in order; ``convert``: column -> per-value function."""
+    cols = list(zip(*rows)) if rows else [()] * len(schema)
+    return pl.DataFrame({name: [convert[name](v) for v in col] if name in convert else list(col)
+                         for name, col in zip(schema, cols)}, schema=dict(schema))
+
+
 def _nonempty(x: Any) -> bool:
     if x is None:
         return False
-    if isinstance(x, (pl.Series, pl.DataFrame)):
-        return len(x) > 0
     try:
         return len(x) > 0
     except TypeError:
