@@ -352,12 +352,7 @@ def infer_schema(
         dtypes[c] = _dtype_to_str(dt)
         if as_cat:
             cats.append(c)
-            vals = s.drop_nulls().unique()
-            if vals.dtype == pl.String:
-                vals = vals.sort()
-            else:
-                vals = vals.sort()
-            categories[c] = tuple(vals.to_list())
+            categories[c] = tuple(s.drop_nulls().unique().sort().to_list())
         else:
             f = s.cast(pl.Float64)
             if f.is_nan().any() or f.is_infinite().any():
