@@ -73,6 +73,14 @@ def poisson_counts(counts: np.ndarray, n_boot: int, rng: np.random.Generator) ->
     return rng.poisson(np.broadcast_to(counts, (n_boot, counts.size)))
 
 
+def tv_complement_counts(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """``1 - TVD`` of two aligned count vectors; rows of 2-D inputs are replicates."""
+    ca = np.atleast_2d(ca).astype(float)
+    cb = np.atleast_2d(cb).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 - 0.5 * np.abs(ca / ca.sum(1, keepdims=True) - cb / cb.sum(1, keepdims=True)).sum(1)
+
+
 def boot_mean(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Bootstrap replicates of ``values.mean()`` from the value counts (cheap for 0/1 flags)."""
     values = np.asarray(values, dtype=np.float64)

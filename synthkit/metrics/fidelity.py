@@ -25,7 +25,7 @@ import polars as pl
 
 from ..data import Schema
 from ..errors import DataError
-from ._common import boot_mean, metric_row, poisson_counts
+from ._common import boot_mean, metric_row, poisson_counts, tv_complement_counts
 
 __all__ = ["ks_complement", "tv_complement", "within_support", "column_shapes", "marginals"]
 
@@ -116,15 +116,10 @@ def _column_score(real: pl.Series, synth: pl.Series, kind: str, n_boot: int,
             reps = 1.0 - _ks_stat(poisson_counts(ca, n_boot, rng), poisson_counts(cb, n_boot, rng))
         return "ks_complement", float(value), reps
     _, ca, cb = _cat_counts(real, synth)
-
-    def tv(x, y):
-        x = np.atleast_2d(x).astype(float)
-        y = np.atleast_2d(y).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 1.0 - 0.5 * np.abs(x / x.sum(1, keepdims=True) - y / y.sum(1, keepdims=True)).sum(1)
-
-    value = float(tv(ca, cb)[0])
-    reps = tv(poisson_counts(ca, n_boot, rng), poisson_counts(cb, n_boot, rng)) if rng is not None and n_boot else None
+    value = float(tv_complement_counts(ca, cb)[0])
+    reps = None
+    if rng is not None and n_boot:
+        reps = tv_complement_counts(poisson_counts(ca, n_boot, rng), poisson_counts(cb, n_boot, rng))
     return "tv_complement", value, reps
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from ..data import Schema
-from ._common import category_codes, metric_row, poisson_counts
+from ._common import category_codes, metric_row, poisson_counts, tv_complement_counts
 
 __all__ = ["correlation_similarity", "contingency_similarity", "pair_trends"]
 
@@ -84,13 +84,6 @@ def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> t
     return cut(r), cut(s), bins + 1
 
 
-def _tv(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
-    ca = np.atleast_2d(ca).astype(float)
-    cb = np.atleast_2d(cb).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 1.0 - 0.5 * np.abs(ca / ca.sum(1, keepdims=True) - cb / cb.sum(1, keepdims=True)).sum(1)
-
-
 def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: int,
                  n_boot: int, rng: np.random.Generator | None) -> list[dict]:
     cols = list(schema.columns)
@@ -122,10 +115,10 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
                 js = np.bincount(csa * nb + csb, minlength=na * nb)
                 keep = (jr + js) > 0
                 jr, js = jr[keep], js[keep]
-                value = float(_tv(jr, js)[0])
+                value = float(tv_complement_counts(jr, js)[0])
                 reps = None
                 if rng is not None and n_boot:
-                    reps = _tv(poisson_counts(jr, n_boot, rng), poisson_counts(js, n_boot, rng))
+                    reps = tv_complement_counts(poisson_counts(jr, n_boot, rng), poisson_counts(js, n_boot, rng))
                 out.append({"a": a, "b": b, "metric": "contingency_similarity", "value": value,
                             "reps": reps, "real_corr": None, "synth_corr": None})
     return out
