@@ -396,3 +396,10 @@ def test_external_batch_ids_stable_across_instances(penguins):
     b = sk.generate(penguins, sk.generators.External(ColumnShuffler()), n=10, random_state=1)
     assert a.id == b.id
     assert a.provenance.params["obj"].endswith("ColumnShuffler")
+
+
+def test_gaussian_never_seen_combination_is_a_condition_error(penguins):
+    """Gentoo live only on Biscoe: the Gaussian says so like the other exact families."""
+    gen = fitted("gaussian", penguins)
+    with pytest.raises(sk.ConditionError, match="species='Gentoo', island='Dream'"):
+        gen.sample(5, conditions={"species": "Gentoo", "island": "Dream"})

@@ -52,7 +52,16 @@ def as_fit_dataset(features: pl.DataFrame, schema: Schema) -> Dataset:
     return Dataset("fit", frame, schema)
 
 
+def condition_expr(conditions: Mapping[str, Any]) -> pl.Expr:
+    """True for the rows that meet every condition (a missing value meets none)."""
+    return pl.all_horizontal([pl.col(c) == v for c, v in conditions.items()]).fill_null(False)
+
+
 def condition_mask(features: pl.DataFrame, conditions: Mapping[str, Any]) -> np.ndarray:
     """Boolean mask of the rows that meet every condition."""
-    expr = pl.all_horizontal([pl.col(c) == v for c, v in conditions.items()])
-    return features.select(expr.fill_null(False)).to_series().to_numpy()
+    return features.select(condition_expr(conditions)).to_series().to_numpy()
+
+
+def describe_conditions(conditions: Mapping[str, Any]) -> str:
+    """``col='value', ...`` for error messages."""
+    return ", ".join(f"{c}={v!r}" for c, v in conditions.items())

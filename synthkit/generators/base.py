@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 
 from ..data import Dataset, Schema, as_dataset, conform
 from ..errors import ConditionError, GeneratorError, NotFittedError, SchemaError
+from ._columns import condition_expr, describe_conditions
 
 MIN_FIT_ROWS = 2
 
@@ -117,7 +118,7 @@ class Generator(BaseEstimator):
         drawn = 0
         batch = max(4 * n, 256)
         budget = max(200 * n, 20_000)
-        mask_expr = pl.all_horizontal([pl.col(c) == v for c, v in conditions.items()])
+        mask_expr = condition_expr(conditions)
         while have < n and drawn < budget:
             rows = self._sample(batch, rng, None)
             drawn += batch
@@ -127,7 +128,7 @@ class Generator(BaseEstimator):
                 have += hit.height
         if have < n:
             rate = have / max(drawn, 1)
-            cond = ", ".join(f"{c}={v!r}" for c, v in conditions.items())
+            cond = describe_conditions(conditions)
             raise ConditionError(
                 f"{type(self).__name__} produced only {have} of {n} rows with {cond} in "
                 f"{drawn} draws (acceptance {rate:.4%}); this combination is too rare for "
@@ -140,10 +141,9 @@ class Generator(BaseEstimator):
 def require_matches(count: int, conditions: Mapping[str, Any], who: str) -> None:
     """ConditionError when no fitted row meets every condition together."""
     if count == 0:
-        cond = ", ".join(f"{c}={v!r}" for c, v in conditions.items())
         raise ConditionError(
             f"{who} samples conditions from matching real rows, and no row it was fitted on has "
-            f"{cond} together; relax or change the conditions"
+            f"{describe_conditions(conditions)} together; relax or change the conditions"
         )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 from ..data import Schema
 from ..errors import GeneratorError
 from .base import Generator, require_matches
+from ._columns import condition_expr
 
 
 class Bootstrap(Generator):
@@ -43,7 +44,7 @@ class Bootstrap(Generator):
     def _sample(self, n, rng, conditions):
         rows = self.rows_
         if conditions:
-            rows = rows.filter(pl.all_horizontal([pl.col(c) == v for c, v in conditions.items()]))
+            rows = rows.filter(condition_expr(conditions))
             require_matches(rows.height, conditions, type(self).__name__)
         idx = rng.integers(0, rows.height, size=n)
         out = rows[idx]

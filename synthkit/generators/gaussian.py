@@ -25,7 +25,8 @@ import polars as pl
 
 from ..data import Schema
 from ..errors import GeneratorError
-from .base import Generator, apply_nulls, check_temperature, null_rates, sharpen
+from .base import Generator, apply_nulls, check_temperature, null_rates, require_matches, sharpen
+from ._columns import condition_mask
 
 
 # ---------------------------------------------------------------- pure maths
@@ -144,15 +145,8 @@ class Gaussian(Generator):
         if self.categorical_:
             combos, p = self.combos_, self.combo_p_
             if conditions:
-                mask = np.ones(combos.height, dtype=bool)
-                for c, v in conditions.items():
-                    mask &= (combos[c] == v).fill_null(False).to_numpy()
-                if not mask.any():
-                    cond = ", ".join(f"{c}={v!r}" for c, v in conditions.items())
-                    raise GeneratorError(
-                        f"no row this Gaussian was fitted on has {cond}; condition on a combination "
-                        "that occurs in the training rows"
-                    )
+                mask = condition_mask(combos, conditions)
+                require_matches(int(mask.sum()), conditions, type(self).__name__)
                 combos, p = combos.filter(pl.Series(mask)), p[mask]
             q = sharpen(p, t)
             idx = rng.choice(combos.height, size=n, p=q)
