@@ -240,15 +240,7 @@ class Map:
         else:
             m._fit_real = np.arange(n_real)
         real_ids = ds.row_ids.to_list()
-        m._fit_ids = [real_ids[i] for i in m._fit_real]
-        fit_X = m._real_X[m._fit_real]
-        if extra is not None:
-            m._extra = extra
-            extra_X = _encode(m.encoder, extra, "the joint batches")
-            m._extra_pos = {rid: len(m._fit_ids) + j for j, rid in enumerate(extra[ROW_ID].to_list())}
-            m._fit_ids = m._fit_ids + extra[ROW_ID].to_list()
-            fit_X = np.vstack([fit_X, extra_X])
-        m._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
+        m._set_fit_rows(real_ids, extra)
 
         n_fit = len(m._fit_X)
         k = params["n_neighbors"]
@@ -293,6 +285,18 @@ class Map:
         })
         m.fit_seconds = time.perf_counter() - t0
         return m
+
+    def _set_fit_rows(self, real_ids: list[str], extra: pl.DataFrame | None) -> None:
+        """The rows the map is fitted on: the real rows ``_fit_real``, then the joint batches' rows."""
+        self._fit_ids = [real_ids[i] for i in self._fit_real]
+        fit_X = self._real_X[self._fit_real]
+        if extra is not None:
+            self._extra = extra
+            extra_ids = extra[ROW_ID].to_list()
+            self._extra_pos = {rid: len(self._fit_ids) + j for j, rid in enumerate(extra_ids)}
+            self._fit_ids += extra_ids
+            fit_X = np.vstack([fit_X, _encode(self.encoder, extra, "the joint batches")])
+        self._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
 
     def _fit_umap(self) -> np.ndarray:
         try:
@@ -548,16 +552,8 @@ class Map:
             m.real = pl.read_parquet(folder / "real.parquet")
             m._fit_xy = np.load(folder / "fit_xy.npy", allow_pickle=False)
             m._fit_real = np.load(folder / "fit_real.npy", allow_pickle=False)
-            real_ids = m.dataset.row_ids.to_list()
-            m._fit_ids = [real_ids[i] for i in m._fit_real]
-            fit_X = m._real_X[m._fit_real]
-            if (folder / "extra.parquet").exists():
-                m._extra = pl.read_parquet(folder / "extra.parquet")
-                extra_ids = m._extra[ROW_ID].to_list()
-                m._extra_pos = {rid: len(m._fit_ids) + j for j, rid in enumerate(extra_ids)}
-                m._fit_ids += extra_ids
-                fit_X = np.vstack([fit_X, _encode(m.encoder, m._extra, "the joint batches")])
-            m._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
+            extra = pl.read_parquet(folder / "extra.parquet") if (folder / "extra.parquet").exists() else None
+            m._set_fit_rows(m.dataset.row_ids.to_list(), extra)
             if m.method == "pca":
                 m._pca = (np.load(folder / "pca_mean.npy", allow_pickle=False),
                           np.load(folder / "pca_components.npy", allow_pickle=False))
