@@ -77,11 +77,11 @@ def compare(real: Any, *synthetic: Any, names: Sequence[str] | None = None, digi
         else:
             levels = [str(v) for v in schema.categories[c]]
             has_missing = any(f[c].null_count() for f in [rf, *fakes])
+            shares = [category_shares(f[c]) for f in [rf, *fakes]]
             for lev in levels + ([MISSING] if has_missing else []):
                 row = {"column": c, "statistic": f"share {lev}"}
-                for lab, f in zip(labels, [rf, *fakes]):
-                    s = _as_labels(f[c])
-                    row[lab] = round(float((s == lev).sum() / max(len(s), 1)), digits)
+                for lab, sh in zip(labels, shares):
+                    row[lab] = round(float(sh.get(lev, 0.0)), digits)
                 rows.append(row)
     return pl.DataFrame(rows, schema={"column": pl.String, "statistic": pl.String,
                                       **{lab: pl.Float64 for lab in labels}})
@@ -128,20 +128,22 @@ def ks_distance(a: pl.Series, b: pl.Series) -> float:
 
 def tv_distance(a: pl.Series, b: pl.Series) -> float:
     """Total variation distance between two category distributions (missing = a category)."""
-    pa = _shares(a)
-    pb = _shares(b)
+    pa = category_shares(a)
+    pb = category_shares(b)
     keys = set(pa) | set(pb)
     return float(0.5 * sum(abs(pa.get(k, 0.0) - pb.get(k, 0.0)) for k in keys))
 
 
-def _shares(s: pl.Series) -> dict[str, float]:
-    lab = _as_labels(s)
+def category_shares(s: pl.Series) -> dict[str, float]:
+    """Share of the rows holding each label of :func:`category_labels` (absent labels left out)."""
+    lab = category_labels(s)
     vc = lab.value_counts()
     n = max(len(lab), 1)
     return {k: v / n for k, v in zip(vc[lab.name].to_list(), vc["count"].to_list())}
 
 
-def _as_labels(s: pl.Series) -> pl.Series:
+def category_labels(s: pl.Series) -> pl.Series:
+    """Values as text, with missing values as ``MISSING``."""
     return s.cast(pl.String).fill_null(MISSING)
 
 
@@ -181,4 +183,5 @@ def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = 2.0
 
 
 __all__ = ["compare", "column_shapes", "shape_score", "ks_distance", "tv_distance", "source_names",
+           "category_labels", "category_shares",
            "placement_summary"]

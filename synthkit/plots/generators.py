@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from ..summary import MISSING, frames, source_names
+from ..summary import MISSING, category_labels, category_shares, frames, source_names
 from ._style import COLORS, REAL_COLOR, apply_style
 
 __all__: list[str] = ["marginals", "default_columns"]
@@ -148,12 +148,11 @@ def _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos) -
     shown = set(levels)
     ticks = [_short(lev) for lev in levels]
     for f, lab, col in zip(frames_, ["real", *labels], [REAL_COLOR, *colours]):
-        s = f[c].cast(pl.String).fill_null(MISSING)
+        s = category_labels(f[c])
         if OTHER in shown:
             s = pl.select(pl.when(s.is_in(list(shown))).then(s).otherwise(pl.lit(OTHER)).alias(c)).to_series()
-        n = max(len(s), 1)
-        counts = dict(zip(*s.value_counts().select(c, "count").to_dict(as_series=False).values()))
-        y = [counts.get(lev, 0) / n for lev in levels]
+        shares = category_shares(s)
+        y = [shares.get(lev, 0.0) for lev in levels]
         fig.add_trace(go.Bar(x=ticks, y=y, name=lab, marker=dict(color=col, line_width=0),
                              customdata=levels,
                              opacity=0.7 if lab == "real" else 0.9, legendgroup=lab,
