@@ -64,7 +64,7 @@ def compare(real: Any, *synthetic: Any, names: Sequence[str] | None = None, digi
     """
     schema, rf, fakes = frames(real, synthetic)
     labels = ["real", *source_names(synthetic, names)]
-    cols = _columns(schema, columns)
+    cols = pick_columns(schema, columns)
     rows: list[dict] = []
     for c in cols:
         if c in schema.numeric:
@@ -98,7 +98,7 @@ def column_shapes(real: Any, *synthetic: Any, names: Sequence[str] | None = None
     schema, rf, fakes = frames(real, synthetic)
     labels = source_names(synthetic, names)
     rows = []
-    for c in _columns(schema, columns):
+    for c in pick_columns(schema, columns):
         row = {"column": c, "metric": "ks" if c in schema.numeric else "tv"}
         for lab, f in zip(labels, fakes):
             row[lab] = ks_distance(rf[c], f[c]) if c in schema.numeric else tv_distance(rf[c], f[c])
@@ -147,7 +147,8 @@ def category_labels(s: pl.Series) -> pl.Series:
     return s.cast(pl.String).fill_null(MISSING)
 
 
-def _columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
+def pick_columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
+    """``columns`` checked against the schema (all modelled columns when None)."""
     if columns is None:
         return list(schema.columns)
     for c in columns:

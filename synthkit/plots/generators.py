@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from ..summary import MISSING, category_labels, category_shares, frames, source_names
+from ..summary import MISSING, category_labels, category_shares, frames, pick_columns, source_names
 from ._style import COLORS, REAL_COLOR, apply_style
 
 __all__: list[str] = ["marginals", "default_columns"]
@@ -63,10 +63,7 @@ def marginals(
     """
     schema, rf, fakes = frames(real, synthetic)
     labels = source_names(synthetic, names)
-    if columns is None:
-        columns = default_columns(schema, rf)
-    for c in columns:
-        schema.kind(c)
+    columns = default_columns(schema, rf) if columns is None else pick_columns(schema, columns)
     ncols = max(1, min(int(ncols), len(columns)))
     nrows = math.ceil(len(columns) / ncols)
     height = height or 70 + 260 * nrows
