@@ -24,21 +24,33 @@ from .data import Schema, as_dataset, conform
 from .errors import DataError
 
 MISSING = "(missing)"
+#: column names of the summary tables (and the real rows' label): not usable as source names
+RESERVED_NAMES = ("real", "column", "statistic", "metric")
 
 
 def source_names(synthetic: Sequence[Any], names: Sequence[str] | None = None) -> list[str]:
-    """Display names of synthetic sources (``names`` or the Batch generator names, de-duplicated)."""
+    """Display names of synthetic sources (``names`` or the Batch generator names, de-duplicated).
+
+    Each name becomes a table column or a legend entry, so names must be unique
+    and not one of ``RESERVED_NAMES``.
+    """
     if names is not None:
         names = list(names)
         if len(names) != len(synthetic):
             raise DataError(f"got {len(names)} names for {len(synthetic)} synthetic sources")
+        clash = sorted({n for n in names if names.count(n) > 1 or n in RESERVED_NAMES})
+        if clash:
+            raise DataError(
+                f"names {clash} are repeated or reserved ({list(RESERVED_NAMES)}); give each "
+                "synthetic source its own name"
+            )
         return names
     out: list[str] = []
     for i, s in enumerate(synthetic):
         prov = getattr(s, "provenance", None)
         base = getattr(prov, "generator", None) or f"synthetic {i + 1}"
         name, k = base, 2
-        while name in out:
+        while name in out or name in RESERVED_NAMES:
             name, k = f"{base} ({k})", k + 1
         out.append(name)
     return out

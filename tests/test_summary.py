@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import polars as pl
 import pytest
 from scipy.stats import ks_2samp
 
 import synthkit as sk
-from synthkit.summary import column_shapes, compare, ks_distance, shape_score, tv_distance
+from synthkit.summary import column_shapes, compare, ks_distance, shape_score, source_names, tv_distance
 
 
 def test_ks_matches_scipy():
@@ -61,3 +63,14 @@ def test_errors(penguins):
         compare(penguins, penguins.features.drop("island"))
     with pytest.raises(sk.SchemaError, match="wingspan"):
         column_shapes(penguins, penguins.features, columns=["wingspan"])
+
+
+def test_source_names_must_be_distinct_table_columns(penguins):
+    """A repeated or reserved name would overwrite another column of the table."""
+    with pytest.raises(sk.DataError, match="'x'"):
+        compare(penguins, penguins.features, penguins.features, names=["x", "x"])
+    with pytest.raises(sk.DataError, match="'real'"):
+        compare(penguins, penguins.features, names=["real"])
+    assert source_names([penguins, penguins]) == ["synthetic 1", "synthetic 2"]
+    named_real = SimpleNamespace(provenance=SimpleNamespace(generator="real"))
+    assert source_names([named_real, named_real]) == ["real (2)", "real (3)"]
