@@ -119,25 +119,21 @@ class KnnIndex:
             return
         far = np.nonzero(d[:, 0] > verify_above)[0]
         if len(far):
-            bi, bd = self.exact_nearest(q[far], None if exclude is None else np.asarray(exclude)[far],
-                                        upper=d[far, 0])
+            bi, bd = self.exact_nearest(q[far], None if exclude is None else np.asarray(exclude)[far])
             better = bd < d[far, 0]
             i[far[better], 0] = bi[better]
             d[far[better], 0] = bd[better]
 
     def exact_nearest(self, q: np.ndarray, exclude: np.ndarray | None = None,
-                      upper: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """Exact nearest row of each query (index, distance), by brute force.
 
-        ``upper`` (a known upper bound per query) is accepted for callers that
-        have one; pruning with it (principal-subspace lower bounds) was measured
-        slower than the plain matrix product for rows far from the data, the
-        only ones checked here, so it is not used.
+        Chunked matrix products over all rows. (Pruning with a known upper
+        bound per query, via principal-subspace lower bounds, was measured
+        slower than the plain product for rows far from the data, the only
+        ones checked here.)
         """
-        return self._brute_nearest(np.ascontiguousarray(q, dtype=np.float32), exclude)
-
-    def _brute_nearest(self, q: np.ndarray, exclude: np.ndarray | None, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """Exact nearest row of each query (chunked matrix products over all rows)."""
+        q = np.ascontiguousarray(q, dtype=np.float32)
         idx = np.zeros(len(q), dtype=np.int64)
         for s in range(0, len(q), chunk):
             part = q[s : s + chunk]

@@ -375,7 +375,7 @@ class Map:
             scale = float(np.median(own)) or 1.0
             far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
             if len(far):
-                _, bd = self._real_index.exact_nearest(self._real_X[far], rows[far], upper=own[far])
+                _, bd = self._real_index.exact_nearest(self._real_X[far], rows[far])
                 own[far] = np.minimum(own[far], bd)
         return own
 
