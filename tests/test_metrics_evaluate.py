@@ -160,6 +160,19 @@ def test_subgroup_flags_shrunk_group(penguins):
     assert any(g.kind == "underrepresented" and "sex=female" in g.reason for g in regions)
 
 
+def test_subgroup_regions_with_separators_in_values(penguins):
+    """Group values may contain the label's own separators (" & ", "=")."""
+    f = penguins.frame.with_columns(pl.col("sex").replace({"female": "f & x=1"}))
+    ds = from_frame(f.drop("row_id"), "toy", target="species", sensitive=["sex"])
+    synth = pl.concat([f.filter(pl.col("sex") == "male"), f.filter(pl.col("sex") == "f & x=1").head(20)])
+    rep = sk.evaluate(ds, _relabel(synth), families="subgroup", n_boot=0)
+    regions = suggest(ds, _relabel(synth), rep)
+    under = [g for g in regions if g.kind == "underrepresented" and g.reason.startswith("group sex=f & x=1 shrank")]
+    assert len(under) == 1 and len(under[0]) == (f["sex"] == "f & x=1").sum()
+    over = [g for g in regions if g.kind == "overrepresented" and g.reason.startswith("group sex=male grew")]
+    assert len(over) == 1 and len(over[0]) == (synth["sex"] == "male").sum()
+
+
 def test_same_seed_same_result(penguins, copy_batch):
     a = sk.evaluate(penguins, copy_batch, families=FAST, n_boot=20, random_state=5)
     b = sk.evaluate(penguins, copy_batch, families=FAST, n_boot=20, random_state=5)

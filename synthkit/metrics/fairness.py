@@ -19,13 +19,15 @@ real halves. Intervals: Poisson bootstrap of the group counts.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import polars as pl
 from scipy.stats import binom
 
 from ._common import metric_row
 
-__all__ = ["subgroup_shares", "subgroup_rows", "SHRINK", "MIN_REAL"]
+__all__ = ["subgroup_shares", "subgroup_rows", "group_rows", "SHRINK", "MIN_REAL"]
 
 FAMILY = "subgroup"
 SHRINK = 0.8
@@ -34,9 +36,19 @@ ALPHA = 0.05
 _MISSING = "(missing)"
 
 
+def _label(cols: list[str]) -> pl.Expr:
+    """Each row's group label over ``cols``: ``"a=x & b=y"`` (missing values as ``(missing)``)."""
+    return pl.concat_str([pl.concat_str([pl.lit(f"{c}="), pl.col(c).cast(pl.String).fill_null(_MISSING)])
+                          for c in cols], separator=" & ")
+
+
 def _labels(frame: pl.DataFrame, cols: list[str]) -> list[str]:
-    parts = [frame[c].cast(pl.String).fill_null(_MISSING).to_list() for c in cols]
-    return [" & ".join(f"{c}={v}" for c, v in zip(cols, vals)) for vals in zip(*parts)]
+    return frame.select(_label(cols)).to_series().to_list()
+
+
+def group_rows(frame: pl.DataFrame, columns: str, group: str) -> pl.DataFrame:
+    """The rows of ``frame`` in one group of :func:`subgroup_shares` (its ``columns`` and ``group``)."""
+    return frame.filter(_label(columns.split(", ")) == group)
 
 
 def subgroup_shares(real: pl.DataFrame, synth: pl.DataFrame, sensitive: tuple[str, ...],
@@ -49,8 +61,6 @@ def subgroup_shares(real: pl.DataFrame, synth: pl.DataFrame, sensitive: tuple[st
         specs += [[s, target] for s in sensitive]
     for cols in specs:
         lr, ls = _labels(real, cols), _labels(synth, cols)
-        from collections import Counter
-
         cr, cs = Counter(lr), Counter(ls)
         for g in sorted(set(cr) | set(cs)):
             nr, ns = cr.get(g, 0), cs.get(g, 0)

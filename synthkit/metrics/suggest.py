@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..data import ROW_ID
 from ._neighbors import knn
-from .fairness import SHRINK, subgroup_shares
+from .fairness import SHRINK, group_rows, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
 
@@ -177,9 +177,8 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                                      rep._data["target"] in schema.categorical, shrink=shrink)
         for r in shares.filter(pl.col("flag") != "").iter_rows(named=True):
             ratio = r["ratio"]
-            _, sel = _group_filter(r["group"])
             if r["flag"] in ("shrunk", "vanished"):
-                ids = tuple(rf.filter(sel)[ROW_ID].to_list())
+                ids = tuple(group_rows(rf, r["columns"], r["group"])[ROW_ID].to_list())
                 word = "vanished" if r["flag"] == "vanished" else "shrank"
                 out.append(Region(
                     "underrepresented", ids,
@@ -187,7 +186,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     f"{r['share_real']:.1%} of real rows (ratio {ratio:.2f}, p = {r['p_value']:.2g})",
                     _WEIGHT["underrepresented"] * r["share_real"] * (1 - min(ratio, 1.0))))
             else:
-                ids = tuple(sf.filter(sel)[ROW_ID].to_list())
+                ids = tuple(group_rows(sf, r["columns"], r["group"])[ROW_ID].to_list())
                 out.append(Region(
                     "overrepresented", ids,
                     f"group {r['group']} grew: {r['share_synth']:.1%} of synthetic rows vs "
@@ -196,11 +195,3 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     out.sort(key=lambda g: -g.severity)
     return out
 
-
-def _group_filter(group: str) -> tuple[list[str], pl.Expr]:
-    exprs, cols = [], []
-    for part in group.split(" & "):
-        c, v = part.split("=", 1)
-        cols.append(c)
-        exprs.append(pl.col(c).is_null() if v == "(missing)" else pl.col(c).cast(pl.String) == v)
-    return cols, pl.all_horizontal(exprs)
