@@ -182,8 +182,8 @@ class CART(Generator):
             if step.kind == "categorical":
                 if step.tree is None:  # marginal
                     codes = np.where(np.isnan(real), -1, real).astype(np.int64)
+                    # one row, broadcast against the n uniform draws below
                     p = np.bincount(codes + 1, minlength=len(schema.categories[c]) + 1)[None, :]
-                    p = np.repeat(p, n, axis=0)
                 else:
                     p = step.class_counts[step.tree.apply(x)]
                 p = sharpen(p, t)
