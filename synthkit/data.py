@@ -355,8 +355,8 @@ def infer_schema(
             categories[c] = tuple(s.drop_nulls().unique().sort().to_list())
         else:
             f = s.cast(pl.Float64)
-            if f.is_nan().any() or f.is_infinite().any():
-                bad = int((f.is_nan() | f.is_infinite()).sum())
+            bad = int((f.is_nan() | f.is_infinite()).sum())
+            if bad:
                 raise DataError(
                     f"column {c!r} has {bad} NaN or infinite value(s); replace them with null "
                     f"(pl.col({c!r}).fill_nan(None)) or finite numbers"
