@@ -208,15 +208,14 @@ class _Reference:
         self._real = real
         self._encoder: Encoder | None = None
         self._real_X: np.ndarray | None = None
-        self.prdc = None
+        self.prdc: Callable | None = None
         if "coverage" in metrics:
-            self.prdc = _load("synthkit.metrics.coverage", "prdc")
-            if self.prdc is None:
-                notes.append("coverage/recall skipped: synthkit.metrics.coverage.prdc is not available")
-            else:
-                rng = np.random.default_rng([random_state, 7])
-                idx = rng.permutation(len(self.real_X))[:COVERAGE_ROWS]
-                self.cov_real = self.real_X[np.sort(idx)]
+            from ..metrics.coverage import prdc
+
+            self.prdc = prdc
+            rng = np.random.default_rng([random_state, 7])
+            idx = rng.permutation(len(self.real_X))[:COVERAGE_ROWS]
+            self.cov_real = self.real_X[np.sort(idx)]
         self.tstr = None
         self.holdout = holdout
         if "utility" in metrics and s.target is not None:
@@ -224,9 +223,9 @@ class _Reference:
                 notes.append("utility skipped: pass holdout= (a share such as 0.2, or held-out real rows) "
                              "to measure train-synthetic-test-real")
             else:
-                self.tstr = _load("synthkit.metrics.utility", "tstr")
-                if self.tstr is None:
-                    notes.append("utility skipped: synthkit.metrics.utility.tstr is not available")
+                from ..metrics.utility import tstr
+
+                self.tstr = tstr
 
     @property
     def encoder(self) -> Encoder:
@@ -278,41 +277,10 @@ class _Reference:
             sx = self.encoder.transform(rows)
             if len(sx) > COVERAGE_ROWS:
                 sx = sx[np.sort(np.random.default_rng(rng_seed).permutation(len(sx))[:COVERAGE_ROWS])]
-            res = self.prdc(self.cov_real, sx, k=5)
-            for key in ("precision", "recall", "density", "coverage"):
-                v = _get(res, key)
-                if v is not None:
-                    add(key, None, v)
+            for key, v in self.prdc(self.cov_real, sx, k=5).items():
+                add(key, None, v)
         if self.tstr is not None:
-            v = _score(self.tstr(rows, self.holdout, self.schema, rng_seed))
-            if v is not None:
-                add("utility", None, v)
-
-
-def _get(res: Any, key: str) -> float | None:
-    if isinstance(res, Mapping):
-        return res.get(key)
-    return getattr(res, key, None)
-
-
-def _score(res: Any) -> float | None:
-    """A single number from whatever ``tstr`` returns (a float, a mapping or a frame)."""
-    if isinstance(res, (int, float, np.floating)):
-        return float(res)
-    if isinstance(res, pl.DataFrame):
-        if "value" in res.columns and res.height:
-            if "metric" in res.columns:
-                for name in ("tstr", "score", "balanced_accuracy", "accuracy", "r2", "roc_auc"):
-                    hit = res.filter(pl.col("metric") == name)
-                    if hit.height:
-                        return float(hit["value"][0])
-            return float(res["value"][0])
-        return None
-    for name in ("tstr", "score", "balanced_accuracy", "accuracy", "r2", "roc_auc"):
-        v = _get(res, name)
-        if v is not None:
-            return float(v)
-    return None
+            add("utility", None, self.tstr(rows, self.holdout, self.schema, rng_seed))
 
 
 def _load(module: str, attr: str) -> Callable | None:
