@@ -214,6 +214,16 @@ def sharpen(p: np.ndarray, temperature: float) -> np.ndarray:
     return q / q.sum(axis=-1, keepdims=True)
 
 
+def check_whole(name: str, value: Any, *, allow_none: bool = False, hint: str = "") -> int | None:
+    """A parameter that must be a whole number >= 1 (or None when ``allow_none``)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        none = "None or " if allow_none else ""
+        raise GeneratorError(f"{name}={value!r} must be {none}a whole number >= 1{hint}")
+    return int(value)
+
+
 def check_temperature(temperature: Any) -> float:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)):
         raise GeneratorError(f"temperature must be a positive number, got {temperature!r}")

@@ -26,8 +26,7 @@ import polars as pl
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from ..data import Schema
-from ..errors import GeneratorError
-from .base import Generator, check_temperature, require_matches, sharpen
+from .base import Generator, check_temperature, check_whole, require_matches, sharpen
 from ._columns import build_frame, cat_codes, condition_mask, decode_codes, numeric_array
 
 
@@ -92,14 +91,8 @@ class CART(Generator):
     # ------------------------------------------------------------------ fit
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
         check_temperature(self.temperature)
-        if self.max_depth is not None and (
-            isinstance(self.max_depth, bool) or not isinstance(self.max_depth, (int, np.integer))
-            or self.max_depth < 1
-        ):
-            raise GeneratorError(f"max_depth={self.max_depth!r} must be None or a whole number >= 1")
-        msl = self.min_samples_leaf
-        if isinstance(msl, bool) or not isinstance(msl, (int, np.integer)) or msl < 1:
-            raise GeneratorError(f"min_samples_leaf={msl!r} must be a whole number >= 1")
+        check_whole("max_depth", self.max_depth, allow_none=True)
+        check_whole("min_samples_leaf", self.min_samples_leaf)
         # every column as floats: numbers as they are, categories as codes; NaN = missing
         self.matrix_ = np.column_stack([
             numeric_array(features, c) if c in schema.numeric

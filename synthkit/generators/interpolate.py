@@ -18,8 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ..data import Schema
 from ..encode import Encoder
-from ..errors import GeneratorError
-from .base import Generator, require_matches
+from .base import Generator, check_whole, require_matches
 from ._columns import as_fit_dataset, build_frame, cat_codes, condition_mask, decode_codes, numeric_array
 
 
@@ -39,8 +38,7 @@ class Interpolate(Generator):
         self.k = k
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise GeneratorError(f"k={self.k!r} must be a whole number >= 1 (neighbours per row)")
+        check_whole("k", self.k, hint=" (neighbours per row)")
         self.encoder_ = Encoder().fit(as_fit_dataset(features, schema))
         self.x_ = self.encoder_.transform(features)
         self.numeric_ = {c: numeric_array(features, c) for c in schema.numeric}

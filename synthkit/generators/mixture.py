@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import Schema
 from ..errors import GeneratorError
-from .base import Generator, check_temperature, sharpen
+from .base import Generator, check_temperature, check_whole, sharpen
 from ._columns import build_frame, cat_codes, clip_to_bounds, decode_codes, numeric_array
 
 #: ridge added to each covariance (data are standardised, one-hot blocks are collinear)
@@ -80,9 +80,7 @@ class GaussianMixture(Generator):
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
         check_temperature(self.temperature)
-        k = self.n_components
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise GeneratorError(f"n_components={k!r} must be a whole number >= 1")
+        k = check_whole("n_components", self.n_components)
         x = self._encode(features, schema)
         self.n_components_ = int(min(k, features.height))
         model = _SkGaussianMixture(
