@@ -38,12 +38,10 @@ class Encoder:
         f = ds.features
         self.numeric_ = list(ds.schema.numeric)
         self.categorical_ = list(ds.schema.categorical)
-        num = f.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]) if self.numeric_ else None
-        if num is not None:
-            med = num.median().row(0)
+        if self.numeric_:
+            med = f.select(pl.col(self.numeric_).cast(pl.Float64).median()).row(0)
             self.median_ = np.array([m if m is not None else 0.0 for m in med], dtype=np.float64)
-            x = num.to_numpy()
-            x = np.where(np.isnan(x), self.median_, x)
+            x = self._numeric(f)
             self.mean_ = x.mean(axis=0)
             sd = x.std(axis=0)
             self.scale_ = np.where(sd > 0, sd, 1.0)
@@ -62,6 +60,11 @@ class Encoder:
         self.n_features_ = len(names)
         return self
 
+    def _numeric(self, f: pl.DataFrame) -> np.ndarray:
+        """The numeric columns as float64, missing values imputed with the real median."""
+        x = f.select(pl.col(self.numeric_).cast(pl.Float64)).to_numpy()
+        return np.where(np.isnan(x), self.median_, x)
+
     def _check(self) -> None:
         if not hasattr(self, "schema_"):
             raise NotFittedError("this Encoder is not fitted yet; call .fit(real) first")
@@ -73,9 +76,7 @@ class Encoder:
         n = f.height
         out = np.zeros((n, self.n_features_), dtype=np.float32)
         if self.numeric_:
-            x = f.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]).to_numpy()
-            x = np.where(np.isnan(x), self.median_, x)
-            out[:, : len(self.numeric_)] = ((x - self.mean_) / self.scale_).astype(np.float32)
+            out[:, : len(self.numeric_)] = ((self._numeric(f) - self.mean_) / self.scale_).astype(np.float32)
         j = len(self.numeric_)
         for c in self.categorical_:
             levels = self.levels_[c]
