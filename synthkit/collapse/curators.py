@@ -10,8 +10,8 @@ data" means the same thing here as on the map.
 - :func:`drop_near_copies`: drop rows closer than ``min_dist`` to a real row
   (memorised copies).
 - :func:`from_suggest`: drop the rows ``sk.suggest()`` flags with the given
-  kinds; falls back to the two rules above with data-driven thresholds when
-  ``sk.suggest`` is not installed.
+  kinds, or (``method="rules"``) apply the two rules above with data-driven
+  thresholds.
 - :func:`from_tags`: new rows never share ids with tagged rows, so a tag acts
   as a *region*: a new row is dropped when its nearest neighbour among the
   untagged real rows and the tagged rows is a tagged row ("whatever lands
@@ -26,7 +26,6 @@ data" means the same thing here as on the map.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -111,8 +110,7 @@ def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile:
 
     ``method="suggest"`` runs :func:`synthkit.suggest` on every generation (thorough:
     a detection model, coverage, privacy and subgroup checks; a few seconds per
-    call). ``method="rules"`` (or no ``synthkit.metrics.suggest`` installed, or a
-    result without usable rows) finds the two basic kinds by rule, in milliseconds:
+    call). ``method="rules"`` finds the two basic kinds by rule, in milliseconds:
     *off-manifold* = farther from the real rows than the ``quantile`` of the real
     rows' own nearest-neighbour distances; *near-copy* = closer to a real row than
     1e-6 (an exact copy). Use the rules inside long simulations.
@@ -127,9 +125,8 @@ def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile:
     index = _RealIndex()
 
     def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
-        flagged = _suggested_ids(rows, ctx, kinds) if method == "suggest" else None
-        if flagged is not None:
-            return ~rows[ROW_ID].is_in(list(flagged)).to_numpy()
+        if method == "suggest":
+            return ~rows[ROW_ID].is_in(list(_suggested_ids(rows, ctx, kinds))).to_numpy()
         d = index.distance(rows, ctx)
         keep = np.ones(rows.height, dtype=bool)
         if "off-manifold" in kinds:
@@ -142,25 +139,11 @@ def from_suggest(kinds: Sequence[str] = ("off-manifold", "near-copy"), quantile:
     return curate
 
 
-def _suggested_ids(rows: pl.DataFrame, ctx: CurateContext, kinds: Sequence[str]) -> set[str] | None:
-    try:
-        suggest = importlib.import_module("synthkit.metrics").suggest
-    except (ImportError, AttributeError):
-        return None
-    try:
-        found = suggest(ctx.real, rows, random_state=ctx.random_state)
-    except TypeError:
-        found = suggest(ctx.real, rows)
-    ids: set[str] = set()
-    items = found.to_dicts() if isinstance(found, pl.DataFrame) else list(found or [])
-    for s in items:
-        kind = s.get("kind") if isinstance(s, dict) else getattr(s, "kind", None)
-        if kind in kinds:
-            rid = s.get("row_ids") if isinstance(s, dict) else getattr(s, "row_ids", None)
-            if rid is None and isinstance(s, dict):
-                rid = [s.get(ROW_ID)]
-            ids.update(str(r) for r in (rid or []) if r is not None)
-    return ids
+def _suggested_ids(rows: pl.DataFrame, ctx: CurateContext, kinds: Sequence[str]) -> set[str]:
+    from ..metrics import suggest
+
+    return {rid for region in suggest(ctx.real, rows, random_state=ctx.random_state) if region.kind in kinds
+            for rid in region.row_ids}
 
 
 def from_tags(source: Any, labels: Iterable[str] | str = ("off-manifold", "near-copy")) -> Curator:
