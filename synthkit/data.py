@@ -441,8 +441,8 @@ def from_frame(
 
 def with_row_ids(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
     """Prepend ``row_id`` = ``<prefix>:<n>`` (n = 0, 1, ...)."""
-    ids = pl.Series(ROW_ID, [f"{prefix}:{i}" for i in range(frame.height)], dtype=pl.String)
-    return frame.select([c for c in frame.columns if c != ROW_ID]).insert_column(0, ids)
+    ids = pl.concat_str([pl.lit(f"{prefix}:"), pl.int_range(pl.len()).cast(pl.String)])
+    return frame.select(ids.alias(ROW_ID), pl.all().exclude(ROW_ID))
 
 
 def to_polars(frame: Any) -> pl.DataFrame:
