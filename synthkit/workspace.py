@@ -102,19 +102,21 @@ class Workspace(Catalogue):
         The folder must not exist yet or be empty. With ``exist_ok=True`` an
         existing workspace of the same real data is opened instead; with
         ``overwrite=True`` an existing workspace there (and only a workspace) is
-        deleted first, so a notebook can start afresh each run. The folder
+        replaced, so a notebook can start afresh each run (it is set aside and
+        deleted once the new one is in place; if creating fails, it stays). The folder
         is built under a temporary name and moved into place at the end, so an
         interrupted create leaves no half-made workspace behind.
         """
         ds = as_dataset(dataset)
         p = Path(path).expanduser()
+        trash: Path | None = None
         if overwrite and p.is_dir() and (p / DB_NAME).exists():
+            # set aside, deleted only once the new workspace is in place
             trash = p.parent / f".{p.name}.replaced-{uuid.uuid4().hex[:12]}"
             try:
                 p.rename(trash)
             except OSError as exc:
                 raise WorkspaceError(f"cannot replace the workspace at {str(p)!r}: {exc}") from None
-            shutil.rmtree(trash, ignore_errors=True)
         if p.exists():
             if (p / DB_NAME).exists():
                 if not exist_ok:
@@ -141,6 +143,22 @@ class Workspace(Catalogue):
                     "choose a new folder name or an empty folder, so nothing there is overwritten"
                 )
         try:
+            cls._build_at(p, ds, author)
+        except BaseException:
+            if trash is not None and not p.exists():
+                try:
+                    os.rename(trash, p)  # the replaced workspace comes back unchanged
+                except OSError:
+                    pass
+            raise
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+        return cls(p, author=author, timeout=timeout)
+
+    @staticmethod
+    def _build_at(p: Path, ds: Dataset, author: str | None) -> None:
+        """Build a workspace under a temporary name beside ``p`` and move it to ``p``."""
+        try:
             p.parent.mkdir(parents=True, exist_ok=True)
             tmp = p.parent / f".{p.name}.creating-{uuid.uuid4().hex[:12]}"
             tmp.mkdir()  # honours the umask, unlike tempfile.mkdtemp
@@ -160,7 +178,6 @@ class Workspace(Catalogue):
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return cls(p, author=author, timeout=timeout)
 
     # ------------------------------------------------------------------ the dataset
     @property

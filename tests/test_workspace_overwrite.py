@@ -33,3 +33,15 @@ def test_overwrite_of_a_new_path_just_creates(tmp_path, penguins):
     ws = sk.Workspace.create(tmp_path / "new", penguins, overwrite=True)
     assert ws.dataset.fingerprint == penguins.fingerprint
     ws.close()
+
+
+def test_overwrite_that_fails_keeps_the_old_workspace(tmp_path, penguins):
+    path = tmp_path / "ws"
+    ws = sk.Workspace.create(path, penguins)
+    ws.tag(["real:1"], "ok")
+    ws.close()
+    with pytest.raises(sk.DataError, match="author"):
+        sk.Workspace.create(path, penguins, overwrite=True, author="  ")
+    assert [p.name for p in tmp_path.iterdir()] == ["ws"]
+    with sk.Workspace.open(path) as old:
+        assert old.tags()["row_id"].to_list() == ["real:1"]
