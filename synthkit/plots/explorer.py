@@ -144,11 +144,10 @@ def map_layers(points: pl.DataFrame, color_by: str = "source", *,
         return _continuous(points, points["dist_to_real"], title="distance to<br>nearest real<br>(× typical)",
                            real_grey=True, colorscale=DIST_COLORSCALE, cmin=0.0, cmax=DIST_CMAX)
     if color_by == "tag":
-        key = points["tag"] if "tag" in points.columns else pl.Series("tag", [None] * points.height, pl.String)
-        tagged = key.is_not_null()
-        real = _is_real(points)
-        key = pl.Series("tag", [k if t else ("real" if r else "untagged")
-                                for k, t, r in zip(key.to_list(), tagged.to_list(), real.to_list())])
+        tag = pl.col("tag").cast(pl.String) if "tag" in points.columns else pl.lit(None, dtype=pl.String)
+        key = points.select(pl.when(tag.is_not_null()).then(tag)
+                            .when(pl.col("batch") == "real").then(pl.lit("real"))
+                            .otherwise(pl.lit("untagged")).alias("tag")).to_series()
         pts, layers = _discrete(points, key, real_grey=False)
         for layer in layers:
             if layer["legendgroup"] == "real":
