@@ -68,6 +68,9 @@ class FakeWorkspace:
         return pl.DataFrame({"batch_id": list(self._batches), "n": [len(b) for b in self._batches.values()]},
                             schema={"batch_id": pl.String, "n": pl.Int64})
 
+    def batch_ids(self):
+        return list(self._batches)
+
     def batch(self, bid):
         return self._batches[bid]
 

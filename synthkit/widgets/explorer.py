@@ -58,13 +58,6 @@ _CSS = """<style>
 </style>"""
 
 
-def _batch_ids(batches: pl.DataFrame) -> list[str]:
-    for col in ("batch_id", "id"):
-        if col in batches.columns:
-            return batches[col].to_list()
-    raise SynthkitError(f"workspace batches() has no batch id column; columns: {batches.columns}")
-
-
 class Explorer:
     """The interactive map of a workspace (see the module docstring)."""
 
@@ -108,7 +101,7 @@ class Explorer:
 
     def _sync_batches(self, redraw: bool = True) -> None:
         """Show exactly the batches the workspace holds (after open, undo or another notebook's add)."""
-        stored = _batch_ids(self.ws.batches())
+        stored = self.ws.batch_ids()
         gone = [b for b in self._batches if b not in stored]
         if gone:
             self._points = self._points.filter(~pl.col("batch").is_in(gone))
@@ -226,7 +219,7 @@ class Explorer:
                 polygon = check_polygon(rows)
                 mask = points_in_polygon(self._points["x"].to_numpy(), self._points["y"].to_numpy(), polygon)
                 ids = self._points.filter(pl.Series(mask))["row_id"].to_list()
-        known = set(self._points["row_id"].to_list())
+        known = self._point_ids()
         unknown = [r for r in ids if r not in known]
         if unknown:
             raise DataError(f"{len(unknown)} row ids are not on the map, e.g. {unknown[:3]}; "
@@ -235,30 +228,38 @@ class Explorer:
         self.mapview.show_selection(self._selected, polygon)
         return self.selection
 
+    def _point_ids(self) -> set[str]:
+        return set(self._points["row_id"].to_list())
+
     def _set_selection(self, ids: list[str], polygon: list[list[float]] | None) -> None:
         self._selected, self._polygon = ids, polygon
+        self._show_selection()
+
+    def _show_selection(self) -> None:
         self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"),
                                  stamp=self.mapview.selection_count)
 
     def _on_browser_selection(self, _change: Any) -> None:
-        known = set(self._points["row_id"].to_list())
+        known = self._point_ids()
         ids = [r for r in self.mapview.selection if r in known]
         poly = self.mapview.selection_polygon
         self._set_selection(list(dict.fromkeys(ids)), [list(p) for p in poly] if poly else None)
 
+    def _public_columns(self) -> list[str]:
+        """The map columns (and tag) first, then the values; no internal ``_`` columns."""
+        cols = [c for c in (*_MAP_COLUMNS, "tag") if c in self._points.columns]
+        return cols + [c for c in self._points.columns if c not in cols and not c.startswith("_")]
+
     @property
     def selection(self) -> pl.DataFrame:
         """The selected rows: ``row_id, source, batch, x, y, dist_to_real`` and their values."""
-        cols = [c for c in (*_MAP_COLUMNS, "tag") if c in self._points.columns]
-        rest = [c for c in self._points.columns if c not in cols and not c.startswith("_")]
         sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
-        return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(cols + rest)
+        return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(self._public_columns())
 
     @property
     def points(self) -> pl.DataFrame:
         """Every point on the map: ``row_id, source, batch, x, y, dist_to_real, nearest_real, tag`` and values."""
-        cols = [c for c in (*_MAP_COLUMNS, "tag") if c in self._points.columns]
-        return self._points.select(cols + [c for c in self._points.columns if c not in cols and not c.startswith("_")])
+        return self._points.select(self._public_columns())
 
     def summary(self, by: str = "source") -> pl.DataFrame:
         """Per source (or ``by="batch"``): rows, exact copies, median distance to real, far rows."""
@@ -280,8 +281,7 @@ class Explorer:
                              map_hash=self.map.hash)
         self._refresh_tags()
         self.tag_panel.say(f"tagged {len(self._selected)} rows as {label!r}")
-        self.selection_view.show(self.selection, self._points.filter(pl.col("batch") == "real"),
-                                 stamp=self.mapview.selection_count)
+        self._show_selection()
         return tag_id
 
     def undo(self) -> str:
@@ -289,7 +289,7 @@ class Explorer:
         msg = self.ws.undo()
         self._sync_batches(redraw=False)
         self._refresh_tags(redraw=False)
-        known = set(self._points["row_id"].to_list())
+        known = self._point_ids()
         if any(r not in known for r in self._selected):
             self._set_selection([r for r in self._selected if r in known], None)
             self.mapview.show_selection(self._selected, None)
