@@ -62,6 +62,12 @@ def metric_row(family: str, metric: str, column: str | None, value: float, reps:
     }
 
 
+def check_whole(name: str, value: Any, low: int, hint: str = "") -> None:
+    """``DataError`` unless ``value`` is an integer (not a bool) of at least ``low``."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise DataError(f"{name}={value!r} must be a whole number >= {low}{hint}")
+
+
 def rows_frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=TABLE_SCHEMA) if rows else pl.DataFrame(schema=TABLE_SCHEMA)
 

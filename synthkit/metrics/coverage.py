@@ -34,9 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
+from ._common import check_whole
 from ._neighbors import CrossStats, as_matrix, cross_pass, knn
 
 __all__ = ["prdc", "prdc_rows", "PRDCRows"]
+
+K_HINT = " (5 is the published default)"
 
 
 @dataclass
@@ -64,8 +67,7 @@ class PRDCRows:
 
 
 def _check(real_X, synth_X, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise DataError(f"k={k!r} must be a whole number >= 1 (5 is the published default)")
+    check_whole("k", k, 1, K_HINT)
     R, S = as_matrix(real_X), as_matrix(synth_X)
     if R.ndim != 2 or S.ndim != 2 or R.shape[1] != S.shape[1]:
         raise DataError(

@@ -25,8 +25,8 @@ import polars as pl
 from ..data import ROW_ID
 from ..encode import Encoder
 from ..errors import DataError
-from ._common import boot_mean, metric_row, ordinal_matrix, prepare, rows_frame
-from .coverage import prdc_rows
+from ._common import boot_mean, check_whole, metric_row, ordinal_matrix, prepare, rows_frame
+from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import column_shapes, marginals
@@ -77,10 +77,8 @@ def evaluate(
     ``families`` a subset of :data:`FAMILIES`.
     """
     fams = _families(families)
-    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 0:
-        raise DataError(f"n_boot={n_boot!r} must be a whole number >= 0")
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise DataError(f"k={k!r} must be a whole number >= 1 (5 is the published default)")
+    check_whole("n_boot", n_boot, 0)
+    check_whole("k", k, 1, K_HINT)
     inp = prepare(real, synthetic, holdout, "schema" if target is None else target,
                   "schema" if sensitive is None else sensitive, min_rows=k + 1)
     schema, cols = inp.schema, list(inp.schema.columns)
