@@ -143,8 +143,10 @@ class Report:
     # ------------------------------------------------------------------ rendering
     def figures(self) -> dict:
         """Plotly figures keyed by section name (marginals, pairs, dcr, prdc, utility, subgroup, detection)."""
-        if "_figures" in self.__dict__:
-            return dict(self.__dict__["_figures"])
+        return dict(self._figures)
+
+    @cached_property
+    def _figures(self) -> dict:
         from ..plots import metrics as P
 
         s = self.summary
@@ -173,8 +175,7 @@ class Report:
                                                score_name=u["score_name"])
         if "subgroup" in s:
             figs["subgroup"] = P.subgroup_figure(s["subgroup"]["shares"])
-        self.__dict__["_figures"] = figs
-        return dict(figs)
+        return figs
 
     def _headline_html(self) -> str:
         h = self.headline()
