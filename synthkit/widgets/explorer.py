@@ -76,6 +76,7 @@ class Explorer:
         self._polygon: list[list[float]] | None = None
         self._regions: list[Any] = []
         self._color = "source"
+        self._hover_cache: tuple[pl.DataFrame, list[dict]] | None = None
         self._build_widgets(height)
         self._sync_batches(redraw=False)
         self._refresh_tags(redraw=False)
@@ -172,10 +173,15 @@ class Explorer:
     def _redraw(self) -> None:
         base = self._points.with_row_index("_pos")
         pts, layers = map_layers(base, self._color, categorical=self.schema.categorical)
-        cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
-        hover = hover_columns(self._points, ["source", "batch", "dist_to_real", *cols])
         value = pts["_value"] if "_value" in pts.columns else None
-        self.mapview.set_points(self._points, pts["_pos"].to_numpy(), layers, hover, value)
+        self.mapview.set_points(self._points, pts["_pos"].to_numpy(), layers, self._hover(), value)
+
+    def _hover(self) -> list[dict]:
+        """The hover columns, built again only when the points change (not when the colouring does)."""
+        if self._hover_cache is None or self._hover_cache[0] is not self._points:
+            cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
+            self._hover_cache = (self._points, hover_columns(self._points, ["source", "batch", "dist_to_real", *cols]))
+        return self._hover_cache[1]
 
     # ------------------------------------------------------------------ public API
     def generate(self, name: str, n: int = 200, random_state: int | None = 0, **params: Any) -> Batch:
