@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 import polars as pl
 
-from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, with_row_ids
+from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
 
 #: columns of ``Report.table``
@@ -133,8 +133,6 @@ def _reduced_schema(schema: Schema, keep: list[str]) -> Schema:
 
 
 def _frame_of(x: Any, what: str) -> pl.DataFrame:
-    from ..data import to_polars
-
     try:
         f = to_polars(x)
     except DataError as exc:

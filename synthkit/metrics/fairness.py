@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import binom
 
+from ..summary import MISSING
 from ._common import metric_row
 
 __all__ = ["subgroup_shares", "subgroup_rows", "group_rows", "SHRINK", "MIN_REAL"]
@@ -33,12 +34,11 @@ FAMILY = "subgroup"
 SHRINK = 0.8
 MIN_REAL = 5
 ALPHA = 0.05
-_MISSING = "(missing)"
 
 
 def _label(cols: list[str]) -> pl.Expr:
     """Each row's group label over ``cols``: ``"a=x & b=y"`` (missing values as ``(missing)``)."""
-    return pl.concat_str([pl.concat_str([pl.lit(f"{c}="), pl.col(c).cast(pl.String).fill_null(_MISSING)])
+    return pl.concat_str([pl.concat_str([pl.lit(f"{c}="), pl.col(c).cast(pl.String).fill_null(MISSING)])
                           for c in cols], separator=" & ")
 
 

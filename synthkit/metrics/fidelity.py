@@ -25,6 +25,7 @@ import polars as pl
 
 from ..data import Schema
 from ..errors import DataError
+from ..summary import MISSING
 from ._common import boot_mean, metric_row, poisson_counts, tv_complement_counts
 
 __all__ = ["ks_complement", "tv_complement", "within_support", "column_shapes", "marginals"]
@@ -182,7 +183,7 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
             keys, ca, cb = _cat_counts(real[c], synth[c])
             out[c] = {
                 "kind": "categorical",
-                "categories": ["(missing)" if k is None else str(k) for k in keys],
+                "categories": [MISSING if k is None else str(k) for k in keys],
                 "real": (ca / max(ca.sum(), 1)).tolist(),
                 "synthetic": (cb / max(cb.sum(), 1)).tolist(),
             }

@@ -34,6 +34,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..data import ROW_ID
+from ..summary import MISSING
 from ._neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
@@ -82,10 +83,10 @@ def _describe(cluster: pl.DataFrame, ref: pl.DataFrame, schema, top: int = 2) ->
     """The values that set ``cluster`` apart from ``ref``: dominant categories, shifted numerics."""
     bits = []
     for c in schema.categorical:
-        vc = Counter(cluster[c].cast(pl.String).fill_null("(missing)").to_list())
+        vc = Counter(cluster[c].cast(pl.String).fill_null(MISSING).to_list())
         v, n = vc.most_common(1)[0]
         share = n / cluster.height
-        base = (ref[c].cast(pl.String).fill_null("(missing)") == v).mean()
+        base = (ref[c].cast(pl.String).fill_null(MISSING) == v).mean()
         if share >= 0.6 and share > 1.5 * base:
             bits.append((share / max(base, 1e-9), f"{c}={v} ({share:.0%} vs {base:.0%} overall)"))
     for c in schema.numeric:

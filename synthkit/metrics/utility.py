@@ -27,7 +27,7 @@ import polars as pl
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import f1_score, r2_score
 
-from ..data import Schema
+from ..data import Schema, to_polars
 from ..errors import DataError, SchemaError
 from ._common import category_codes, metric_row, ordinal_matrix
 
@@ -100,19 +100,13 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, task: str, weight: np.ndarray 
 
 def tstr(train, test, schema: Schema, random_state: int = 0, target: str | None = None) -> float:
     """Train on ``train`` (synthetic rows), score on ``test`` (real rows): see the module docstring."""
-    y, p, task = fit_predict(_frame(train), _frame(test), schema, target, random_state)
+    y, p, task = fit_predict(to_polars(train), to_polars(test), schema, target, random_state)
     return score(y, p, task)
 
 
 def trtr(train, test, schema: Schema, random_state: int = 0, target: str | None = None) -> float:
     """Train on real ``train`` rows, score on real ``test`` rows (the baseline of TSTR)."""
     return tstr(train, test, schema, random_state, target)
-
-
-def _frame(x) -> pl.DataFrame:
-    from ..data import to_polars
-
-    return to_polars(x)
 
 
 def utility_rows(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFrame, schema: Schema,
