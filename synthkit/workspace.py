@@ -30,7 +30,7 @@ import shutil
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import polars as pl
@@ -67,6 +67,7 @@ from .tags import (
 )
 
 UNDOABLE = ("tag", "untag", "add", "remove_batch")
+_BATCH_ROWS = "SELECT batch_id, n, active FROM batches"
 
 
 class Workspace(Catalogue):
@@ -398,10 +399,13 @@ class Workspace(Catalogue):
                 raise WorkspaceError(f"cannot read the real rows {f} ({exc}); restore the folder from a backup") from None
         return self._real_ids
 
-    def _sources(self, con: sqlite3.Connection, ids: list[str], *, outcome: str = "nothing was tagged") -> list[str]:
-        """Where each row id comes from ('real' or its batch id); DataError for unknown ids."""
+    def _sources(self, batch_rows: Iterable[tuple], ids: list[str], *, outcome: str = "nothing was tagged") -> list[str]:
+        """Where each row id comes from ('real' or its batch id); DataError for unknown ids.
+
+        ``batch_rows``: (batch_id, n, active) of every batch, as ``_BATCH_ROWS`` selects them.
+        """
         real = self._real_row_ids()
-        batches = {b: (n, a) for b, n, a in con.execute("SELECT batch_id, n, active FROM batches")}
+        batches = {b: (n, a) for b, n, a in batch_rows}
         out: list[str] = []
         unknown: list[str] = []
         removed: list[str] = []
@@ -449,7 +453,7 @@ class Workspace(Catalogue):
             raise DataError(f"map_hash must be a non-empty string (the Map's hash), got {map_hash!r}")
         who = check_author(author) if author is not None else self._author
         with self._write() as con:
-            sources = self._sources(con, ids)
+            sources = self._sources(con.execute(_BATCH_ROWS), ids)
             cur = con.execute(
                 "INSERT INTO tags (label, note, author, created_at, polygon, map_hash) VALUES (?, ?, ?, ?, ?, ?)",
                 (label, note, who, now_utc(), polygon_to_json(poly), map_hash),
@@ -544,8 +548,7 @@ class Workspace(Catalogue):
         schema's columns. Unknown row ids raise :class:`DataError`.
         """
         ids = check_row_ids(row_ids)
-        with self._lock:
-            sources = self._sources(self._conn(), ids, outcome="no rows were looked up")
+        sources = self._sources(self._read(_BATCH_ROWS), ids, outcome="no rows were looked up")
         cols = list(self._schema().columns)
         by_source: dict[str, list[str]] = {}
         for rid, src in zip(ids, sources):
