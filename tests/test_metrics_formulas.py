@@ -205,3 +205,10 @@ def test_boot_mean_is_centred_and_interval_contains_value():
     assert reps.std() == pytest.approx(np.sqrt(0.3 * 0.7 / 1000), rel=0.2)
     row = metric_row("f", "m", None, float(flags.mean()), reps, None, "higher")
     assert row["ci_low"] < flags.mean() < row["ci_high"]
+
+
+def test_within_support_with_no_real_values():
+    real = pl.Series("x", [None, None], dtype=pl.Float64)
+    synth = pl.Series("x", [1.0, None, 2.0])
+    assert fidelity.within_support(real, synth, "numeric").tolist() == [False, False]
+    assert fidelity.within_support(real.cast(pl.String), synth.cast(pl.String), "categorical").tolist() == [False, False]

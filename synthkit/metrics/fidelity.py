@@ -92,6 +92,8 @@ def within_support(real: pl.Series, synth: pl.Series, kind: str) -> np.ndarray:
     s = synth.drop_nulls()
     r = real.drop_nulls()
     if kind == "numeric":
+        if r.len() == 0:  # no real value: nothing lies inside, as for an empty category set
+            return np.zeros(s.len(), dtype=bool)
         lo, hi = float(r.cast(pl.Float64).min()), float(r.cast(pl.Float64).max())
         v = s.cast(pl.Float64).to_numpy()
         return (v >= lo) & (v <= hi)
