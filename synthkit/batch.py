@@ -57,13 +57,16 @@ class Provenance:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Provenance":
-        return cls(
-            generator=d["generator"], params=dict(d["params"]), random_state=d["random_state"],
-            fitted_on=tuple(d["fitted_on"]), dataset=d["dataset"],
-            data_fingerprint=d["data_fingerprint"], generation=int(d.get("generation", 0)),
-            n=int(d.get("n", 0)), created_at=d.get("created_at", ""),
-            conditions=dict(d.get("conditions", {})),
-        )
+        try:
+            return cls(
+                generator=d["generator"], params=dict(d["params"]), random_state=d["random_state"],
+                fitted_on=tuple(d["fitted_on"]), dataset=d["dataset"],
+                data_fingerprint=d["data_fingerprint"], generation=int(d.get("generation", 0)),
+                n=int(d.get("n", 0)), created_at=d.get("created_at", ""),
+                conditions=dict(d.get("conditions", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"stored batch provenance is incomplete or malformed ({exc!r})") from None
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,13 @@ def test_make_batch_with_id(penguins):
     rows = penguins.features.head(5)
     batch = make_batch(rows, penguins.schema, prov, bid="curated_1")
     assert batch.id == "curated_1" and batch.row_ids[0] == "curated_1:0"
+
+
+def test_malformed_provenance_is_a_clear_error():
+    from synthkit.batch import Provenance
+
+    with pytest.raises(sk.DataError, match="provenance is incomplete"):
+        Provenance.from_dict({"generator": "copula"})
+    with pytest.raises(sk.DataError, match="provenance is incomplete"):
+        Provenance.from_dict({"generator": "copula", "params": 3, "random_state": 0, "fitted_on": ["real"],
+                              "dataset": "x", "data_fingerprint": "f"})
