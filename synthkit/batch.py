@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import polars as pl
 
+from ._checks import check_random_state
 from .data import Dataset, RowsMixin, Schema, as_dataset, with_row_ids
 from .errors import DataError
 from .generators import make
@@ -91,10 +93,11 @@ class Batch(RowsMixin):
 
     def _repr_html_(self) -> str:  # pragma: no cover - cosmetic
         p = self.provenance
+        esc = html.escape
         return (
-            f"<b>Batch {self.id}</b>: {len(self)} rows from <code>{p.generator}</code> "
-            f"(seed {p.random_state}, generation {p.generation}, fitted on "
-            f"{', '.join(p.fitted_on)}){self.frame.head(5)._repr_html_()}"
+            f"<b>Batch {esc(str(self.id))}</b>: {len(self)} rows from <code>{esc(str(p.generator))}</code> "
+            f"(seed {esc(str(p.random_state))}, generation {esc(str(p.generation))}, fitted on "
+            f"{esc(', '.join(map(str, p.fitted_on)))}){self.frame.head(5)._repr_html_()}"
         )
 
 
@@ -142,6 +145,7 @@ def generate(
     ``data`` may be the real Dataset or a Batch (recursive generation); the
     provenance records which.
     """
+    random_state = check_random_state(random_state)
     if isinstance(data, Batch):
         ds, fitted_on = data.as_dataset(), (data.id,)
     else:

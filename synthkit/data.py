@@ -9,6 +9,7 @@ shape. Everything else in synthkit takes a Dataset (or a frame it turns into one
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import os
@@ -254,12 +255,13 @@ class Dataset(RowsMixin):
         return Dataset(self.name, self.frame, replace(self.schema, **changes))
 
     def _repr_html_(self) -> str:  # pragma: no cover - cosmetic
-        head = self.frame.head(5)._repr_html_()
+        head = self.frame.head(5)._repr_html_()  # polars escapes names and values
+        esc = html.escape
         return (
-            f"<b>{self.name}</b>: {len(self):,} rows, {len(self.schema.numeric)} numeric and "
+            f"<b>{esc(str(self.name))}</b>: {len(self):,} rows, {len(self.schema.numeric)} numeric and "
             f"{len(self.schema.categorical)} categorical columns; target "
-            f"<code>{self.schema.target}</code>, sensitive "
-            f"<code>{', '.join(self.schema.sensitive) or '-'}</code>{head}"
+            f"<code>{esc(str(self.schema.target))}</code>, sensitive "
+            f"<code>{esc(', '.join(map(str, self.schema.sensitive)) or '-')}</code>{head}"
         )
 
     def __repr__(self) -> str:
@@ -429,19 +431,26 @@ def from_frame(
         frame, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
         image_shape=image_shape, image_columns=image_columns,
     )
-    if ROW_ID in frame.columns:
-        ids = frame[ROW_ID]
-        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != frame.height:
-            raise DataError(f"column {ROW_ID!r} must hold unique, non-null strings")
-        frame = frame.select([ROW_ID, *[c for c in frame.columns if c != ROW_ID]])
-    else:
-        frame = with_row_ids(frame, "real")
+    frame = with_row_ids(frame, "real", keep_existing=True, what=f"the {name!r}")
     return Dataset(name, frame, schema)
 
 
-def with_row_ids(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
-    """Prepend ``row_id`` = ``<prefix>:<n>`` (n = 0, 1, ...)."""
-    ids = pl.concat_str([pl.lit(f"{prefix}:"), pl.int_range(pl.len()).cast(pl.String)])
+def with_row_ids(frame: pl.DataFrame, prefix: str, *, offset: int = 0, keep_existing: bool = False,
+                 what: str = "the") -> pl.DataFrame:
+    """Prepend ``row_id`` = ``<prefix>:<n>`` (n = offset, offset + 1, ...).
+
+    With ``keep_existing`` a ``row_id`` column already present is kept (moved
+    first) after checking it holds unique, non-null strings (``DataError``
+    naming ``what`` rows otherwise); without it, it is replaced.
+    """
+    if keep_existing and ROW_ID in frame.columns:
+        ids = frame[ROW_ID]
+        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != frame.height:
+            raise DataError(f"column {ROW_ID!r} of {what} rows must hold unique, non-null strings; "
+                            f"drop it to have synthkit number the rows")
+        return frame.select(ROW_ID, pl.all().exclude(ROW_ID))
+    n = pl.int_range(pl.len(), dtype=pl.Int64) + offset if offset else pl.int_range(pl.len())
+    ids = pl.concat_str([pl.lit(f"{prefix}:"), n.cast(pl.String)])
     return frame.select(ids.alias(ROW_ID), pl.all().exclude(ROW_ID))
 
 

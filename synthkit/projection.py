@@ -70,6 +70,7 @@ Seeds
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -83,6 +84,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import polars as pl
 
+from ._checks import check_path, check_random_state
 from ._knn import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
 from .encode import Encoder
@@ -174,30 +176,36 @@ class Map:
         """
         ds = _check_dataset(data)
         if mode not in MODES:
-            raise SynthkitError(f"unknown map mode {mode!r}; use one of {list(MODES)}")
+            raise DataError(f"unknown map mode {mode!r}; use one of {list(MODES)}")
         if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 2:
-            raise SynthkitError(f"n_neighbors={n_neighbors!r} must be an integer of at least 2 (UMAP's default is 15)")
+            raise DataError(f"n_neighbors={n_neighbors!r} must be an integer of at least 2 (UMAP's default is 15)")
         if n_neighbors > 200:
-            raise SynthkitError(f"n_neighbors={n_neighbors} is too large; use 2 to 200 (UMAP's default is 15)")
+            raise DataError(f"n_neighbors={n_neighbors} is too large; use 2 to 200 (UMAP's default is 15)")
         if not isinstance(min_dist, (int, float)) or not 0.0 <= float(min_dist) <= 1.0:
-            raise SynthkitError(f"min_dist={min_dist!r} must be a number between 0 and 1")
+            raise DataError(f"min_dist={min_dist!r} must be a number between 0 and 1")
         if metric not in METRICS:
-            raise SynthkitError(f"metric={metric!r} is not supported; use one of {list(METRICS)}")
+            raise DataError(f"metric={metric!r} is not supported; use one of {list(METRICS)}")
         if max_fit_rows is _DEFAULT:
             max_fit_rows = MAX_FIT_ROWS
         if max_fit_rows is not None and (
             isinstance(max_fit_rows, bool) or not isinstance(max_fit_rows, (int, np.integer)) or max_fit_rows < 2
         ):
-            raise SynthkitError(f"max_fit_rows={max_fit_rows!r} must be an integer of at least 2, or None for all rows")
+            raise DataError(f"max_fit_rows={max_fit_rows!r} must be an integer of at least 2, or None for all rows")
         if n_epochs is not None and (not isinstance(n_epochs, (int, np.integer)) or n_epochs < 1):
-            raise SynthkitError(f"n_epochs={n_epochs!r} must be a positive integer or None")
-        if random_state is not None and not isinstance(random_state, (int, np.integer)):
-            raise SynthkitError(f"random_state={random_state!r} must be an integer or None")
+            raise DataError(f"n_epochs={n_epochs!r} must be a positive integer or None")
+        random_state = check_random_state(random_state, allow_generator=False)
+        if cache_dir is not None:
+            cache_dir = check_path("cache_dir", cache_dir, kind="dir")
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"cache_dir={str(cache_dir)!r} cannot be created ({exc.strerror or exc}); "
+                                "pass a writable folder, or cache_dir=None") from None
         batch_list = list(batches) if batches is not None else []
         if mode == "anchored" and batch_list:
-            raise SynthkitError("batches are only used by mode='joint'; in anchored mode, place them with m.place(batch)")
+            raise DataError("batches are only used by mode='joint'; in anchored mode, place them with m.place(batch)")
         if mode == "joint" and not batch_list:
-            raise SynthkitError("mode='joint' needs batches=[...] to fit on together with the real rows")
+            raise DataError("mode='joint' needs batches=[...] to fit on together with the real rows")
         extra, batch_keys = _joint_rows(batch_list, ds.schema)
 
         params = {
@@ -435,9 +443,9 @@ class Map:
         space (not divided by ``nn_scale``).
         """
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise SynthkitError(f"k={k!r} must be a positive integer")
+            raise DataError(f"k={k!r} must be a positive integer (neighbours to return, e.g. 1)")
         if k > len(self._real_X):
-            raise SynthkitError(f"k={k} is more than the {len(self._real_X)} real rows")
+            raise DataError(f"k={k} is more than the {len(self._real_X)} real rows")
         X = _encode(self.encoder, self._conform(frame), "the rows to look up")
         return self._query_real(X, int(k))
 
@@ -579,8 +587,9 @@ class Map:
                 f"n_neighbors={self.params.get('n_neighbors')}, hash={self.hash[:10]!r})")
 
     def _repr_html_(self) -> str:  # pragma: no cover - cosmetic
-        note = f"<br><i>{self.note}</i>" if self.note else ""
-        return (f"<b>Map</b> of <code>{self.dataset.name}</code>: {self.method.upper()}, {self.mode} mode, "
+        note = f"<br><i>{html.escape(str(self.note))}</i>" if self.note else ""
+        return (f"<b>Map</b> of <code>{html.escape(str(self.dataset.name))}</code>: "
+                f"{html.escape(self.method.upper())}, {html.escape(self.mode)} mode, "
                 f"{self.real.height:,} real rows, nn_scale {self.nn_scale:.3g}{note}")
 
 

@@ -232,7 +232,7 @@ class Workspace(Catalogue):
         bid = check_batch_id(batch.id)
         self._check_batch(batch)
         fp = frame_fingerprint(batch.frame)
-        file = self._path / BATCH_DIR / f"{bid}.parquet"
+        file = self._batch_file(bid)
         rows = self._read("SELECT fingerprint, active FROM batches WHERE batch_id=?", (bid,))
         if rows and rows[0][0] != fp:
             raise WorkspaceError(
@@ -339,10 +339,10 @@ class Workspace(Catalogue):
     def batch(self, batch_id: str) -> Batch:
         """A stored batch: rows, schema and provenance exactly as added."""
         bid = self._known_batch(batch_id)
-        file_, schema_json, prov_json, fp = self._read(
-            "SELECT file, schema, provenance, fingerprint FROM batches WHERE batch_id=?", (bid,)
+        schema_json, prov_json, fp = self._read(
+            "SELECT schema, provenance, fingerprint FROM batches WHERE batch_id=?", (bid,)
         )[0]
-        f = self._path / file_
+        f = self._batch_file(bid)
         if not f.is_file():
             raise WorkspaceError(
                 f"the rows of batch {bid!r} are missing: {f} does not exist (the catalogue still has its "
@@ -361,6 +361,22 @@ class Workspace(Catalogue):
             )
         return Batch(bid, frame, Schema.from_dict(json.loads(schema_json)),
                      Provenance.from_dict(json.loads(prov_json)))
+
+    def _batch_file(self, bid: str) -> Path:
+        """Where a batch's rows live: always ``batches/<id>.parquet`` inside the workspace.
+
+        The path is derived from the checked id, never from the catalogue's stored
+        ``file`` entry, so an altered catalogue cannot point a read outside the folder.
+        """
+        try:
+            check_batch_id(bid)
+        except DataError:
+            raise WorkspaceError(
+                f"the catalogue holds a batch id {bid!r} that synthkit never writes (ids are 1-64 "
+                "lowercase letters, digits, '-' or '_'); the catalogue was altered outside synthkit: "
+                "restore the workspace folder from a backup"
+            ) from None
+        return self._path / BATCH_DIR / f"{bid}.parquet"
 
     def _known_batch(self, batch_id: Any, *, active: bool = False) -> str:
         if isinstance(batch_id, Batch):
@@ -780,11 +796,15 @@ class Workspace(Catalogue):
             self.dataset
         except SynthkitError as exc:
             problems.append(str(exc))
-        for bid in [r[0] for r in self._read("SELECT batch_id FROM batches ORDER BY added_at")]:
+        for bid, file_ in self._read("SELECT batch_id, file FROM batches ORDER BY added_at"):
             try:
                 self.batch(bid)
             except SynthkitError as exc:
                 problems.append(str(exc))
+            if file_ != f"{BATCH_DIR}/{bid}.parquet":
+                problems.append(f"the catalogue entry of batch {bid!r} names the file {file_!r} instead of "
+                                f"{BATCH_DIR}/{bid}.parquet (synthkit reads only the latter); the catalogue "
+                                "was altered outside synthkit")
         return problems
 
 

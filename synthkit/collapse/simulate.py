@@ -45,7 +45,8 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone
 
-from ..data import ROW_ID, Dataset, Schema, as_dataset, conform
+from .._checks import check_int, check_random_state, check_sequence
+from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, with_row_ids
 from ..encode import Encoder
 from ..errors import DataError, GeneratorError, SchemaError, SynthkitError
 from ..generators import Generator, make
@@ -295,12 +296,14 @@ def _numeric_matrix(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- checks
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise CollapseError(f"{name} must be a whole number, got {value!r}")
-    if value < low:
-        raise CollapseError(f"{name}={value} must be at least {low}")
-    return int(value)
+def _check_keep(keep_samples: Any) -> set[int]:
+    """``keep_samples``: None or whole generation numbers >= 0."""
+    if keep_samples is None:
+        return set()
+    items = check_sequence("keep_samples", keep_samples, what="generation numbers (e.g. (0, 5, 10))",
+                           allow_none=True, error=CollapseError)
+    return {check_int("keep_samples", g, minimum=0, hint=" (a generation number, e.g. (0, 5, 10))",
+                      error=CollapseError) for g in items}
 
 
 def _check_fraction(name: str, value: Any) -> float:
@@ -443,11 +446,6 @@ def _apply_curate(kept: Any, batch: pl.DataFrame, schema: Schema, generation: in
     return out
 
 
-def _with_ids(rows: pl.DataFrame, prefix: str, offset: int = 0) -> pl.DataFrame:
-    ids = pl.format(f"{prefix}:{{}}", pl.int_range(pl.len(), dtype=pl.Int64) + offset).alias(ROW_ID)
-    return rows.select(ids, pl.all())
-
-
 def _curate_rounds(curate, rows, gen, schema, N, g, s, sample_seed, rng, ds, ref, notes):
     """Curate, drawing more rows from the same fitted model until ``N`` are kept.
 
@@ -459,8 +457,8 @@ def _curate_rounds(curate, rows, gen, schema, N, g, s, sample_seed, rng, ds, ref
     for r in range(MAX_CURATE_ROUNDS):
         if r:
             seed_r = int(rng.integers(2**31))
-            rows = _with_ids(_check_rows(gen.sample(N, random_state=seed_r), schema, N, g, gen),
-                             f"gen{g}-s{s}", offset=n_drawn)
+            rows = with_row_ids(_check_rows(gen.sample(N, random_state=seed_r), schema, N, g, gen),
+                                f"gen{g}-s{s}", offset=n_drawn)
         else:
             seed_r = sample_seed
         ctx = CurateContext(g, s, ds, schema, ref.encoder, ref.real_X, seed_r)
@@ -525,11 +523,85 @@ def simulate(
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
     """
-    ds = as_dataset(real)
-    schema = ds.schema
-    generations = _check_int("generations", generations, 1)
-    seeds = _check_int("seeds", seeds, 1)
-    if regime not in REGIMES:
+    plan = _plan(real, generator, generations, n_per_generation, regime, real_fraction, temperature,
+                 curate, seeds, random_state, keep_samples, metrics, holdout)
+    ref = _Reference(plan.ds, plan.metrics, plan.test, plan.random_state, plan.notes)
+    out = _Output()
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=plan.seeds * plan.generations, disable=not progress, desc="collapse", leave=False)
+    try:
+        for s in range(plan.seeds):
+            _run_seed(plan, ref, s, out, bar)
+    finally:
+        bar.close()
+    return _result(plan, out)
+
+
+# --------------------------------------------------------------------------- steps
+@dataclass
+class _Plan:
+    """The checked settings of one :func:`simulate` call."""
+
+    ds: Dataset
+    test: Dataset | None
+    base: Generator
+    generator_name: str
+    generations: int
+    N: int
+    regime: str
+    real_fraction: float
+    k_real: int
+    temperature: float
+    curate: Callable | None
+    seeds: int
+    random_state: int
+    keep: set[int]
+    metrics: set[str]
+    notes: list[str]
+
+    @property
+    def schema(self) -> Schema:
+        return self.ds.schema
+
+
+@dataclass
+class _Output:
+    """What the seeds collect: metric rows ``(seed, generation, metric, column, value)`` and kept samples."""
+
+    rows: list[tuple] = field(default_factory=list)
+    samples: list[pl.DataFrame] = field(default_factory=list)
+
+
+@dataclass
+class _SeedState:
+    """One seed's training set and the real rows its regime mixes in."""
+
+    train: pl.DataFrame
+    generation0: pl.DataFrame
+    pool: np.ndarray | None = None
+    pool_pos: int = 0
+    pool_noted: bool = False
+    kept_real: pl.DataFrame | None = None
+    history: list[pl.DataFrame] | None = None
+
+
+def _check_metrics(metrics: Any) -> set[str]:
+    if isinstance(metrics, str):
+        wanted = {metrics}
+    else:
+        wanted = set(METRICS) if metrics is None else set(
+            check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
+    unknown = wanted - set(METRICS)
+    if unknown:
+        raise CollapseError(f"unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
+    return wanted
+
+
+def _check_regime(regime: Any, real_fraction: Any) -> float:
+    """The checked ``real_fraction`` for ``regime`` (each regime takes real rows its own way)."""
+    if not isinstance(regime, str) or regime not in REGIMES:
         raise CollapseError(f"regime={regime!r} is not one of {list(REGIMES)}")
     real_fraction = _check_fraction("real_fraction", real_fraction)
     if real_fraction > 0 and regime in ("replace", "accumulate"):
@@ -537,25 +609,35 @@ def simulate(
             f"real_fraction={real_fraction} only applies to regime 'fresh' or 'keep_real'; "
             f"regime {regime!r} decides its real rows itself"
         )
-    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
-        raise CollapseError(f"random_state must be an integer, got {random_state!r}")
+    if regime in ("fresh", "keep_real") and real_fraction == 0.0:
+        raise CollapseError(
+            f"regime {regime!r} mixes real rows into every training set, and real_fraction=0.0 "
+            f"would mix in none (that is regime 'replace'); pass real_fraction > 0, e.g. 0.1"
+        )
+    return real_fraction
+
+
+def _plan(real, generator, generations, n_per_generation, regime, real_fraction, temperature, curate,
+          seeds, random_state, keep_samples, metrics, holdout) -> _Plan:
+    """Check every argument, split off the holdout and size each generation's real share."""
+    ds = as_dataset(real)
+    generations = check_int("generations", generations, minimum=1, error=CollapseError)
+    seeds = check_int("seeds", seeds, minimum=1, error=CollapseError)
+    real_fraction = _check_regime(regime, real_fraction)
+    random_state = check_random_state(random_state, allow_generator=False, allow_none=False,
+                                      error=CollapseError)
     if curate is not None and not callable(curate):
         raise CollapseError("curate must be a callable(rows, context) returning the rows to keep")
-    wanted = set(METRICS) if metrics is None else set(metrics)
-    if isinstance(metrics, str):
-        wanted = {metrics}
-    unknown = wanted - set(METRICS)
-    if unknown:
-        raise CollapseError(f"unknown metric(s) {sorted(unknown)}; choose from {list(METRICS)}")
-    keep = set() if keep_samples is None else {int(g) for g in keep_samples}
+    wanted = _check_metrics(metrics)
+    keep = _check_keep(keep_samples)
     base = _base_generator(generator, temperature)
     notes: list[str] = []
 
-    ds, test = _as_holdout(holdout, ds, int(random_state))
+    ds, test = _as_holdout(holdout, ds, random_state)
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real
-    N = _check_int("n_per_generation", n_per_generation, 2)
+    N = check_int("n_per_generation", n_per_generation, minimum=2, error=CollapseError)
     k_real = int(round(real_fraction * N)) if regime in ("fresh", "keep_real") else 0
     if regime == "fresh":
         if N >= n_real:
@@ -571,95 +653,116 @@ def simulate(
         k_real = n_real
     if k_real >= N and regime in ("fresh", "keep_real"):
         notes.append("real_fraction=1: every training set is real rows only (no recursion)")
+    name = generator if isinstance(generator, str) else type(base).__name__
+    return _Plan(ds, test, base, name, generations, N, regime, real_fraction, k_real, temperature, curate,
+                 seeds, random_state, keep, wanted, notes)
 
-    ref = _Reference(ds, wanted, test, int(random_state), notes)
-    feats = ds.features
-    rows_out: list[tuple] = []
-    kept_frames: list[pl.DataFrame] = []
 
-    from tqdm.auto import tqdm
+def _start_seed(plan: _Plan, rng: np.random.Generator) -> _SeedState:
+    """Generation 0 and the first training set (``fresh`` splits off its pool here)."""
+    ds, feats, N = plan.ds, plan.ds.features, plan.N
+    if plan.regime == "fresh":
+        perm = rng.permutation(len(ds))
+        seed_idx = np.sort(perm[:N])
+        state = _SeedState(train=feats[seed_idx], generation0=ds.frame[seed_idx], pool=perm[N:])
+    else:
+        state = _SeedState(train=feats, generation0=ds.frame)
+    if plan.regime == "keep_real" and plan.k_real:
+        state.kept_real = feats[np.sort(rng.choice(len(ds), size=plan.k_real, replace=False))]
+    if plan.regime == "accumulate":
+        state.history = [feats]
+    return state
 
-    bar = tqdm(total=seeds * generations, disable=not progress, desc="collapse", leave=False)
-    pool_notes = set()
+
+def _fit_generation(plan: _Plan, train: pl.DataFrame, g: int, s: int) -> Generator:
+    """A fresh clone of the generator fitted on ``train`` (a failure names the generation)."""
+    gen = clone(plan.base)
     try:
-        for s in range(seeds):
-            rng = np.random.default_rng([int(random_state), s])
-            # ------------------------------------------------ generation 0
-            if regime == "fresh":
-                perm = rng.permutation(n_real)
-                seed_idx, pool = np.sort(perm[:N]), perm[N:]
-                train = feats[seed_idx]
-                gen0 = ds.frame[seed_idx]
-                pool_pos = 0
-            else:
-                train = feats
-                gen0 = ds.frame
-            if regime == "keep_real":
-                kept_real = feats[np.sort(rng.choice(n_real, size=k_real, replace=False))] if k_real else None
-            ref.measure(gen0.select(schema.columns), s, 0, int(rng.integers(2**31)), rows_out)
-            if 0 in keep:
-                kept_frames.append(_tag(gen0.select([ROW_ID, *schema.columns]), s, 0))
-            history = [feats] if regime == "accumulate" else None
-            for g in range(1, generations + 1):
-                gen = clone(base)
-                try:
-                    gen.fit(Dataset(ds.name, train, schema))
-                except SynthkitError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - name the generation and re-raise clearly
-                    raise GeneratorError(
-                        f"{type(gen).__name__} failed to fit generation {g} (seed {s}) on "
-                        f"{train.height} rows: {exc}"
-                    ) from exc
-                sample_seed = int(rng.integers(2**31))
-                rows = _check_rows(gen.sample(N, random_state=sample_seed), schema, N, g, gen)
-                if curate is not None or g in keep:
-                    rows = _with_ids(rows, f"gen{g}-s{s}")
-                if curate is not None:
-                    rows, share = _curate_rounds(curate, rows, gen, schema, N, g, s, sample_seed, rng, ds, ref,
-                                                 notes)
-                    rows_out.append((s, g, "kept_share", None, share))
-                if g in keep:
-                    kept_frames.append(_tag(rows, s, g))
-                synth = rows.select(schema.columns) if ROW_ID in rows.columns else rows
-                ref.measure(synth, s, g, sample_seed, rows_out)
-                # ------------------------------------------------ next training set
-                if regime == "replace":
-                    train = synth
-                elif regime == "accumulate":
-                    history.append(synth)
-                    train = pl.concat(history, how="vertical")
-                elif regime == "fresh":
-                    take, pool_pos, wrapped = _draw_pool(pool, pool_pos, k_real, rng)
-                    if wrapped and s not in pool_notes:
-                        pool_notes.add(s)
-                        notes.append(f"seed {s}: the fresh pool was used up by generation {g}; "
-                                     "real rows repeat after that")
-                    train = pl.concat([feats[take], synth.head(N - k_real)], how="vertical") if k_real else synth
-                else:  # keep_real
-                    train = pl.concat([kept_real, synth.head(N - k_real)], how="vertical") if k_real else synth
-                if train.height < 2:
-                    raise CollapseError(
-                        f"generation {g} (seed {s}) left {train.height} training row(s); "
-                        "at least 2 are needed to fit the next generation"
-                    )
-                bar.update(1)
-    finally:
-        bar.close()
+        gen.fit(Dataset(plan.ds.name, train, plan.schema))
+    except SynthkitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - name the generation and re-raise clearly
+        raise GeneratorError(
+            f"{type(gen).__name__} failed to fit generation {g} (seed {s}) on {train.height} rows: {exc}"
+        ) from exc
+    return gen
 
-    table = pl.DataFrame(rows_out, schema=TABLE_SCHEMA, orient="row")
-    samples = (pl.concat(kept_frames, how="vertical") if kept_frames
+
+def _draw_generation(plan: _Plan, ref: _Reference, gen: Generator, g: int, s: int, sample_seed: int,
+                     rng: np.random.Generator, out: _Output) -> pl.DataFrame:
+    """Generation ``g``'s rows: sampled, curated when asked (recording ``kept_share``), kept when asked."""
+    schema, N = plan.schema, plan.N
+    rows = _check_rows(gen.sample(N, random_state=sample_seed), schema, N, g, gen)
+    if plan.curate is not None or g in plan.keep:
+        rows = with_row_ids(rows, f"gen{g}-s{s}")
+    if plan.curate is not None:
+        rows, share = _curate_rounds(plan.curate, rows, gen, schema, N, g, s, sample_seed, rng, plan.ds, ref,
+                                     plan.notes)
+        out.rows.append((s, g, "kept_share", None, share))
+    if g in plan.keep:
+        out.samples.append(_tag(rows, s, g))
+    return rows.select(schema.columns) if ROW_ID in rows.columns else rows
+
+
+def _next_training_set(plan: _Plan, state: _SeedState, synth: pl.DataFrame, g: int, s: int,
+                       rng: np.random.Generator) -> pl.DataFrame:
+    """What model ``g + 1`` is fitted on, by regime (module docstring)."""
+    N, k_real, feats = plan.N, plan.k_real, plan.ds.features
+    if plan.regime == "replace":
+        train = synth
+    elif plan.regime == "accumulate":
+        state.history.append(synth)
+        train = pl.concat(state.history, how="vertical")
+    elif plan.regime == "fresh":
+        take, state.pool_pos, wrapped = _draw_pool(state.pool, state.pool_pos, k_real, rng)
+        if wrapped and not state.pool_noted:
+            state.pool_noted = True
+            plan.notes.append(f"seed {s}: the fresh pool was used up by generation {g}; "
+                              "real rows repeat after that")
+        train = pl.concat([feats[take], synth.head(N - k_real)], how="vertical") if k_real else synth
+    else:  # keep_real
+        train = pl.concat([state.kept_real, synth.head(N - k_real)], how="vertical") if k_real else synth
+    if train.height < 2:
+        raise CollapseError(
+            f"generation {g} (seed {s}) left {train.height} training row(s); "
+            "at least 2 are needed to fit the next generation"
+        )
+    return train
+
+
+def _run_seed(plan: _Plan, ref: _Reference, s: int, out: _Output, bar: Any) -> None:
+    """One independent repetition: measure generation 0, then fit, draw, measure and refit."""
+    rng = np.random.default_rng([plan.random_state, s])
+    schema = plan.schema
+    state = _start_seed(plan, rng)
+    ref.measure(state.generation0.select(schema.columns), s, 0, int(rng.integers(2**31)), out.rows)
+    if 0 in plan.keep:
+        out.samples.append(_tag(state.generation0.select([ROW_ID, *schema.columns]), s, 0))
+    for g in range(1, plan.generations + 1):
+        gen = _fit_generation(plan, state.train, g, s)
+        sample_seed = int(rng.integers(2**31))
+        synth = _draw_generation(plan, ref, gen, g, s, sample_seed, rng, out)
+        ref.measure(synth, s, g, sample_seed, out.rows)
+        state.train = _next_training_set(plan, state, synth, g, s, rng)
+        bar.update(1)
+
+
+def _result(plan: _Plan, out: _Output) -> CollapseResult:
+    table = pl.DataFrame(out.rows, schema=TABLE_SCHEMA, orient="row")
+    samples = (pl.concat(out.samples, how="vertical") if out.samples
                else pl.DataFrame(schema={"seed": pl.Int64, "generation": pl.Int64, ROW_ID: pl.String}))
+    c = plan.curate
     config = dict(
-        generator=generator if isinstance(generator, str) else type(base).__name__,
-        generator_params={k: v for k, v in base.get_params(deep=False).items()
+        generator=plan.generator_name,
+        generator_params={k: v for k, v in plan.base.get_params(deep=False).items()
                           if isinstance(v, (int, float, str, bool, type(None)))},
-        generations=generations, n_per_generation=N, regime=regime, real_fraction=real_fraction,
-        temperature=temperature, curate=getattr(curate, "__name__", None) if curate else None,
-        seeds=seeds, random_state=int(random_state), keep_samples=sorted(keep), dataset=ds.name,
-        n_real=n_real, n_real_kept=k_real, holdout_rows=len(test) if test is not None else 0,
+        generations=plan.generations, n_per_generation=plan.N, regime=plan.regime,
+        real_fraction=plan.real_fraction, temperature=plan.temperature,
+        curate=getattr(c, "__name__", None) if c else None, seeds=plan.seeds, random_state=plan.random_state,
+        keep_samples=sorted(plan.keep), dataset=plan.ds.name, n_real=len(plan.ds), n_real_kept=plan.k_real,
+        holdout_rows=len(plan.test) if plan.test is not None else 0,
     )
-    return CollapseResult(table, samples, config, schema, notes)
+    return CollapseResult(table, samples, config, plan.schema, plan.notes)
 
 
 def _tag(frame: pl.DataFrame, seed: int, generation: int) -> pl.DataFrame:

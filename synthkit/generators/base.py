@@ -7,7 +7,7 @@ conditions=None)`` returns a polars frame with the schema's modelled columns and
 dtypes. No global random state is touched: every draw comes from
 ``np.random.default_rng(random_state)``.
 
-Subclasses implement ``_fit(features, rng)`` and ``_sample(n, rng, conditions)``.
+Subclasses implement ``_fit(features, schema)`` and ``_sample(n, rng, conditions)``.
 A subclass that sets ``exact_conditions = True`` honours ``conditions`` itself;
 otherwise the base class draws in rounds and keeps the rows that match
 (rejection sampling), and says so clearly when a condition is too rare.
@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 from sklearn.base import BaseEstimator
 
+from .._checks import check_int, check_random_state
 from ..data import Dataset, Schema, as_dataset, conform
 from ..errors import ConditionError, GeneratorError, NotFittedError, SchemaError
 from ._columns import condition_expr, describe_conditions
@@ -61,7 +62,7 @@ class Generator(BaseEstimator):
         """``n`` synthetic rows (polars frame with the real rows' columns and dtypes)."""
         self._check_fitted()
         n = check_n(n)
-        rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(check_random_state(random_state))
         conditions = self._check_conditions(conditions)
         if conditions and not self.exact_conditions:
             out = self._rejection_sample(n, rng, conditions)
@@ -148,13 +149,9 @@ def require_matches(count: int, conditions: Mapping[str, Any], who: str) -> None
 
 
 def check_n(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise GeneratorError(f"n must be a whole number of rows, got {n!r}")
-    if n <= 0:
-        raise GeneratorError(f"n={n} must be at least 1")
-    if n > 10_000_000:
-        raise GeneratorError(f"n={n} is too large; generate at most 10,000,000 rows at once")
-    return int(n)
+    """The number of rows to draw: a whole number from 1 to 10,000,000."""
+    return check_int("n", n, minimum=1, maximum=10_000_000, hint=" (the number of rows to generate)",
+                     error=GeneratorError)
 
 
 def finalize(frame: pl.DataFrame, schema: Schema, conditions: Mapping[str, Any] | None = None) -> pl.DataFrame:
@@ -212,16 +209,6 @@ def sharpen(p: np.ndarray, temperature: float) -> np.ndarray:
     logp -= logp.max(axis=-1, keepdims=True)
     q = np.exp(logp)
     return q / q.sum(axis=-1, keepdims=True)
-
-
-def check_whole(name: str, value: Any, *, allow_none: bool = False, hint: str = "") -> int | None:
-    """A parameter that must be a whole number >= 1 (or None when ``allow_none``)."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        none = "None or " if allow_none else ""
-        raise GeneratorError(f"{name}={value!r} must be {none}a whole number >= 1{hint}")
-    return int(value)
 
 
 def check_temperature(temperature: Any) -> float:

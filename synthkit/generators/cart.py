@@ -25,8 +25,10 @@ import numpy as np
 import polars as pl
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from .._checks import check_int
+from ..errors import GeneratorError
 from ..data import Schema
-from .base import Generator, check_temperature, check_whole, require_matches, sharpen
+from .base import Generator, check_temperature, require_matches, sharpen
 from ._columns import build_frame, cat_codes, condition_mask, decode_codes, numeric_array
 
 
@@ -91,8 +93,8 @@ class CART(Generator):
     # ------------------------------------------------------------------ fit
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
         check_temperature(self.temperature)
-        check_whole("max_depth", self.max_depth, allow_none=True)
-        check_whole("min_samples_leaf", self.min_samples_leaf)
+        check_int("max_depth", self.max_depth, minimum=1, allow_none=True, error=GeneratorError)
+        check_int("min_samples_leaf", self.min_samples_leaf, minimum=1, error=GeneratorError)
         # every column as floats: numbers as they are, categories as codes; NaN = missing
         self.matrix_ = np.column_stack([
             numeric_array(features, c) if c in schema.numeric

@@ -16,9 +16,11 @@ import numpy as np
 import polars as pl
 from sklearn.neighbors import NearestNeighbors
 
+from .._checks import check_int
+from ..errors import GeneratorError
 from ..data import Schema
 from ..encode import Encoder
-from .base import Generator, check_whole, require_matches
+from .base import Generator, require_matches
 from ._columns import as_fit_dataset, build_frame, cat_codes, condition_mask, decode_codes, numeric_array
 
 
@@ -38,7 +40,7 @@ class Interpolate(Generator):
         self.k = k
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
-        check_whole("k", self.k, hint=" (neighbours per row)")
+        check_int("k", self.k, minimum=1, hint=" (neighbours per row)", error=GeneratorError)
         self.encoder_ = Encoder().fit(as_fit_dataset(features, schema))
         self.x_ = self.encoder_.transform(features)
         self.numeric_ = {c: numeric_array(features, c) for c in schema.numeric}

@@ -24,9 +24,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as _SkGaussianMixture
 from threadpoolctl import threadpool_limits
 
+from .._checks import check_int
 from ..data import Schema
 from ..errors import GeneratorError
-from .base import Generator, check_temperature, check_whole, sharpen
+from .base import Generator, check_temperature, sharpen
 from ._columns import build_frame, cat_codes, clip_to_bounds, decode_codes, numeric_array
 
 #: ridge added to each covariance (data are standardised, one-hot blocks are collinear)
@@ -80,7 +81,7 @@ class GaussianMixture(Generator):
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
         check_temperature(self.temperature)
-        k = check_whole("n_components", self.n_components)
+        k = check_int("n_components", self.n_components, minimum=1, error=GeneratorError)
         x = self._encode(features, schema)
         self.n_components_ = int(min(k, features.height))
         model = _SkGaussianMixture(

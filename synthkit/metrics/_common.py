@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 import polars as pl
 
+from .._checks import check_int
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
 
@@ -62,10 +63,9 @@ def metric_row(family: str, metric: str, column: str | None, value: float, reps:
     }
 
 
-def check_whole(name: str, value: Any, low: int, hint: str = "") -> None:
-    """``DataError`` unless ``value`` is an integer (not a bool) of at least ``low``."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise DataError(f"{name}={value!r} must be a whole number >= {low}{hint}")
+def check_whole(name: str, value: Any, low: int, hint: str = "", high: int | None = None) -> None:
+    """``DataError`` unless ``value`` is a whole number in ``[low, high]`` (:func:`synthkit._checks.check_int`)."""
+    check_int(name, value, minimum=low, maximum=high, hint=hint)
 
 
 def rows_frame(rows: list[dict]) -> pl.DataFrame:
@@ -140,15 +140,6 @@ def _frame_of(x: Any, what: str) -> pl.DataFrame:
     return f
 
 
-def _with_ids(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
-    if ROW_ID in frame.columns:
-        ids = frame[ROW_ID]
-        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != frame.height:
-            raise DataError(f"column {ROW_ID!r} of the {prefix} rows must hold unique, non-null strings")
-        return frame
-    return with_row_ids(frame, prefix)
-
-
 def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schema",
             sensitive: Any = "schema", *, min_rows: int = 6) -> Inputs:
     """Check and align the inputs of ``evaluate`` / ``suggest`` (clear errors otherwise)."""
@@ -202,7 +193,7 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
         if c not in schema.categorical:
             raise SchemaError(f"sensitive column {c!r} must be categorical (groups), it is numeric")
     synth = conform(sframe, schema, what="synthetic data")
-    synth = _with_ids(synth, "synthetic")
+    synth = with_row_ids(synth, "synthetic", keep_existing=True, what="the synthetic")
     if synth.height < min_rows:
         raise DataError(
             f"the synthetic data has {synth.height} rows; evaluate() needs at least {min_rows} "
@@ -225,7 +216,8 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
         hframe = _frame_of(holdout, "holdout")
         if hframe.height < 2:
             raise DataError(f"the holdout has {hframe.height} rows; give at least 2 or pass holdout=None")
-        hold = _with_ids(conform(hframe, schema, what="holdout"), "holdout")
+        hold = with_row_ids(conform(hframe, schema, what="holdout"), "holdout", keep_existing=True,
+                           what="the holdout")
     # numeric checks on the synthetic side (NaN/inf break every distance)
     for c in schema.numeric:
         s = synth[c]

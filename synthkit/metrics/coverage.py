@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_int
 from ..errors import DataError
-from ._common import check_whole
 from ._neighbors import CrossStats, as_matrix, cross_pass, knn
 
 __all__ = ["prdc", "prdc_rows", "PRDCRows"]
@@ -67,7 +67,7 @@ class PRDCRows:
 
 
 def _check(real_X, synth_X, k: int) -> tuple[np.ndarray, np.ndarray]:
-    check_whole("k", k, 1, K_HINT)
+    check_int("k", k, minimum=1, hint=K_HINT)
     R, S = as_matrix(real_X), as_matrix(synth_X)
     if R.ndim != 2 or S.ndim != 2 or R.shape[1] != S.shape[1]:
         raise DataError(

@@ -79,6 +79,7 @@ def evaluate(
     fams = _families(families)
     check_whole("n_boot", n_boot, 0)
     check_whole("k", k, 1, K_HINT)
+    check_whole("random_state", random_state, 0, " (a seed such as 0)", high=2**32 - 1)
     inp = prepare(real, synthetic, holdout, "schema" if target is None else target,
                   "schema" if sensitive is None else sensitive, min_rows=k + 1)
     schema, cols = inp.schema, list(inp.schema.columns)

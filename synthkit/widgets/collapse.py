@@ -10,6 +10,7 @@ the latest :class:`~synthkit.collapse.CollapseResult`.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -126,7 +127,7 @@ class CollapseControls(w.VBox):
         try:
             self.result = simulate(self.real, **self.params())
         except SynthkitError as exc:
-            self.status.value = f"<span style='color:#b00020'>{exc}</span>"
+            self.status.value = f"<span style='color:#b00020'>{escape(str(exc))}</span>"
             return None
         self.status.value = ""
         self.output.clear_output(wait=True)

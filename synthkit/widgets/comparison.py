@@ -10,7 +10,7 @@ default) so every change redraws in about a second.
 
 from __future__ import annotations
 
-import inspect
+from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -24,6 +24,7 @@ from ..data import DATASETS, Dataset, load
 from ..errors import GeneratorError, SynthkitError
 from ..plots.generators import default_columns, marginals
 from ..summary import compare
+from ._params import key_params, param_widget
 
 __all__ = ["GeneratorComparison", "key_params"]
 
@@ -39,13 +40,6 @@ _SLIDERS: dict[str, tuple[type, float, float, float]] = {
     "min_samples_leaf": (w.IntSlider, 1, 50, 1),
     "ddof": (w.IntSlider, 0, 1, 1),
 }
-
-
-def key_params(name: str) -> dict[str, Any]:
-    """``{param: default}`` for the ``key_params`` of the generator registered as ``name``."""
-    cls = _generators.get(name)
-    sig = inspect.signature(cls.__init__).parameters
-    return {p: sig[p].default for p in cls.key_params if p in sig}
 
 
 class GeneratorComparison(w.VBox):
@@ -72,7 +66,8 @@ class GeneratorComparison(w.VBox):
         for name in names:
             for p, d in key_params(name).items():
                 defaults.setdefault(p, d)
-        self.params = {p: _param_widget(p, d) for p, d in defaults.items()}
+        self.params = {p: param_widget(p, d, style=_STYLE, layout=_LAYOUT, sliders=_SLIDERS, none_as_zero=True)
+                       for p, d in defaults.items()}
         self.summary = w.HTML()
         self.generator.observe(lambda _change: self._show_params(), names="value")
         self._show_params()
@@ -110,7 +105,7 @@ class GeneratorComparison(w.VBox):
         try:
             _batch, fig, table = self.result(**values)
         except SynthkitError as exc:
-            display(w.HTML(f"<b>Cannot generate:</b> {exc}"))
+            display(w.HTML(f"<b>Cannot generate:</b> {escape(str(exc))}"))
             return
         display(fig)
         with pl.Config(tbl_rows=-1, tbl_hide_dataframe_shape=True):
@@ -123,18 +118,3 @@ class GeneratorComparison(w.VBox):
             widget.layout.display = None if p in own else "none"
         self.summary.value = f"<small>{_generators.get(name).summary}</small>"
 
-
-def _param_widget(name: str, default: Any) -> w.Widget:
-    if name in _SLIDERS:
-        cls, lo, hi, step = _SLIDERS[name]
-        value = default if isinstance(default, (int, float)) and not isinstance(default, bool) else lo
-        return cls(value=value, min=lo, max=hi, step=step, description=name,
-                   continuous_update=False, style=_STYLE, layout=_LAYOUT)
-    if isinstance(default, bool):
-        return w.Checkbox(value=default, description=name, style=_STYLE, layout=_LAYOUT)
-    if isinstance(default, int):
-        return w.IntText(value=default, description=name, style=_STYLE, layout=_LAYOUT)
-    if isinstance(default, float):
-        return w.FloatText(value=default, description=name, style=_STYLE, layout=_LAYOUT)
-    # e.g. max_depth=None: 0 means "no limit"
-    return w.IntText(value=0, description=name, tooltip="0 = no limit", style=_STYLE, layout=_LAYOUT)

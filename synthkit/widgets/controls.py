@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import inspect
+from html import escape
 from typing import Any, Callable
 
 import ipywidgets as w
 
 from .. import generators as _generators
 from ..data import Dataset
+from ._params import key_params, param_value, param_widget
 
 __all__ = ["Controls", "dataset_summary", "key_param_defaults"]
 
+_STYLE = {"description_width": "88px"}
+
 
 def dataset_summary(ds: Dataset) -> str:
-    """One HTML paragraph describing a dataset for the controls column."""
+    """One HTML paragraph describing a dataset for the controls column (names escaped)."""
     s = ds.schema
-    parts = [f"<b>{ds.name}</b>", f"{len(ds):,} real rows",
+    parts = [f"<b>{escape(str(ds.name))}</b>", f"{len(ds):,} real rows",
              f"{len(s.columns)} columns ({len(s.numeric)} numeric, {len(s.categorical)} categorical)"]
     if s.target:
-        parts.append(f"target <code>{s.target}</code>")
+        parts.append(f"target <code>{escape(str(s.target))}</code>")
     if s.sensitive:
-        parts.append("sensitive " + ", ".join(f"<code>{c}</code>" for c in s.sensitive))
+        parts.append("sensitive " + ", ".join(f"<code>{escape(str(c))}</code>" for c in s.sensitive))
     if s.image_shape:
         parts.append(f"images {s.image_shape[0]}×{s.image_shape[1]}")
     return "<div class='synthkit-info'>" + "<br>".join(parts) + "</div>"
@@ -29,42 +32,7 @@ def dataset_summary(ds: Dataset) -> str:
 
 def key_param_defaults(name: str) -> dict[str, Any]:
     """``{param: default}`` for a generator's ``key_params`` (empty if it cannot be imported)."""
-    try:
-        cls = _generators.get(name)
-    except Exception:  # noqa: BLE001 - a family not installed yet just shows no parameters
-        return {}
-    sig = inspect.signature(cls.__init__)
-    out = {}
-    for p in getattr(cls, "key_params", ()):
-        if p in sig.parameters:
-            d = sig.parameters[p].default
-            out[p] = None if d is inspect.Parameter.empty else d
-    return out
-
-
-def _param_widget(name: str, default: Any) -> w.Widget:
-    style, layout = {"description_width": "88px"}, w.Layout(width="230px")
-    if isinstance(default, bool):
-        return w.Checkbox(value=default, description=name, style=style, layout=layout, indent=False)
-    if isinstance(default, int):
-        return w.IntText(value=default, description=name, style=style, layout=layout)
-    if isinstance(default, float):
-        return w.FloatText(value=default, description=name, style=style, layout=layout)
-    return w.Text(value="" if default is None else str(default), description=name, style=style,
-                  layout=layout, placeholder="default")
-
-
-def _param_value(widget: w.Widget, default: Any) -> Any:
-    v = widget.value
-    if isinstance(widget, w.Text):
-        if v == "":
-            return default
-        for conv in (int, float):
-            try:
-                return conv(v)
-            except ValueError:
-                pass
-    return v
+    return key_params(name, strict=False)
 
 
 class Controls(w.VBox):
@@ -100,7 +68,8 @@ class Controls(w.VBox):
     def _show_params(self) -> None:
         name = self.generator.value
         defaults = key_param_defaults(name)
-        self._param_widgets = {p: (_param_widget(p, d), d) for p, d in defaults.items()}
+        self._param_widgets = {p: (param_widget(p, d, style=_STYLE, layout=w.Layout(width="230px")), d)
+                               for p, d in defaults.items()}
         self.params_box.children = [wid for wid, _ in self._param_widgets.values()]
         try:
             summary = getattr(_generators.get(name), "summary", "")
@@ -111,7 +80,7 @@ class Controls(w.VBox):
     @property
     def params(self) -> dict[str, Any]:
         """The key parameters as typed in the form."""
-        return {p: _param_value(wid, d) for p, (wid, d) in self._param_widgets.items()}
+        return {p: param_value(wid, d) for p, (wid, d) in self._param_widgets.items()}
 
     def click(self) -> Any:
         """What the Generate button does."""
