@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from ._style import COLORS, REAL_COLOR, apply_style
+from ._style import COLORS, REAL_COLOR, apply_style, color_for
 
 __all__: list[str] = ["collapse_metrics", "regime_comparison", "group_shares", "generation_maps",
                       "digit_thumbnails"]
@@ -36,7 +36,8 @@ def _rgba(hex_color: str, alpha: float) -> str:
 def _band(fig, x, mean, lo, hi, color, name, row=None, col=None, show_legend=True, group=None, dash=None):
     kw = dict(row=row, col=col) if row is not None else {}
     if lo is not None and np.any(np.asarray(hi) != np.asarray(lo)):
-        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], fill="toself",
+        # mode="lines": with fewer than 20 vertices plotly would also mark every corner of the band
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], mode="lines", fill="toself",
                                  fillcolor=_rgba(color, 0.15), line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, legendgroup=group or name), **kw)
     fig.add_trace(go.Scatter(x=x, y=mean, mode="lines", name=name, line=dict(color=color, width=2, dash=dash),
@@ -54,10 +55,40 @@ def _aggregate(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+#: whole-table metrics (precision, recall, ...: no column) share one neutral line
+WHOLE_TABLE = "whole table"
+WHOLE_TABLE_COLOR = "#555555"
+OTHER_COLUMNS_COLOR = "#c7c7c7"
+
+
+def _series_styles(agg: pl.DataFrame) -> tuple[dict, dict]:
+    """Colour and legend name per ``column`` value (None = a whole-table metric).
+
+    One series only: it is "simulated". Otherwise each column keeps one palette colour in
+    every panel; whole-table metrics are one neutral "whole table" line (their panel title
+    names the metric), and columns beyond the palette share a light grey "other columns".
+    """
+    keys = agg["column"].unique(maintain_order=True).to_list()
+    if len(keys) == 1:
+        return {keys[0]: COLORS[0]}, {keys[0]: "simulated"}
+    columns = [k for k in keys if k is not None]
+    colors: dict = {None: WHOLE_TABLE_COLOR}
+    names: dict = {None: WHOLE_TABLE}
+    for i, k in enumerate(columns):
+        if i < len(COLORS):
+            colors[k], names[k] = color_for(i), k
+        else:
+            colors[k], names[k] = OTHER_COLUMNS_COLOR, f"other columns ({len(columns) - len(COLORS)})"
+    return colors, names
+
+
 def collapse_metrics(result: Any, metrics: Sequence[str] | None = None,
                      theory: Mapping[str, Any] | None = None, title: str | None = None,
                      height: int | None = None) -> go.Figure:
     """One panel per metric: the mean over seeds per column, with a 10-90 % band.
+
+    A column keeps its colour in every panel; metrics of the whole table (no column) are
+    one grey "whole table" line; a run with a single series calls it "simulated".
 
     ``result`` is a :class:`~synthkit.collapse.CollapseResult` (or its ``table``).
     ``theory`` maps a metric to expected values per generation (an array indexed by
@@ -71,15 +102,14 @@ def collapse_metrics(result: Any, metrics: Sequence[str] | None = None,
     nrows = max(1, math.ceil(len(metrics) / ncols))
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[_LABELS.get(m, m) for m in metrics],
                         horizontal_spacing=0.1, vertical_spacing=0.14 if nrows > 1 else 0.1)
-    colors: dict[str, str] = {}
+    colors, names = _series_styles(agg)
     seen: set[str] = set()
     for i, m in enumerate(metrics):
         r, c = i // ncols + 1, i % ncols + 1
         sub = agg.filter(pl.col("metric") == m)
         for column in sub["column"].unique(maintain_order=True).to_list():
             part = sub.filter(pl.col("column").is_null() if column is None else pl.col("column") == column)
-            name = column or m
-            color = colors.setdefault(name, COLORS[len(colors) % len(COLORS)])
+            name, color = names[column], colors[column]
             _band(fig, part["generation"].to_numpy(), part["mean"].to_numpy(), part["q10"].to_numpy(),
                   part["q90"].to_numpy(), color, name, row=r, col=c, show_legend=name not in seen)
             seen.add(name)
