@@ -63,6 +63,27 @@ def _next_step(step: int) -> int:
     return {1: 2, 2: 5, 5: 10}[lead] * 10 ** rest
 
 
+def shorten_labels(labels: Iterable[Any], width: int = 12) -> list[str]:
+    """Axis labels of at most ``width`` characters, cut with an ellipsis, and still all different.
+
+    Two labels that would be cut to the same text keep a number before the ellipsis
+    ("Married-c1…", "Married-c2…"), so plotly never merges their bars.
+    """
+    labels = [str(v) for v in labels]
+    width = max(int(width), 3)
+    out = [v if len(v) <= width else v[: width - 1] + "…" for v in labels]
+    seen: dict[str, int] = {}
+    for v in out:
+        seen[v] = seen.get(v, 0) + 1
+    count: dict[str, int] = {}
+    for i, v in enumerate(out):
+        if seen[v] > 1 and v != labels[i]:
+            count[v] = count.get(v, 0) + 1
+            tag = str(count[v])
+            out[i] = labels[i][: width - 1 - len(tag)] + tag + "…"
+    return out
+
+
 def apply_style(fig: go.Figure, *, title: str | None = None, height: int | None = None) -> go.Figure:
     """The synthkit look: white template, compact margins, readable fonts."""
     fig.update_layout(
