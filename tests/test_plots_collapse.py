@@ -80,3 +80,31 @@ def test_generation_maps_count_rows_per_panel_not_the_first_panels():
     names = [t.name for t in fig.data if t.showlegend]
     assert names == ["real (6)", "synthetic"]  # not "synthetic (6)", the first panel's count
     assert [a.text for a in fig.layout.annotations] == ["generation 0 (6 rows)", "generation 5 (2 rows)"]
+
+
+def _shares() -> pl.DataFrame:
+    start = {"White": 0.86, "Black": 0.09, "Asian": 0.03, "Other": 0.02}
+    rows = []
+    for seed in range(2):
+        for g in range(6):
+            small = {k: v * 0.5 ** g for k, v in start.items() if k != "White"}
+            vals = {"White": 1.0 - sum(small.values()), **small}
+            rows += [{"seed": seed, "generation": g, "metric": "group_share", "column": f"race={k}", "value": v}
+                     for k, v in vals.items()]
+    return pl.DataFrame(rows)
+
+
+def test_group_shares_give_every_group_its_own_scale_so_minorities_show():
+    fig = group_shares(_shares(), "race")
+    titles = [a.text for a in fig.layout.annotations]
+    assert [t.split(" (")[0] for t in titles] == ["White", "Black", "Asian", "Other"]  # largest first
+    assert not any(getattr(t, "stackgroup", None) for t in fig.data)
+    # the 2 % group's panel spans about its own values, not 0-1
+    other_axis = fig.layout[f"yaxis{len(titles)}"]
+    assert other_axis.range[1] < 0.05 and other_axis.range[0] == 0
+    assert fig.layout.yaxis.range[1] > 0.9
+    # a dashed reference at each group's generation-0 share
+    refs = [t for t in fig.data if t.line.dash == "dash"]
+    assert len(refs) == 4 and refs[3].y[0] == pytest.approx(0.02)
+    stacked = group_shares(_shares(), "race", stacked=True)
+    assert all(t.stackgroup == "one" for t in stacked.data)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from ._style import COLORS, REAL_COLOR, apply_style, color_for
+from ._style import COLORS, REAL_COLOR, apply_style, color_for, natural_key
 
 __all__: list[str] = ["collapse_metrics", "regime_comparison", "group_shares", "generation_maps",
                       "digit_thumbnails"]
@@ -162,18 +162,60 @@ def regime_comparison(results: Mapping[str, Any], metric: str = "std_ratio", col
     return apply_style(fig, title=title or label, height=380)
 
 
-def group_shares(result: Any, column: str, title: str | None = None) -> go.Figure:
-    """Share of every group of a sensitive ``column`` per generation (mean over seeds)."""
+def group_shares(result: Any, column: str, title: str | None = None, stacked: bool = False,
+                 cols: int = 5) -> go.Figure:
+    """Share of every group of a sensitive ``column`` per generation.
+
+    One small panel per group (largest at generation 0 first), each with its own y
+    axis from 0, so a group holding 1 % of the rows is as readable as one holding
+    85 %: the line is the mean over seeds, the band the 10-90 % range, the dashed
+    grey line the group's share at generation 0. ``stacked=True`` draws the older
+    stacked area of the mean shares on a 0-1 scale instead (where small groups are
+    thin slivers).
+    """
     table = result.table if hasattr(result, "table") else result
     t = table.filter((pl.col("metric") == "group_share") & pl.col("column").str.starts_with(f"{column}="))
-    agg = t.group_by(["generation", "column"]).agg(pl.col("value").mean()).sort(["column", "generation"])
-    fig = go.Figure()
-    for i, grp in enumerate(agg["column"].unique(maintain_order=True).to_list()):
+    agg = (t.with_columns(pl.col("value").fill_nan(None)).group_by(["generation", "column"])
+           .agg(pl.col("value").mean().alias("mean"), pl.col("value").quantile(0.1, "linear").alias("q10"),
+                pl.col("value").quantile(0.9, "linear").alias("q90"))
+           .sort(["column", "generation"]))
+    start = agg.filter(pl.col("generation") == agg["generation"].min()) if agg.height else agg
+    first = dict(zip(start["column"], start["mean"]))
+    groups = sorted(agg["column"].unique().to_list(), key=lambda g: (-(first.get(g) or 0.0), natural_key(g)))
+    label = {g: g.split("=", 1)[1] for g in groups}
+    if stacked:
+        fig = go.Figure()
+        for i, grp in enumerate(groups):
+            part = agg.filter(pl.col("column") == grp)
+            fig.add_trace(go.Scatter(x=part["generation"], y=part["mean"], mode="lines", stackgroup="one",
+                                     name=label[grp], line=dict(color=color_for(i), width=0.5)))
+        fig.update_layout(xaxis_title="generation", yaxis_title=f"share of rows by {column}", yaxis_range=[0, 1])
+        return apply_style(fig, title=title or f"{column} groups over generations", height=340)
+    n = max(len(groups), 1)
+    ncols = max(1, min(int(cols), n))
+    nrows = math.ceil(n / ncols)
+    titles = [f"{label[g]} (gen 0: {first.get(g) or 0.0:.1%})" for g in groups]
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles, shared_xaxes=True,
+                        horizontal_spacing=0.06, vertical_spacing=0.2 / nrows if nrows > 1 else 0.1)
+    for i, grp in enumerate(groups):
+        r, c = i // ncols + 1, i % ncols + 1
         part = agg.filter(pl.col("column") == grp)
-        fig.add_trace(go.Scatter(x=part["generation"], y=part["value"], mode="lines", stackgroup="one",
-                                 name=grp.split("=", 1)[1], line=dict(color=COLORS[i % len(COLORS)], width=0.5)))
-    fig.update_layout(xaxis_title="generation", yaxis_title=f"share of rows by {column}", yaxis_range=[0, 1])
-    return apply_style(fig, title=title or f"{column} groups over generations", height=340)
+        x = part["generation"].to_numpy()
+        _band(fig, x, part["mean"].to_numpy(), part["q10"].to_numpy(), part["q90"].to_numpy(), color_for(i),
+              label[grp], row=r, col=c, show_legend=False)
+        start_share = first.get(grp) or 0.0
+        fig.add_trace(go.Scatter(x=[x.min(), x.max()], y=[start_share, start_share], mode="lines",
+                                 line=dict(color=REAL_COLOR, dash="dash", width=1), name="share at generation 0",
+                                 legendgroup="generation 0", showlegend=i == 0, hoverinfo="skip"), row=r, col=c)
+        top = float(np.nanmax(np.r_[part["q90"].to_numpy(), start_share])) if part.height else 1.0
+        fig.update_yaxes(range=[0, min(max(top, 1e-3) * 1.15, 1.05)], tickformat=".1%" if top < 0.05 else ".0%", row=r, col=c)
+        fig.update_xaxes(title_text="generation" if r == nrows else None, row=r, col=c)
+    fig.update_annotations(font_size=12)
+    fig = apply_style(fig, title=title or f"{column} groups over generations (each on its own scale)",
+                      height=110 + 230 * nrows)
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0),
+                      margin=dict(b=60))
+    return fig
 
 
 def generation_maps(points: pl.DataFrame, real: pl.DataFrame, generations: Sequence[int] | None = None,
