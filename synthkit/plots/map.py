@@ -63,7 +63,8 @@ def _hover(f: pl.DataFrame, cols: Sequence[str]) -> tuple[list[list], str]:
 
 
 def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: str | None,
-            hover: Sequence[str], showlegend: bool, showscale: bool, cmax: float) -> list[go.Scattergl]:
+            hover: Sequence[str], showlegend: bool, showscale: bool, cmax: float,
+            counts: bool = True) -> list[go.Scattergl]:
     out = []
     cd, tmpl = _hover(real, hover)
     out.append(go.Scattergl(
@@ -87,7 +88,8 @@ def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: st
         else:
             marker = dict(color=COLORS[i % len(COLORS)], size=_SIZE, opacity=0.8, line=dict(width=0.4, color="white"))
         out.append(go.Scattergl(
-            x=f["x"].to_list(), y=f["y"].to_list(), mode="markers", name=f"{name} ({f.height:,})",
+            x=f["x"].to_list(), y=f["y"].to_list(), mode="markers",
+            name=f"{name} ({f.height:,})" if counts else name,
             marker=marker, legendgroup=name, showlegend=showlegend, customdata=cd or None,
             hovertemplate=(f"{name}<br>{tmpl}<extra></extra>" if tmpl else f"{name}<extra></extra>"),
         ))
@@ -143,7 +145,8 @@ def small_multiples(
 
     ``placed_by_panel``: panel title -> a frame from ``m.place`` (or a dict of
     them), e.g. one panel per generation of a collapse run. Colour by
-    ``dist_to_real`` (default, one shared colour bar) or by batch.
+    ``dist_to_real`` (default, one shared colour bar) or by batch. Each panel's
+    title gives its number of placed rows; the shared legend names the batches.
     """
     if not isinstance(placed_by_panel, Mapping) or not placed_by_panel:
         raise DataError("placed_by_panel must be a non-empty dict of panel title -> frame from Map.place")
@@ -156,13 +159,17 @@ def small_multiples(
         raise DataError(f"cols={cols} must be at least 1")
     rows = math.ceil(n / cols)
     names = list(placed_by_panel)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, shared_xaxes="all", shared_yaxes="all",
+    panels = {name: _placed(placed_by_panel[name]) for name in names}
+    # the legend is drawn once for all panels, so it names the batches without row counts;
+    # each panel's title says how many rows it holds
+    titles = [f"{name} ({sum(f.height for f in panels[name].values()):,} rows)" for name in names]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all", shared_yaxes="all",
                         horizontal_spacing=0.02, vertical_spacing=0.08 if rows > 1 else 0.0)
     for p, name in enumerate(names):
-        groups = _placed(placed_by_panel[name])
+        groups = panels[name]
         r, c = divmod(p, cols)
         for t in _traces(real, groups, color_by=color_by, hover=hover, showlegend=(p == 0), showscale=(p == 0),
-                         cmax=dist_max):
+                         cmax=dist_max, counts=False):
             fig.add_trace(t, row=r + 1, col=c + 1)
     _axes(fig)
     for ann in fig.layout.annotations:
