@@ -169,3 +169,50 @@ def test_encoder_caps_one_hot_levels():
     assert not (unseen[0, [enc.feature_names_.index(n) for n in names]] > 0).any()
     with pytest.raises(DataError, match="max_levels"):
         sk.Encoder(max_levels=1)
+
+
+# ------------------------------------------------------------------ high cardinality
+def _peak_mb(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = fn()
+        return out, tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_pairs_of_many_level_columns_are_counted_sparsely():
+    from synthkit.metrics.pairwise import _pair_scores
+
+    rng = np.random.default_rng(0)
+    n = 8000
+    real = pl.DataFrame({"a": [f"a{i}" for i in rng.permutation(n) % 4000],
+                         "b": [f"b{i}" for i in rng.permutation(n) % 4000]})
+    synth = real.sample(2000, seed=1)
+    schema = from_frame(real, "wide").schema
+    # a dense 4002 x 4002 table of int64 counts is 128 MB per side
+    pairs, peak = _peak_mb(lambda: _pair_scores(real, synth, schema, 10, 0, None))
+    assert len(pairs) == 1 and 0 < pairs[0]["value"] < 1
+    assert peak < 40, peak
+
+
+@pytest.mark.slow
+def test_a_50000_level_column_runs_in_bounded_memory_with_a_note():
+    rng = np.random.default_rng(0)
+    n, m = 50_000, 2_000
+    real = pl.DataFrame({"id": [f"u{i}" for i in range(n)], "g": rng.choice(["a", "b", "c"], n),
+                         "x": rng.normal(size=n)})
+    synth = pl.DataFrame({"id": [f"u{i}" for i in rng.integers(0, 2 * n, m)], "g": rng.choice(["a", "b", "c"], m),
+                          "x": rng.normal(size=m)})
+    ds = from_frame(real, "ids", target="g")
+    # the encoder alone would need 50,000 one-hot columns x 52,000 rows (10 GB) without its cap
+    rep, peak = _peak_mb(lambda: sk.evaluate(ds, synth, random_state=0, n_boot=0,
+                                             families=("fidelity", "pairwise", "detection", "utility")))
+    assert peak < 600, peak
+    assert any("ID-like" in note and "'id'" in note for note in rep.notes)
+    assert "ID-like" in rep._repr_html_()
+    assert rep.table.filter(pl.col("column").str.contains("id, |, id")).height == 0  # no pair with the ID column
+    assert _value(rep, "tv_complement", "id") < 0.1
+    assert _value(rep, "contingency_similarity", "g, x") > 0.9
