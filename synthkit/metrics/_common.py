@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 import polars as pl
 
+from .._categories import MISSING, UNSEEN, category_codes
 from .._checks import check_int
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
@@ -34,6 +35,10 @@ TABLE_SCHEMA = {
     "baseline": pl.Float64,
     "better": pl.String,
 }
+#: a categorical column with more distinct values than this ...
+ID_LIKE_MIN_LEVELS = 50
+#: ... and more than this share of the real row count is ID-like (see :func:`id_like_columns`)
+ID_LIKE_SHARE = 0.5
 
 
 def metric_row(family: str, metric: str, column: str | None, value: float, reps: np.ndarray | None,
@@ -112,6 +117,8 @@ class Inputs:
     sensitive: tuple[str, ...]
     notes: list[str]
     synthetic_name: str
+    #: ID-like categorical columns, skipped by pairwise, detection and utility (see ``id_like_columns``)
+    id_like: tuple[str, ...] = ()
 
 
 def _reduced_schema(schema: Schema, keep: list[str]) -> Schema:
@@ -227,33 +234,62 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
                 f"(pl.col({c!r}).fill_nan(None)) before evaluating"
             )
     name = getattr(synthetic, "id", None) or "synthetic"
-    return Inputs(ds, synth, hold, schema, target, sens, notes, str(name))
+    id_like = id_like_columns(ds.frame, schema)
+    if id_like_note(id_like):
+        notes.append(id_like_note(id_like))
+    return Inputs(ds, synth, hold, schema, target, sens, notes, str(name), id_like)
 
 
-def category_codes(s: pl.Series, levels: Iterable) -> np.ndarray:
-    """Integer codes of a categorical column over ``levels``; null -> len(levels),
-    unknown values -> len(levels) + 1."""
-    levels = list(levels)
-    s = s.cast(pl.String) if s.dtype != pl.String else s
-    lookup = {str(v): i for i, v in enumerate(levels)}
-    codes = s.replace_strict(lookup, default=len(levels) + 1, return_dtype=pl.Int64)
-    codes = codes.fill_null(len(levels))
-    # fill_null above would also catch values mapped to null; replace_strict maps nulls to null
-    return codes.to_numpy()
+def id_like_columns(real: pl.DataFrame, schema: Schema) -> tuple[str, ...]:
+    """The categorical columns with about one category per row (IDs, free text, ...).
+
+    A column is ID-like when its real data holds more than
+    :data:`ID_LIKE_MIN_LEVELS` (50) distinct values and more than
+    :data:`ID_LIKE_SHARE` (half) as many distinct values as rows. Its pair
+    tables, its detection signal and its use as a utility feature say nothing
+    about the generator (almost every value is seen once), so those families
+    skip it and the report carries a note (:func:`id_like_note`).
+    """
+    n = real.height
+    out = []
+    for c in schema.categorical:
+        k = real[c].drop_nulls().n_unique()
+        if k > ID_LIKE_MIN_LEVELS and k > ID_LIKE_SHARE * n:
+            out.append(c)
+    return tuple(out)
+
+
+def id_like_note(columns: Iterable[str]) -> str | None:
+    """The report note for the skipped ID-like columns (``None`` if there are none)."""
+    columns = list(columns)
+    if not columns:
+        return None
+    return (
+        f"ID-like column(s) {columns} (more than {ID_LIKE_MIN_LEVELS} categories and more than "
+        f"{ID_LIKE_SHARE:.0%} as many categories as real rows) are skipped by the pairwise, detection and "
+        "utility families; column shapes, coverage and privacy still use them (one-hot capped at the "
+        "most frequent categories plus '(other)')"
+    )
 
 
 def ordinal_matrix(frame: pl.DataFrame, schema: Schema, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric columns as floats (null -> NaN), categoricals as codes (null/unknown -> NaN),
-    for scikit-learn's HistGradientBoosting with native categorical support."""
+    """Numeric columns as floats (null -> NaN), categoricals as codes, for
+    scikit-learn's HistGradientBoosting with native categorical support.
+
+    A missing category is NaN (the trees' missing branch); a value that is not
+    among the schema's categories shares the last code (254) with the
+    categories beyond the 254th, which the trees cannot tell apart anyway.
+    """
     out = np.empty((frame.height, len(columns)), dtype=np.float64)
     is_cat = np.zeros(len(columns), dtype=bool)
     for j, c in enumerate(columns):
         if c in schema.categorical:
             levels = schema.categories.get(c, ())
-            codes = category_codes(frame[c], levels).astype(np.float64)
-            codes[codes >= len(levels)] = np.nan
+            raw = category_codes(frame[c], levels)
+            codes = raw.astype(np.float64)
             # HistGradientBoosting accepts at most 255 categories: fold the rest together
-            codes[codes > 253] = 254
+            codes[(raw > 253) | (raw == UNSEEN)] = 254
+            codes[raw == MISSING] = np.nan
             out[:, j] = codes
             is_cat[j] = True
         else:

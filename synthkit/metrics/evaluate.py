@@ -122,14 +122,15 @@ def evaluate(
         timings["fidelity"] = time.perf_counter() - t
     if "pairwise" in fams:
         t = time.perf_counter()
-        r, s = pair_trends(rf, sf, schema, base_a=fa, base_b=fb, n_boot=n_boot, rng=boot_rng)
+        r, s = pair_trends(rf, sf, schema, base_a=fa, base_b=fb, n_boot=n_boot, rng=boot_rng, skip=inp.id_like)
         rows += r
         summary["pairwise"] = s
         timings["pairwise"] = time.perf_counter() - t
     if "detection" in fams:
         t = time.perf_counter()
-        Xr, is_cat = ordinal_matrix(rf, schema, cols)
-        Xs, _ = ordinal_matrix(sf, schema, cols)
+        dcols = [c for c in cols if c not in inp.id_like]  # ID-like columns: skipped (see the notes)
+        Xr, is_cat = ordinal_matrix(rf, schema, dcols)
+        Xs, _ = ordinal_matrix(sf, schema, dcols)
         p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=random_state)
         pa, pb = detection_probabilities(Xr[ia], Xr[ib], is_cat, random_state=random_state)
         base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
@@ -191,7 +192,7 @@ def evaluate(
                     "generated from all real rows, which flatters TSTR"
                 )
             r, s = utility_rows(train, sf, test, schema, inp.target, random_state=random_state,
-                                n_boot=n_boot, rng=boot_rng)
+                                n_boot=n_boot, rng=boot_rng, skip=inp.id_like)
             rows += r
             summary["utility"] = s
         timings["utility"] = time.perf_counter() - t

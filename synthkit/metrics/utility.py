@@ -29,7 +29,8 @@ from sklearn.metrics import f1_score, r2_score
 
 from ..data import Schema, to_polars
 from ..errors import DataError, SchemaError
-from ._common import category_codes, metric_row, ordinal_matrix
+from .._categories import category_codes
+from ._common import metric_row, ordinal_matrix
 
 __all__ = ["tstr", "trtr", "fit_predict", "score", "utility_rows"]
 
@@ -38,27 +39,31 @@ FAMILY = "utility"
 _HGB = dict(max_iter=60, learning_rate=0.15, max_leaf_nodes=15, early_stopping=False)
 
 
-def _features(schema: Schema, target: str) -> list[str]:
-    return [c for c in schema.columns if c != target]
+def _features(schema: Schema, target: str, skip: tuple[str, ...] = ()) -> list[str]:
+    return [c for c in schema.columns if c != target and c not in skip]
 
 
 def _target(frame: pl.DataFrame, schema: Schema, target: str, task: str) -> np.ndarray:
     if task == "classification":
         levels = schema.categories.get(target, ())
-        codes = category_codes(frame[target], levels).astype(np.float64)
-        codes[codes >= len(levels)] = np.nan
+        raw = category_codes(frame[target], levels)
+        codes = raw.astype(np.float64)
+        codes[raw < 0] = np.nan  # missing, or a class the real data never had
         return codes
     return frame[target].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
 def fit_predict(train: pl.DataFrame, test: pl.DataFrame, schema: Schema, target: str | None = None,
-                random_state: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
-    """Fit on ``train``, predict ``test``: returns ``(y_true, y_pred, task)`` (rows with a target)."""
+                random_state: int = 0, skip: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, str]:
+    """Fit on ``train``, predict ``test``: returns ``(y_true, y_pred, task)`` (rows with a target).
+
+    ``skip`` names feature columns left out (the ID-like ones, see ``evaluate``).
+    """
     target = target or schema.target
     if target is None or target not in schema.columns:
         raise SchemaError(f"utility needs a target column in the schema; got target={target!r}")
     task = "classification" if target in schema.categorical else "regression"
-    feats = _features(schema, target)
+    feats = _features(schema, target, tuple(skip))
     if not feats:
         raise DataError(f"utility needs at least one feature besides the target {target!r}")
     Xtr, is_cat = ordinal_matrix(train, schema, feats)
@@ -111,9 +116,9 @@ def trtr(train, test, schema: Schema, random_state: int = 0, target: str | None 
 
 def utility_rows(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFrame, schema: Schema,
                  target: str, *, random_state: int = 0, n_boot: int = 100,
-                 rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
-    y_s, p_s, task = fit_predict(synth, test, schema, target, random_state)
-    y_r, p_r, _ = fit_predict(train_real, test, schema, target, random_state)
+                 rng: np.random.Generator | None = None, skip: tuple[str, ...] = ()) -> tuple[list[dict], dict]:
+    y_s, p_s, task = fit_predict(synth, test, schema, target, random_state, skip)
+    y_r, p_r, _ = fit_predict(train_real, test, schema, target, random_state, skip)
     v_s, v_r = score(y_s, p_s, task), score(y_r, p_r, task)
     reps_s = reps_r = None
     if rng is not None and n_boot:
