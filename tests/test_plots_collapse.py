@@ -108,3 +108,18 @@ def test_group_shares_give_every_group_its_own_scale_so_minorities_show():
     assert len(refs) == 4 and refs[3].y[0] == pytest.approx(0.02)
     stacked = group_shares(_shares(), "race", stacked=True)
     assert all(t.stackgroup == "one" for t in stacked.data)
+
+
+def test_regime_comparison_reference_baseline_and_fixed_axis():
+    from synthkit.errors import DataError
+
+    res = _Result(_table({"std_ratio": ["x"]}))
+    fig = regime_comparison({"replace": res}, baseline={"before": res}, reference="generation 0", y_range=(0, 2))
+    names = [t.name for t in fig.data]
+    assert names[0] == "before" and fig.data[0].line.dash == "dot" and fig.data[0].fill is None
+    ref = next(t for t in fig.data if t.name == "real rows (generation 0)")
+    assert ref.y[0] == pytest.approx(fig.data[2].y[0])  # the first result's generation-0 mean
+    assert tuple(fig.layout.yaxis.range) == (0, 2)
+    assert regime_comparison({"a": res}, reference=0.5).data[-1].y[0] == 0.5
+    with pytest.raises(DataError, match="reference"):
+        regime_comparison({"a": res}, reference="start")

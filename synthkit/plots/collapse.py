@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from ..errors import DataError
 from ._style import COLORS, REAL_COLOR, apply_style, color_for, natural_key
 
 __all__: list[str] = ["collapse_metrics", "regime_comparison", "group_shares", "generation_maps",
@@ -129,36 +130,72 @@ def collapse_metrics(result: Any, metrics: Sequence[str] | None = None,
     return apply_style(fig, title=title or "collapse over generations", height=height or 260 * nrows + 80)
 
 
+def _per_generation(res: Any, metric: str, column: str | None) -> pl.DataFrame:
+    """``metric`` per generation: the mean over seeds (each seed averaged over columns) and its 10-90 % range."""
+    table = res.table if hasattr(res, "table") else res
+    t = table.filter(pl.col("metric") == metric)
+    if column is not None:
+        t = t.filter(pl.col("column") == column)
+    per_seed = t.with_columns(pl.col("value").fill_nan(None)).group_by(["seed", "generation"]).agg(
+        pl.col("value").mean())
+    return (per_seed.group_by("generation").agg(
+        pl.col("value").mean().alias("mean"), pl.col("value").quantile(0.1, "linear").alias("q10"),
+        pl.col("value").quantile(0.9, "linear").alias("q90")).sort("generation"))
+
+
+BASELINE_COLOR = "#7f7f7f"
+
+
 def regime_comparison(results: Mapping[str, Any], metric: str = "std_ratio", column: str | None = None,
-                      title: str | None = None, theory: Any = None) -> go.Figure:
+                      title: str | None = None, theory: Any = None, *,
+                      baseline: Mapping[str, Any] | None = None, reference: float | str | None = None,
+                      y_range: Sequence[float] | None = None) -> go.Figure:
     """One line per labelled result (e.g. per regime): ``metric`` averaged over columns, band over seeds.
 
     ``column`` picks one column instead of the average; ``theory`` (array or callable
-    of the generation) adds a dashed reference line.
+    of the generation) adds a dashed reference line. ``baseline`` results (label ->
+    result) are drawn as grey dotted mean lines without a band, to compare against;
+    ``reference`` draws a horizontal dotted line at a value, or with
+    ``reference="generation 0"`` at the first result's generation-0 value (the real
+    rows). ``y_range`` fixes the y axis (otherwise plotly fits it to the data).
     """
     fig = go.Figure()
     gmax = 0
-    for i, (label, res) in enumerate(results.items()):
-        t = res.table.filter(pl.col("metric") == metric)
-        if column is not None:
-            t = t.filter(pl.col("column") == column)
-        per_seed = t.with_columns(pl.col("value").fill_nan(None)).group_by(["seed", "generation"]).agg(
-            pl.col("value").mean())
-        agg = (per_seed.group_by("generation").agg(
-            pl.col("value").mean().alias("mean"), pl.col("value").quantile(0.1, "linear").alias("q10"),
-            pl.col("value").quantile(0.9, "linear").alias("q90")).sort("generation"))
+    start: float | None = None
+    for label, res in (baseline or {}).items():
+        agg = _per_generation(res, metric, column)
         if agg.height == 0:
             continue
         gmax = max(gmax, int(agg["generation"].max()))
+        fig.add_trace(go.Scatter(x=agg["generation"], y=agg["mean"], mode="lines", name=label,
+                                 line=dict(color=BASELINE_COLOR, width=1.5, dash="dot")))
+    for i, (label, res) in enumerate(results.items()):
+        agg = _per_generation(res, metric, column)
+        if agg.height == 0:
+            continue
+        gmax = max(gmax, int(agg["generation"].max()))
+        if start is None and int(agg["generation"].min()) == 0:
+            start = agg["mean"][0]
         _band(fig, agg["generation"].to_numpy(), agg["mean"].to_numpy(), agg["q10"].to_numpy(),
-              agg["q90"].to_numpy(), COLORS[i % len(COLORS)], label)
+              agg["q90"].to_numpy(), color_for(i), label)
     if theory is not None:
         g = np.arange(gmax + 1)
         y = np.asarray([theory(x) for x in g]) if callable(theory) else np.asarray(theory)[: gmax + 1]
         fig.add_trace(go.Scatter(x=g[: len(y)], y=y, mode="lines", name="theory",
                                  line=dict(color="black", dash="dash")))
+    if isinstance(reference, str):
+        if reference != "generation 0":
+            raise DataError(f"reference={reference!r}: give a number or 'generation 0'")
+        ref, ref_name = start, "real rows (generation 0)"
+    else:
+        ref, ref_name = reference, "reference"
+    if ref is not None and np.isfinite(ref):
+        fig.add_trace(go.Scatter(x=[0, max(gmax, 1)], y=[ref, ref], mode="lines", name=ref_name,
+                                 line=dict(color=REAL_COLOR, width=1.5, dash="dash"), hoverinfo="skip"))
     label = _LABELS.get(metric, metric) + (f" [{column}]" if column else "")
     fig.update_layout(xaxis_title="generation", yaxis_title=label)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range), autorange=False)
     return apply_style(fig, title=title or label, height=380)
 
 
