@@ -13,6 +13,7 @@ table of counts ``c_v`` the resampled counts are Poisson(``c_v``). Intervals are
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
@@ -34,6 +35,8 @@ TABLE_SCHEMA = {
     "ci_high": pl.Float64,
     "baseline": pl.Float64,
     "better": pl.String,
+    "matched": pl.Float64,
+    "p_value": pl.Float64,
 }
 #: a categorical column with more distinct values than this ...
 ID_LIKE_MIN_LEVELS = 50
@@ -42,8 +45,13 @@ ID_LIKE_SHARE = 0.5
 
 
 def metric_row(family: str, metric: str, column: str | None, value: float, reps: np.ndarray | None,
-               baseline: float | None, better: str, bounds: tuple[float, float] = (0.0, 1.0)) -> dict:
+               baseline: float | None, better: str, bounds: tuple[float, float] = (0.0, 1.0), *,
+               matched: float | None = None, p_value: float | None = None) -> dict:
     """One row of the tidy table; ``reps`` are bootstrap replicates of ``value``.
+
+    ``matched`` is the size-matched value that ``baseline`` is compared with and
+    ``p_value`` the one-sided test of "worse than real" (see
+    :mod:`synthkit.metrics._baseline`); both may be filled in later.
 
     The interval is ``value +- 1.96 * sd(replicates)`` clipped to the metric's
     ``bounds``: a normal-approximation interval from the bootstrap standard
@@ -65,7 +73,22 @@ def metric_row(family: str, metric: str, column: str | None, value: float, reps:
         "ci_low": lo, "ci_high": hi,
         "baseline": None if baseline is None or not np.isfinite(baseline) else float(baseline),
         "better": better,
+        "matched": _num(matched),
+        "p_value": _num(p_value),
     }
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def fingerprint(*frames: pl.DataFrame) -> str:
+    """A short content hash of frames (values, columns and order), to recognise the same inputs."""
+    h = hashlib.sha256()
+    for f in frames:
+        h.update(repr((f.columns, [str(t) for t in f.dtypes], f.height)).encode())
+        h.update(f.hash_rows(seed=0).to_numpy().tobytes() + f.hash_rows(seed=1).to_numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def check_whole(name: str, value: Any, low: int, hint: str = "", high: int | None = None) -> None:

@@ -14,7 +14,8 @@
   lie inside the real range ``[min, max]`` (numeric) or the real category set
   (categorical). 1 = nothing new was invented.
 
-The column-shapes score is the mean KS/TV complement over all columns. The
+The column-shapes score is the mean KS/TV complement over all columns; the
+overall within-support row (``column`` null) is the mean over columns. The
 public :func:`ks_complement` / :func:`tv_complement` and ``evaluate()``'s table
 share one kernel per metric (``_ks_counts`` and ``_category_counts``), so they
 give equal values on equal inputs.
@@ -184,6 +185,12 @@ def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
                                ws_base, "higher"))
         per_col.append({"column": c, "kind": kind, "metric": metric, "score": value,
                         "baseline": base, "within_support": ws_val})
+    ws_rows = [r for r in rows if r["metric"] == "within_support" and r["value"] is not None]
+    if ws_rows:
+        mean = lambda key: (float(np.mean([r[key] for r in ws_rows]))  # noqa: E731
+                            if all(r[key] is not None for r in ws_rows) else None)
+        rows.insert(0, {**ws_rows[0], "column": None, "value": mean("value"), "ci_low": mean("ci_low"),
+                        "ci_high": mean("ci_high"), "baseline": mean("baseline")})
     if shape_vals:
         reps = np.nanmean(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
         rows.insert(0, metric_row(FAMILY, "column_shapes", None, float(np.mean(shape_vals)), reps,
