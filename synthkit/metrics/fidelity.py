@@ -12,7 +12,8 @@
   matched by value (:mod:`synthkit._categories`).
 - **Within support**: share of the synthetic column's non-missing values that
   lie inside the real range ``[min, max]`` (numeric) or the real category set
-  (categorical). 1 = nothing new was invented.
+  (categorical). 1 = nothing new was invented. Missing values are left out:
+  a missing value is neither inside nor outside.
 
 The column-shapes score is the mean KS/TV complement over all columns. The
 public :func:`ks_complement` / :func:`tv_complement` and ``evaluate()``'s table
@@ -122,10 +123,15 @@ def tv_complement(a: Any, b: Any) -> float:
     return float(tv_complement_counts(ca, cb)[0])
 
 
-def within_support(real: pl.Series, synth: pl.Series, kind: str) -> np.ndarray:
-    """Per non-missing synthetic value: inside the real range / category set (bool array)."""
-    s = synth.drop_nulls()
-    r = real.drop_nulls()
+def within_support(real: Any, synth: Any, kind: str) -> np.ndarray:
+    """Per non-missing synthetic value: inside the real range / category set (bool array).
+
+    Missing values (null or NaN) are left out on both sides; categories are
+    matched by value. ``real`` and ``synth`` may be polars or pandas Series,
+    numpy arrays or lists.
+    """
+    s = as_series(synth).drop_nulls()
+    r = as_series(real).drop_nulls()
     if kind == "numeric":
         if r.len() == 0:  # no real value: nothing lies inside, as for an empty category set
             return np.zeros(s.len(), dtype=bool)
