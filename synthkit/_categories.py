@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import polars as pl
 
-__all__ = ["MISSING", "UNSEEN", "as_series", "category_codes", "category_levels", "value_key"]
+__all__ = ["MISSING", "UNSEEN", "as_series", "category_codes", "category_counts", "category_levels", "value_key"]
 
 #: code of a missing value (null or NaN)
 MISSING = -1
@@ -146,3 +146,22 @@ def category_codes(series: Any, levels: Sequence | Iterable) -> np.ndarray:
         out = s.replace_strict(uniq, ucodes, default=UNSEEN, return_dtype=pl.Int64).to_numpy().astype(np.int64)
     out[missing] = MISSING
     return out
+
+
+def category_counts(a: Any, b: Any) -> tuple[list, np.ndarray, np.ndarray]:
+    """Both sides' count of each category: the categories of both (matched by value,
+    sorted as :func:`category_levels`, then ``None`` for missing if either side has
+    a missing value) and two aligned count arrays."""
+    sa, sb = as_series(a), as_series(b)
+    levels = category_levels(sa, sb)
+    keys = levels + [None]
+
+    def count(s: pl.Series) -> np.ndarray:
+        codes = category_codes(s, levels)
+        codes[codes == MISSING] = len(levels)
+        return np.bincount(codes, minlength=len(keys))
+
+    ca, cb = count(sa), count(sb)
+    if ca[-1] == 0 and cb[-1] == 0:
+        keys, ca, cb = keys[:-1], ca[:-1], cb[:-1]
+    return keys, ca, cb

@@ -216,3 +216,13 @@ def test_a_50000_level_column_runs_in_bounded_memory_with_a_note():
     assert rep.table.filter(pl.col("column").str.contains("id, |, id")).height == 0  # no pair with the ID column
     assert _value(rep, "tv_complement", "id") < 0.1
     assert _value(rep, "contingency_similarity", "g, x") > 0.9
+
+
+def test_summary_tables_count_booleans():
+    from synthkit.summary import compare, tv_distance
+
+    real = pl.DataFrame({"f": [True, False, True, None], "x": [1.0, 2.0, 3.0, 4.0]})
+    table = compare(from_frame(real, "flags"), real.with_columns(pl.lit(True).alias("f")))
+    shares = {r["statistic"]: (r["real"], r["synthetic 1"]) for r in table.iter_rows(named=True) if r["column"] == "f"}
+    assert shares == {"share False": (0.25, 0.0), "share True": (0.5, 1.0), "share (missing)": (0.25, 0.0)}
+    assert tv_distance(real["f"], pl.Series([True] * 4)) == pytest.approx(1 - tv_complement(real["f"], [True] * 4))

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .._categories import MISSING as MISSING_CODE, as_series, category_codes, category_levels
+from .._categories import as_series, category_codes, category_counts, category_levels
 from ..data import Schema
 from ..encode import OTHER
 from ..errors import DataError
@@ -93,22 +93,7 @@ def _ks_counts(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return ca, cb
 
 
-def _category_counts(a: Any, b: Any) -> tuple[list, np.ndarray, np.ndarray]:
-    """The TV kernel: the categories of both sides (matched by value, sorted, missing last as
-    ``None``) and each side's count of each."""
-    sa, sb = as_series(a), as_series(b)
-    levels = category_levels(sa, sb)
-    keys = levels + [None]
-
-    def count(s: pl.Series) -> np.ndarray:
-        codes = category_codes(s, levels)
-        codes[codes == MISSING_CODE] = len(levels)
-        return np.bincount(codes, minlength=len(keys))
-
-    ca, cb = count(sa), count(sb)
-    if ca[-1] == 0 and cb[-1] == 0:
-        keys, ca, cb = keys[:-1], ca[:-1], cb[:-1]
-    return keys, ca, cb
+_category_counts = category_counts  # the TV kernel, shared with synthkit.summary
 
 
 def tv_complement(a: Any, b: Any) -> float:
