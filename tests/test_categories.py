@@ -226,3 +226,17 @@ def test_summary_tables_count_booleans():
     shares = {r["statistic"]: (r["real"], r["synthetic 1"]) for r in table.iter_rows(named=True) if r["column"] == "f"}
     assert shares == {"share False": (0.25, 0.0), "share True": (0.5, 1.0), "share (missing)": (0.25, 0.0)}
     assert tv_distance(real["f"], pl.Series([True] * 4)) == pytest.approx(1 - tv_complement(real["f"], [True] * 4))
+
+
+@pytest.mark.parametrize("method", ["bootstrap", "cart", "copula"])
+def test_generator_conditions_match_by_value(method):
+    from synthkit.errors import ConditionError
+
+    real, _ = _flag_frames(n=200)
+    ds = from_frame(real.with_columns(pl.Series("k", np.arange(200) % 3)), "flags", categorical=["k"])
+    batch = sk.generate(ds, method, n=30, random_state=0, conditions={"flag": True, "k": 1.0})
+    assert batch.frame["flag"].to_list() == [True] * 30
+    assert batch.frame["k"].to_list() == [1] * 30
+    for bad in ({"flag": 1}, {"flag": "True"}, {"k": "1"}, {"k": None}):
+        with pytest.raises(ConditionError, match="never occurs"):
+            sk.generate(ds, method, n=5, random_state=0, conditions=bad)
