@@ -240,3 +240,29 @@ def test_generator_conditions_match_by_value(method):
     for bad in ({"flag": 1}, {"flag": "True"}, {"k": "1"}, {"k": None}):
         with pytest.raises(ConditionError, match="never occurs"):
             sk.generate(ds, method, n=5, random_state=0, conditions=bad)
+
+
+def test_missing_and_unseen_in_evaluate_table():
+    real = pl.DataFrame({"c": ["a", "a", None, None] * 3, "d": ["x"] * 12})
+    synth = pl.DataFrame({"c": ["a", "a", "zz", "zz"] * 3, "d": ["x"] * 12})
+    rep = sk.evaluate(from_frame(real, "t"), synth, random_state=0, n_boot=0, k=2, families=("pairwise",))
+    assert _value(rep, "contingency_similarity", "c, d") == pytest.approx(0.5)
+
+
+def test_id_like_columns_are_skipped_with_a_note():
+    rng = np.random.default_rng(0)
+    n = 200
+    real = pl.DataFrame({"id": [f"r{i}" for i in range(n)], "g": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    synth = pl.DataFrame({"id": [f"s{i}" for i in range(n)], "g": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    rep = sk.evaluate(from_frame(real, "ids", target="g"), synth, random_state=0, n_boot=0,
+                      families=("pairwise", "detection", "utility"))
+    assert any("ID-like column(s) ['id']" in note for note in rep.notes)
+    assert "ID-like" in rep._repr_html_()
+    assert rep.table.filter(pl.col("column").str.contains("id")).height == 0
+    # every synthetic id is new, yet detection does not see it: the column is skipped
+    assert _value(rep, "detection_auc") < 0.8
+    # below the thresholds (50 levels, half the rows) a column is kept
+    few = real.with_columns((pl.lit("r") + (pl.int_range(n) % 40).cast(pl.String)).alias("id"))
+    rep = sk.evaluate(from_frame(few, "ids"), synth, random_state=0, n_boot=0, families=("pairwise",))
+    assert not any("ID-like" in note for note in rep.notes)
+    assert rep.table.filter(pl.col("column") == "id, g").height == 1
