@@ -266,3 +266,10 @@ def test_id_like_columns_are_skipped_with_a_note():
     rep = sk.evaluate(from_frame(few, "ids"), synth, random_state=0, n_boot=0, families=("pairwise",))
     assert not any("ID-like" in note for note in rep.notes)
     assert rep.table.filter(pl.col("column") == "id, g").height == 1
+
+
+def test_public_functions_name_bad_inputs():
+    with pytest.raises(DataError, match="^a must be one column"):
+        tv_complement(pd.DataFrame({"c": [1]}), [1])
+    with pytest.raises(DataError, match="^b must hold numbers"):
+        ks_complement([1.0], pd.Series(["x"]))

@@ -46,13 +46,19 @@ KS_DECIMALS = 14
 MAX_BARS = 40
 
 
-def _values(x: Any) -> np.ndarray:
+def _values(x: Any, name: str = "values") -> np.ndarray:
     """The non-missing values as float64, rounded to ``KS_DECIMALS``."""
-    if isinstance(x, pl.Series):
-        x = x.drop_nulls().cast(pl.Float64).to_numpy()
-    elif type(x).__module__.startswith("pandas"):
-        x = x.to_numpy(dtype=np.float64, na_value=np.nan)
-    a = np.asarray(x, dtype=np.float64).ravel()
+    try:
+        if isinstance(x, pl.Series):
+            x = x.drop_nulls().cast(pl.Float64).to_numpy()
+        elif type(x).__module__.startswith("pandas"):
+            x = x.to_numpy(dtype=np.float64, na_value=np.nan)
+        a = np.asarray(x, dtype=np.float64).ravel()
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        raise DataError(
+            f"{name} must hold numbers (one numeric column: a Series, a numpy array or a list), "
+            f"got {type(x).__name__}"
+        ) from None
     return np.round(a[~np.isnan(a)], KS_DECIMALS)
 
 
@@ -86,7 +92,7 @@ def ks_complement(a: Any, b: Any) -> float:
 
 def _ks_counts(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """The KS kernel: aligned counts of the rounded non-missing values (``None`` if a side is empty)."""
-    a, b = _values(a), _values(b)
+    a, b = _values(a, "a"), _values(b, "b")
     if a.size == 0 or b.size == 0:
         return None
     _, ca, cb = _aligned_counts(a, b)
