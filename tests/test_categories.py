@@ -273,3 +273,14 @@ def test_public_functions_name_bad_inputs():
         tv_complement(pd.DataFrame({"c": [1]}), [1])
     with pytest.raises(DataError, match="^b must hold numbers"):
         ks_complement([1.0], pd.Series(["x"]))
+
+
+def test_marginals_show_at_most_max_bars():
+    from synthkit.metrics.fidelity import MAX_BARS, marginals
+
+    real = pl.DataFrame({"c": [f"v{i % 300}" for i in range(900)] + ["v0"] * 100})
+    ds = from_frame(real, "many")
+    m = marginals(ds.frame, real.head(50), ds.schema)["c"]
+    assert len(m["categories"]) == MAX_BARS and m["categories"][-1] == OTHER
+    assert "v0" in m["categories"]
+    assert sum(m["real"]) == pytest.approx(1.0) and sum(m["synthetic"]) == pytest.approx(1.0)
