@@ -46,11 +46,12 @@ def cases(draw):
     synth_vals = st.one_of(st.sampled_from(levels + unseen), st.none())
     n_real = draw(st.integers(12, 40))
     n_synth = draw(st.integers(6, 40))
-    c_real = draw(st.lists(real_vals, min_size=n_real, max_size=n_real).filter(lambda v: any(x is not None for x in v)))
-    c_synth = draw(st.lists(synth_vals, min_size=n_synth, max_size=n_synth).filter(lambda v: any(x is not None for x in v)))
+    present = lambda v: any(x is not None for x in v)  # noqa: E731 - a column needs one value
+    c_real = draw(st.lists(real_vals, min_size=n_real, max_size=n_real).filter(present))
+    c_synth = draw(st.lists(synth_vals, min_size=n_synth, max_size=n_synth).filter(present))
     d = st.one_of(st.sampled_from(["x", "y"]), st.none())
-    d_real = draw(st.lists(d, min_size=n_real, max_size=n_real).filter(lambda v: any(x is not None for x in v)))
-    d_synth = draw(st.lists(d, min_size=n_synth, max_size=n_synth).filter(lambda v: any(x is not None for x in v)))
+    d_real = draw(st.lists(d, min_size=n_real, max_size=n_real).filter(present))
+    d_synth = draw(st.lists(d, min_size=n_synth, max_size=n_synth).filter(present))
     pool = levels + unseen
     real = pl.DataFrame([_series("c", c_real, kind, pool), pl.Series("d", d_real, dtype=pl.String)])
     synth = pl.DataFrame([_series("c", c_synth, kind, pool), pl.Series("d", d_synth, dtype=pl.String)])

@@ -212,7 +212,8 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
         else:
             keys, ca, cb = _category_counts(real[c], synth[c])
             if len(keys) > MAX_BARS:  # keep the most common categories, the rest as one bar
-                top = np.sort(np.argsort(-(ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)), kind="stable")[: MAX_BARS - 1])
+                share = ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)
+                top = np.sort(np.argsort(-share, kind="stable")[: MAX_BARS - 1])
                 rest = np.setdiff1d(np.arange(len(keys)), top)
                 keys = [keys[i] for i in top] + [OTHER]
                 ca = np.r_[ca[top], ca[rest].sum()]
