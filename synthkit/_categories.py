@@ -27,7 +27,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import polars as pl
 
-__all__ = ["MISSING", "UNSEEN", "as_series", "category_codes", "category_levels", "value_key"]
+from .errors import DataError
+
+__all__ = ["MISSING", "UNSEEN", "as_series", "category_codes", "category_counts", "category_levels", "value_key"]
 
 #: code of a missing value (null or NaN)
 MISSING = -1
@@ -72,12 +74,18 @@ def _sort_key(k: Any) -> tuple:
 def as_series(x: Any, name: str = "x") -> pl.Series:
     """Any column-like input as a polars Series whose missing values are null.
 
-    Accepts a polars or pandas Series, a numpy array or a list. Float NaN
+    Accepts a polars or pandas Series, a numpy array or a list (a frame is a
+    ``DataError`` naming ``name``). Float NaN
     becomes null; ``Categorical``/``Enum`` columns become their text labels;
     a list of mixed types becomes an object Series (matched value by value).
     """
     if isinstance(x, pl.Series):
         s = x
+    elif isinstance(x, (pl.DataFrame, pl.LazyFrame)) or type(x).__name__ == "DataFrame":
+        raise DataError(
+            f"{name} must be one column (a polars or pandas Series, a numpy array or a list), "
+            f"got a {type(x).__name__}; pass one of its columns, e.g. frame[{'column'!r}]"
+        )
     elif type(x).__module__.startswith("pandas"):
         try:
             s = pl.from_pandas(x, nan_to_null=True)
@@ -85,8 +93,6 @@ def as_series(x: Any, name: str = "x") -> pl.Series:
             s = _from_values(list(np.asarray(x, dtype=object).ravel()), name)
     else:
         s = _from_values(list(np.asarray(x, dtype=object).ravel()), name)
-    if isinstance(s, pl.DataFrame):  # pandas frames are not columns
-        raise TypeError("expected one column, got a frame")
     if isinstance(s.dtype, (pl.Categorical, pl.Enum)):
         s = s.cast(pl.String)
     if s.dtype.is_float():
@@ -146,3 +152,22 @@ def category_codes(series: Any, levels: Sequence | Iterable) -> np.ndarray:
         out = s.replace_strict(uniq, ucodes, default=UNSEEN, return_dtype=pl.Int64).to_numpy().astype(np.int64)
     out[missing] = MISSING
     return out
+
+
+def category_counts(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> tuple[list, np.ndarray, np.ndarray]:
+    """Both sides' count of each category: the categories of both (matched by value,
+    sorted as :func:`category_levels`, then ``None`` for missing if either side has
+    a missing value) and two aligned count arrays. ``names`` name ``a`` and ``b`` in errors."""
+    sa, sb = as_series(a, names[0]), as_series(b, names[1])
+    levels = category_levels(sa, sb)
+    keys = levels + [None]
+
+    def count(s: pl.Series) -> np.ndarray:
+        codes = category_codes(s, levels)
+        codes[codes == MISSING] = len(levels)
+        return np.bincount(codes, minlength=len(keys))
+
+    ca, cb = count(sa), count(sb)
+    if ca[-1] == 0 and cb[-1] == 0:
+        keys, ca, cb = keys[:-1], ca[:-1], cb[:-1]
+    return keys, ca, cb

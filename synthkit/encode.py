@@ -46,7 +46,9 @@ class Encoder:
 
     def __init__(self, max_levels: int = 100) -> None:
         if not isinstance(max_levels, (int, np.integer)) or isinstance(max_levels, bool) or max_levels < 2:
-            raise DataError(f"max_levels={max_levels!r} must be a whole number >= 2 (one-hot columns per category column)")
+            raise DataError(
+                f"max_levels={max_levels!r} must be a whole number >= 2 (one-hot columns per category column)"
+            )
         self.max_levels = int(max_levels)
 
     def fit(self, data: Dataset | Any) -> "Encoder":

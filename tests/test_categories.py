@@ -216,3 +216,71 @@ def test_a_50000_level_column_runs_in_bounded_memory_with_a_note():
     assert rep.table.filter(pl.col("column").str.contains("id, |, id")).height == 0  # no pair with the ID column
     assert _value(rep, "tv_complement", "id") < 0.1
     assert _value(rep, "contingency_similarity", "g, x") > 0.9
+
+
+def test_summary_tables_count_booleans():
+    from synthkit.summary import compare, tv_distance
+
+    real = pl.DataFrame({"f": [True, False, True, None], "x": [1.0, 2.0, 3.0, 4.0]})
+    table = compare(from_frame(real, "flags"), real.with_columns(pl.lit(True).alias("f")))
+    shares = {r["statistic"]: (r["real"], r["synthetic 1"]) for r in table.iter_rows(named=True) if r["column"] == "f"}
+    assert shares == {"share False": (0.25, 0.0), "share True": (0.5, 1.0), "share (missing)": (0.25, 0.0)}
+    assert tv_distance(real["f"], pl.Series([True] * 4)) == pytest.approx(1 - tv_complement(real["f"], [True] * 4))
+
+
+@pytest.mark.parametrize("method", ["bootstrap", "cart", "copula"])
+def test_generator_conditions_match_by_value(method):
+    from synthkit.errors import ConditionError
+
+    real, _ = _flag_frames(n=200)
+    ds = from_frame(real.with_columns(pl.Series("k", np.arange(200) % 3)), "flags", categorical=["k"])
+    batch = sk.generate(ds, method, n=30, random_state=0, conditions={"flag": True, "k": 1.0})
+    assert batch.frame["flag"].to_list() == [True] * 30
+    assert batch.frame["k"].to_list() == [1] * 30
+    for bad in ({"flag": 1}, {"flag": "True"}, {"k": "1"}, {"k": None}):
+        with pytest.raises(ConditionError, match="never occurs"):
+            sk.generate(ds, method, n=5, random_state=0, conditions=bad)
+
+
+def test_missing_and_unseen_in_evaluate_table():
+    real = pl.DataFrame({"c": ["a", "a", None, None] * 3, "d": ["x"] * 12})
+    synth = pl.DataFrame({"c": ["a", "a", "zz", "zz"] * 3, "d": ["x"] * 12})
+    rep = sk.evaluate(from_frame(real, "t"), synth, random_state=0, n_boot=0, k=2, families=("pairwise",))
+    assert _value(rep, "contingency_similarity", "c, d") == pytest.approx(0.5)
+
+
+def test_id_like_columns_are_skipped_with_a_note():
+    rng = np.random.default_rng(0)
+    n = 200
+    real = pl.DataFrame({"id": [f"r{i}" for i in range(n)], "g": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    synth = pl.DataFrame({"id": [f"s{i}" for i in range(n)], "g": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    rep = sk.evaluate(from_frame(real, "ids", target="g"), synth, random_state=0, n_boot=0,
+                      families=("pairwise", "detection", "utility"))
+    assert any("ID-like column(s) ['id']" in note for note in rep.notes)
+    assert "ID-like" in rep._repr_html_()
+    assert rep.table.filter(pl.col("column").str.contains("id")).height == 0
+    # every synthetic id is new, yet detection does not see it: the column is skipped
+    assert _value(rep, "detection_auc") < 0.8
+    # below the thresholds (50 levels, half the rows) a column is kept
+    few = real.with_columns((pl.lit("r") + (pl.int_range(n) % 40).cast(pl.String)).alias("id"))
+    rep = sk.evaluate(from_frame(few, "ids"), synth, random_state=0, n_boot=0, families=("pairwise",))
+    assert not any("ID-like" in note for note in rep.notes)
+    assert rep.table.filter(pl.col("column") == "id, g").height == 1
+
+
+def test_public_functions_name_bad_inputs():
+    with pytest.raises(DataError, match="^a must be one column"):
+        tv_complement(pd.DataFrame({"c": [1]}), [1])
+    with pytest.raises(DataError, match="^b must hold numbers"):
+        ks_complement([1.0], pd.Series(["x"]))
+
+
+def test_marginals_show_at_most_max_bars():
+    from synthkit.metrics.fidelity import MAX_BARS, marginals
+
+    real = pl.DataFrame({"c": [f"v{i % 300}" for i in range(900)] + ["v0"] * 100})
+    ds = from_frame(real, "many")
+    m = marginals(ds.frame, real.head(50), ds.schema)["c"]
+    assert len(m["categories"]) == MAX_BARS and m["categories"][-1] == OTHER
+    assert "v0" in m["categories"]
+    assert sum(m["real"]) == pytest.approx(1.0) and sum(m["synthetic"]) == pytest.approx(1.0)

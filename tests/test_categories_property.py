@@ -46,11 +46,12 @@ def cases(draw):
     synth_vals = st.one_of(st.sampled_from(levels + unseen), st.none())
     n_real = draw(st.integers(12, 40))
     n_synth = draw(st.integers(6, 40))
-    c_real = draw(st.lists(real_vals, min_size=n_real, max_size=n_real).filter(lambda v: any(x is not None for x in v)))
-    c_synth = draw(st.lists(synth_vals, min_size=n_synth, max_size=n_synth).filter(lambda v: any(x is not None for x in v)))
+    present = lambda v: any(x is not None for x in v)  # noqa: E731 - a column needs one value
+    c_real = draw(st.lists(real_vals, min_size=n_real, max_size=n_real).filter(present))
+    c_synth = draw(st.lists(synth_vals, min_size=n_synth, max_size=n_synth).filter(present))
     d = st.one_of(st.sampled_from(["x", "y"]), st.none())
-    d_real = draw(st.lists(d, min_size=n_real, max_size=n_real).filter(lambda v: any(x is not None for x in v)))
-    d_synth = draw(st.lists(d, min_size=n_synth, max_size=n_synth).filter(lambda v: any(x is not None for x in v)))
+    d_real = draw(st.lists(d, min_size=n_real, max_size=n_real).filter(present))
+    d_synth = draw(st.lists(d, min_size=n_synth, max_size=n_synth).filter(present))
     pool = levels + unseen
     real = pl.DataFrame([_series("c", c_real, kind, pool), pl.Series("d", d_real, dtype=pl.String)])
     synth = pl.DataFrame([_series("c", c_synth, kind, pool), pl.Series("d", d_synth, dtype=pl.String)])
@@ -107,3 +108,43 @@ def test_table_public_functions_and_encoder_agree(case):
                 assert len(hit) == 1 and levels[hit[0]] == v and type(levels[hit[0]]) is type(v)
             else:
                 assert hit.size == 0
+
+
+@st.composite
+def numeric_cases(draw):
+    n_real, n_synth = draw(st.integers(12, 40)), draw(st.integers(6, 40))
+    offset = draw(st.sampled_from([0.0, 1.7e9, -3e5]))
+    scale = draw(st.sampled_from([1.0, 1e-3, 100.0]))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+
+    def col(n, missing):
+        v = offset + scale * np.round(rng.normal(size=n), draw(st.integers(0, 3)))
+        v[1:][rng.random(n - 1) < missing] = np.nan  # the first value is always present
+        return v
+
+    miss = draw(st.sampled_from([0.0, 0.2]))
+    real = pl.DataFrame({"a": col(n_real, miss), "b": col(n_real, miss)}).fill_nan(None)
+    synth = pl.DataFrame({"a": col(n_synth, miss), "b": col(n_synth, miss)}).fill_nan(None)
+    if draw(st.booleans()):  # correlated real pair
+        real = real.with_columns((pl.col("a") + pl.col("b") - offset).alias("b"))
+    return real, synth
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(numeric_cases())
+def test_numeric_table_and_public_functions_agree(case):
+    from synthkit.metrics.fidelity import ks_complement
+    from synthkit.metrics.pairwise import correlation_similarity
+
+    real, synth = case
+    ds = from_frame(real, "num")
+    rep = sk.evaluate(ds, synth, random_state=0, n_boot=0, families=("fidelity", "pairwise"))
+    for c in ("a", "b"):
+        assert _table(rep, "ks_complement", c) == pytest.approx(ks_complement(real[c], synth[c]), abs=1e-12)
+    public = correlation_similarity(real["a"], real["b"], synth["a"], synth["b"])
+    t = rep.table.filter(pl.col("metric") == "correlation_similarity")
+    if np.isnan(public):
+        assert t.height == 0
+    else:
+        assert t["value"][0] == pytest.approx(public, abs=1e-12)

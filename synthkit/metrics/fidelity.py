@@ -12,7 +12,8 @@
   matched by value (:mod:`synthkit._categories`).
 - **Within support**: share of the synthetic column's non-missing values that
   lie inside the real range ``[min, max]`` (numeric) or the real category set
-  (categorical). 1 = nothing new was invented.
+  (categorical). 1 = nothing new was invented. Missing values are left out:
+  a missing value is neither inside nor outside.
 
 The column-shapes score is the mean KS/TV complement over all columns; the
 overall within-support row (``column`` null) is the mean over columns. The
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .._categories import MISSING as MISSING_CODE, as_series, category_codes, category_levels
+from .._categories import as_series, category_codes, category_counts, category_levels
 from ..data import Schema
 from ..encode import OTHER
 from ..errors import DataError
@@ -46,13 +47,19 @@ KS_DECIMALS = 14
 MAX_BARS = 40
 
 
-def _values(x: Any) -> np.ndarray:
+def _values(x: Any, name: str = "values") -> np.ndarray:
     """The non-missing values as float64, rounded to ``KS_DECIMALS``."""
-    if isinstance(x, pl.Series):
-        x = x.drop_nulls().cast(pl.Float64).to_numpy()
-    elif type(x).__module__.startswith("pandas"):
-        x = x.to_numpy(dtype=np.float64, na_value=np.nan)
-    a = np.asarray(x, dtype=np.float64).ravel()
+    try:
+        if isinstance(x, pl.Series):
+            x = x.drop_nulls().cast(pl.Float64).to_numpy()
+        elif type(x).__module__.startswith("pandas"):
+            x = x.to_numpy(dtype=np.float64, na_value=np.nan)
+        a = np.asarray(x, dtype=np.float64).ravel()
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        raise DataError(
+            f"{name} must hold numbers (one numeric column: a Series, a numpy array or a list), "
+            f"got {type(x).__name__}"
+        ) from None
     return np.round(a[~np.isnan(a)], KS_DECIMALS)
 
 
@@ -86,29 +93,14 @@ def ks_complement(a: Any, b: Any) -> float:
 
 def _ks_counts(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """The KS kernel: aligned counts of the rounded non-missing values (``None`` if a side is empty)."""
-    a, b = _values(a), _values(b)
+    a, b = _values(a, "a"), _values(b, "b")
     if a.size == 0 or b.size == 0:
         return None
     _, ca, cb = _aligned_counts(a, b)
     return ca, cb
 
 
-def _category_counts(a: Any, b: Any) -> tuple[list, np.ndarray, np.ndarray]:
-    """The TV kernel: the categories of both sides (matched by value, sorted, missing last as
-    ``None``) and each side's count of each."""
-    sa, sb = as_series(a), as_series(b)
-    levels = category_levels(sa, sb)
-    keys = levels + [None]
-
-    def count(s: pl.Series) -> np.ndarray:
-        codes = category_codes(s, levels)
-        codes[codes == MISSING_CODE] = len(levels)
-        return np.bincount(codes, minlength=len(keys))
-
-    ca, cb = count(sa), count(sb)
-    if ca[-1] == 0 and cb[-1] == 0:
-        keys, ca, cb = keys[:-1], ca[:-1], cb[:-1]
-    return keys, ca, cb
+_category_counts = category_counts  # the TV kernel, shared with synthkit.summary
 
 
 def tv_complement(a: Any, b: Any) -> float:
@@ -123,10 +115,15 @@ def tv_complement(a: Any, b: Any) -> float:
     return float(tv_complement_counts(ca, cb)[0])
 
 
-def within_support(real: pl.Series, synth: pl.Series, kind: str) -> np.ndarray:
-    """Per non-missing synthetic value: inside the real range / category set (bool array)."""
-    s = synth.drop_nulls()
-    r = real.drop_nulls()
+def within_support(real: Any, synth: Any, kind: str) -> np.ndarray:
+    """Per non-missing synthetic value: inside the real range / category set (bool array).
+
+    Missing values (null or NaN) are left out on both sides; categories are
+    matched by value. ``real`` and ``synth`` may be polars or pandas Series,
+    numpy arrays or lists.
+    """
+    s = as_series(synth).drop_nulls()
+    r = as_series(real).drop_nulls()
     if kind == "numeric":
         if r.len() == 0:  # no real value: nothing lies inside, as for an empty category set
             return np.zeros(s.len(), dtype=bool)
@@ -222,7 +219,8 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
         else:
             keys, ca, cb = _category_counts(real[c], synth[c])
             if len(keys) > MAX_BARS:  # keep the most common categories, the rest as one bar
-                top = np.sort(np.argsort(-(ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)), kind="stable")[: MAX_BARS - 1])
+                share = ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)
+                top = np.sort(np.argsort(-share, kind="stable")[: MAX_BARS - 1])
                 rest = np.setdiff1d(np.arange(len(keys)), top)
                 keys = [keys[i] for i in top] + [OTHER]
                 ca = np.r_[ca[top], ca[rest].sum()]

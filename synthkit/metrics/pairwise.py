@@ -20,6 +20,10 @@
   thousands of categories each need memory in proportion to the rows, not to
   the product of their category counts.
 
+Every pair is scored, however weak its real correlation or association: there
+is no threshold below which a pair is left out (SDMetrics' optional
+``real_correlation_threshold`` / ``real_association_threshold`` give NaN there).
+
 ID-like categorical columns (see :func:`synthkit.metrics._common.id_like_columns`)
 are left out of the pairs. The public functions and ``evaluate()``'s table call
 the same kernels (``_correlation_pair`` and ``_contingency_counts``), so they give
