@@ -24,6 +24,14 @@ from ._categories import category_counts
 from .data import Schema, as_dataset, conform
 from .errors import DataError
 
+#: The one convention for ``dist_to_real``, the distance from a point to its closest
+#: real row in units of the real rows' typical nearest-neighbour distance:
+#: 0 = an exact copy, about 1 = as close as real rows are to each other, more than
+#: ``FAR`` = 2 = *far*, twice the typical gap: off the real data. Every colour scale
+#: of it runs from 0 to ``DIST_MAX`` = 2 x FAR, so "far" is always its middle.
+FAR = 2.0
+DIST_MAX = 2 * FAR
+
 MISSING = "(missing)"
 #: column names of the summary tables (and the real rows' label): not usable as source names
 RESERVED_NAMES = ("real", "column", "statistic", "metric")
@@ -185,7 +193,7 @@ def pick_columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
 COPY_TOL = 1e-6
 
 
-def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = 2.0, digits: int = 2) -> pl.DataFrame:
+def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = FAR, digits: int = 2) -> pl.DataFrame:
     """Per group of placed rows: how many, how many exact copies, how far from the real rows.
 
     ``placed`` has ``dist_to_real`` (distance to the closest real row in the

@@ -510,7 +510,7 @@ def test_undo_button_names_the_action_and_confirms_a_batch(ex, ws, penguins):
     assert f"add {batch.id}" in ex.tag_panel.undo_note.value
     ex.select(["real:1", "real:2"])
     ex.tag("near-copy")
-    assert "Undo reverts the tag t1" in ex.tag_panel.undo_note.value
+    assert "Undo reverts: tag t1" in ex.tag_panel.undo_note.value
     ex.tag_panel.undo_button.click()  # a tag goes at once
     assert ws._tags == []
     assert "tag t1" in ex.tag_panel.status.value and "undone: " not in ex.tag_panel.status.value

@@ -9,6 +9,12 @@ from typing import Any, Iterable
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ..summary import DIST_MAX, FAR
+
+#: ``dist_to_real`` colours on [0, DIST_MAX]: purple = exact copy, white = the typical
+#: real-to-real gap (1), orange = FAR (the middle), red = DIST_MAX or more
+DIST_COLORSCALE = [[0.0, "#5e3c99"], [1 / DIST_MAX, "#f7f7f7"], [FAR / DIST_MAX, "#fdb863"], [1.0, "#d7191c"]]
+
 #: real rows are always this muted grey; synthetic sources take COLORS in order
 REAL_COLOR = "#9aa0a6"
 #: twelve categorical colours, no two alike and none grey: enough for the ten digits

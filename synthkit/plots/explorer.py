@@ -26,17 +26,15 @@ import plotly.graph_objects as go
 import polars as pl
 
 from ..errors import SchemaError
-from ._style import COLORS, REAL_COLOR, apply_style, color_for, natural_sorted
+from ..summary import DIST_MAX
+from ._style import COLORS, DIST_COLORSCALE, REAL_COLOR, apply_style, color_for, natural_sorted
 
 __all__ = ["map_layers", "map_figure", "DIST_COLORSCALE", "DIST_CMAX", "COLOR_MODES"]
 
 #: colour modes besides the data columns
 COLOR_MODES = ("source", "batch", "dist_to_real", "tag")
-#: distance to the closest real row, in units of the real rows' typical nearest-neighbour
-#: distance: 0 = exact copy (purple), ~1 = as close as real rows are to each other (light),
-#: >= DIST_CMAX = far off the real data (red)
-DIST_CMAX = 3.0
-DIST_COLORSCALE = [[0.0, "#5e3c99"], [1 / DIST_CMAX, "#f7f7f7"], [0.6, "#fdb863"], [1.0, "#d7191c"]]
+#: top of the ``dist_to_real`` colour scale (see :data:`synthkit.summary.FAR`)
+DIST_CMAX = DIST_MAX
 NUMERIC_COLORSCALE = "Viridis"
 #: synthetic rows without a tag: a muted sand, unlike every tag colour and the real rows' grey
 UNTAGGED_COLOR = "#c9a96e"

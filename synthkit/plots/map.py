@@ -19,13 +19,13 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from ..errors import DataError
-from ._style import COLORS, REAL_COLOR, apply_style
+from ..summary import DIST_MAX
+from ._style import COLORS, DIST_COLORSCALE, REAL_COLOR, apply_style
 
 __all__ = ["placement_map", "small_multiples", "DIST_SCALE_MAX"]
 
-#: the dist_to_real colour scale tops out here (4 typical real-to-real gaps: clearly off the data)
-DIST_SCALE_MAX = 4.0
-_DIST_COLORSCALE = [[0.0, "#2c7bb6"], [0.25, "#abd9e9"], [0.5, "#fee090"], [0.75, "#fdae61"], [1.0, "#d7191c"]]
+#: the dist_to_real colour scale tops out here, as on the Explorer (see :data:`synthkit.summary.FAR`)
+DIST_SCALE_MAX = DIST_MAX
 _REAL_SIZE, _SIZE = 5, 6
 
 
@@ -78,7 +78,7 @@ def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: st
         if color_by == "dist_to_real":
             if "dist_to_real" not in f.columns:
                 raise DataError(f"placed[{name!r}] has no dist_to_real column; use the frame Map.place returns")
-            marker = dict(color=f["dist_to_real"].to_list(), colorscale=_DIST_COLORSCALE, cmin=0.0, cmax=cmax,
+            marker = dict(color=f["dist_to_real"].to_list(), colorscale=DIST_COLORSCALE, cmin=0.0, cmax=cmax,
                           size=_SIZE, opacity=0.85, line=dict(width=0.4, color="white"),
                           symbol=["circle", "diamond", "square", "triangle-up", "cross", "x"][i % 6],
                           showscale=showscale and i == 0,
@@ -110,9 +110,9 @@ def placement_map(
 
     ``placed``: one frame from ``m.place(batch)`` or a dict name -> frame (one
     colour per batch). ``color_by="dist_to_real"`` colours placed rows by their
-    distance to the real data instead (blue = a copy or as close as real rows
-    are to each other, red = ``dist_max`` or more typical gaps away: off the
-    real data, however close the map shows them). ``hover``: columns shown on
+    distance to the real data instead (purple = a copy, white = as close as
+    real rows are to each other, orange = ``FAR`` (2) typical gaps, red =
+    ``dist_max`` or more: off the real data, however close the map shows them). ``hover``: columns shown on
     hover (missing ones are skipped); pass frames joined with the batch's
     values to show them too.
     """

@@ -149,6 +149,7 @@ class Explorer:
         self.color_menu = w.Dropdown(options=modes, value="source", description="colour by",
                                      style={"description_width": "64px"}, layout=w.Layout(width="260px"))
         self.color_menu.observe(lambda c: self.color_by(c["new"]), names="value")
+        self.color_menu.add_class("synthkit-color")
         self.status = w.HTML()
         m = self.map
         title = w.HTML(
@@ -328,7 +329,7 @@ class Explorer:
             self._pending_undo = nxt["description"]
             self._show_undo()
             self.tag_panel.say(f"undoing the {nxt['description']} removes its points from the map: "
-                               "click Confirm undo to go on")
+                               "click Confirm undo to go on, or do something else to keep them")
             return
         self.undo()
 

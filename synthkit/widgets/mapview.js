@@ -149,7 +149,10 @@ function render({ model, el }) {
         Object.assign(marker, {
           color: view.value.subarray(L.start, L.stop), colorscale: L.colorscale,
           cmin: L.cmin, cmax: L.cmax, showscale: !!L.showscale,
-          colorbar: { title: { text: L.colorbar || "" }, thickness: 12, len: 0.7 },
+          // horizontal, inside the plot's top-right corner: a vertical bar beside the
+          // plot would take its width, and the map would narrow when the colouring changes
+          colorbar: { title: { text: L.colorbar || "", side: "top" }, orientation: "h", thickness: 10, len: 0.3,
+                      x: 0.99, xanchor: "right", y: 0.99, yanchor: "top", bgcolor: "rgba(255,255,255,0.8)" },
         });
       } else {
         marker.color = L.color;

@@ -86,13 +86,13 @@ class TagPanel(w.VBox):
         """Name what Undo will revert; ``confirm``: the next click reverts it (a whole batch)."""
         self.undo_button.description = "Confirm undo" if confirm else "Undo"
         self.undo_button.button_style = "danger" if confirm else ""
-        self.undo_button.tooltip = f"undo the {next_undo}" if next_undo else "nothing to undo"
+        self.undo_button.tooltip = f"undo: {next_undo}" if next_undo else "nothing to undo"
         if next_undo is None:
             text = "nothing to undo"
         elif confirm:
-            text = f"click <b>Confirm undo</b> to undo the {html.escape(next_undo)}; its points leave the map"
+            text = f"click <b>Confirm undo</b> to revert: {html.escape(next_undo)}; its points leave the map"
         else:
-            text = f"Undo reverts the {html.escape(next_undo)}"
+            text = f"Undo reverts: {html.escape(next_undo)}"
         self.undo_note.value = f"<div class='synthkit-small'>{text}</div>"
 
     def show_batches(self, batch_ids: Sequence[str]) -> None:

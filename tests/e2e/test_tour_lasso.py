@@ -77,6 +77,15 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
 
     # the map shows plotly's own hover labels (hover is on)
     assert page.evaluate("(s) => document.querySelector(s)._fullLayout.hovermode", L.PLOT) == "closest"
+    # a colour bar does not narrow the map: the plot area is as wide coloured by a number as by source
+    width = "(s) => document.querySelector(s)._fullLayout._size.w"
+    w_dist = page.evaluate(width, L.PLOT)
+    has_bar = page.evaluate("(s) => document.querySelector(s).querySelectorAll('.colorbar').length", L.PLOT)
+    assert has_bar, "the tour colours its first map by dist_to_real, with a colour bar"
+    page.locator(".synthkit-color select").first.select_option("source")
+    L.poll("the map to redraw without a colour bar", lambda: page.evaluate(
+        "(s) => document.querySelector(s).querySelectorAll('.colorbar').length", L.PLOT) == 0, timeout=60)
+    assert abs(page.evaluate(width, L.PLOT) - w_dist) <= 2, "the colour bar changed the map's width"
 
     for k, (tx, ty) in enumerate(_targets(pts, LASSOS)):
         label = f"lasso-{k}"
@@ -178,9 +187,10 @@ def _hover_inside(page, plot, ws, label: str, pts: pl.DataFrame) -> None:
     mid = np.asarray(got.polygon, dtype=float).mean(axis=0)
     d = (sel["x"].to_numpy() - mid[0]) ** 2 + (sel["y"].to_numpy() - mid[1]) ** 2
     row = sel.row(int(np.argmin(d)), named=True)
-    # leave the plot first, so a label still showing from before cannot pass the check
+    # leave the plot and clear any label still showing, so an old label cannot pass the check
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)
+    page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", L.PLOT)
     L.poll("the old hover label to go", lambda: page.locator(L.PLOT + " .hoverlayer .hovertext").count() == 0,
            timeout=30)
     cx, cy = _to_pixels(page, row["x"], row["y"])
