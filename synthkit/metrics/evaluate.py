@@ -44,7 +44,7 @@ from .fidelity import column_shapes, marginals
 from .pairwise import pair_trends
 from .privacy import exact_copies, privacy_rows
 from .report import Report, ReportInputs
-from .utility import utility_rows
+from .utility import UTILITY_PERM, utility_rows
 
 __all__ = ["evaluate", "FAMILIES"]
 
@@ -261,7 +261,7 @@ def _utility(run: _Run) -> None:
             "generated from all real rows, which flatters TSTR"
         )
     r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
-                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, 4))
+                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, UTILITY_PERM))
     run.rows += r
     run.summary["utility"] = s
 
