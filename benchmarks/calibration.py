@@ -25,7 +25,8 @@ Runs single-threaded (``OMP_NUM_THREADS=1``, ``NUMBA_NUM_THREADS=1``) with
 ``n_boot=0`` (intervals are not needed for verdicts). Results are appended as
 JSON lines to ``--out`` as they come, then summarised in Markdown.
 
-    .venv/bin/python benchmarks/calibration.py [--draws 50] [--quick] [--out calibration.jsonl]
+    .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits]
+        [--only perfect|broken] [--out calibration.jsonl] [--summarise]
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ def main() -> None:
     ap.add_argument("--big-draws", type=int, default=20, help="draws at the slow sizes (adult 5000, digits 898)")
     ap.add_argument("--out", default="calibration.jsonl")
     ap.add_argument("--only", choices=["perfect", "broken"], default=None)
+    ap.add_argument("--families", nargs="+", default=None, help="families of the perfect runs (default: all)")
+    ap.add_argument("--data", nargs="+", choices=list(SETUP), default=list(SETUP), help="data sets to run")
     ap.add_argument("--summarise", action="store_true", help="only summarise an existing --out file")
     args = ap.parse_args()
     path = Path(args.out)
@@ -158,11 +161,11 @@ def main() -> None:
         t0 = time.perf_counter()
         with path.open("a") as fh:
             for name, (sizes, _, _) in SETUP.items():
-                for n in sizes:
+                for n in sizes if name in args.data else ():
                     draws = args.big_draws if n >= 5000 or (name == "digits" and n > 200) else args.draws
                     jobs = []
                     if args.only in (None, "perfect"):
-                        jobs.append(("perfect", None))
+                        jobs.append(("perfect", args.families))
                     if args.only in (None, "broken") and n < 5000:
                         jobs += [(kind, CHEAP) for kind in CATCH]
                     for kind, fams in jobs:

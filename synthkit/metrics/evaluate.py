@@ -203,11 +203,12 @@ def _detection(run: _Run) -> None:
     cols = list(run.inp.schema.columns)
     Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
     Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
-    p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state)
+    p_real, p_synth, folds = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state,
+                                                     return_folds=True)
     sp = run.split
     pa, pb = detection_probabilities(Xr[sp.a], Xr[sp.b], is_cat, random_state=run.random_state)
     base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
-    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng)
+    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng, folds=folds)
     run.rows += r
     run.summary["detection"] = s
     run.per_synth["detection_prob"], run.per_real["detection_prob"] = p_synth, p_real
