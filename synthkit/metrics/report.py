@@ -49,10 +49,11 @@ FORMULAS = {
                "to the 2nd closest real row; closer_to_train_share (with a holdout) = share closer to a training "
                "row than to any holdout row.",
     "utility": "TSTR = score on real holdout rows of a model trained on synthetic rows; TRTR = the same model "
-               "trained on real rows (its baseline). Macro F1 (classification) or R^2 (regression), "
-               "HistGradientBoosting.",
+               "trained on real rows. Baseline of TSTR: TRTR with as many real training rows as synthetic ones "
+               "(at most all). Macro F1 (classification) or R^2 (regression), HistGradientBoosting.",
     "subgroup": "For each sensitive group (and group x target): ratio = share_synth / share_real; representation "
-                "= min(ratio, 1/ratio). Flagged: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
+                "= min(ratio, 1/ratio). Flagged when Fisher's exact test of the two counts, Holm-corrected over "
+                "all groups, gives p < 0.05: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
                 "(ratio > 1.25).",
 }
 
