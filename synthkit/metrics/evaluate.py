@@ -44,7 +44,7 @@ from .fidelity import column_shapes, marginals
 from .pairwise import pair_trends
 from .privacy import exact_copies, privacy_rows
 from .report import Report, ReportInputs
-from .utility import utility_rows
+from .utility import UTILITY_PERM, utility_rows
 
 __all__ = ["evaluate", "FAMILIES"]
 
@@ -207,11 +207,12 @@ def _detection(run: _Run) -> None:
     cols = [c for c in run.inp.schema.columns if c not in run.inp.id_like]
     Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
     Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
-    p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state)
+    p_real, p_synth, folds = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state,
+                                                     return_folds=True)
     sp = run.split
     pa, pb = detection_probabilities(Xr[sp.a], Xr[sp.b], is_cat, random_state=run.random_state)
     base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
-    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng)
+    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng, folds=folds)
     run.rows += r
     run.summary["detection"] = s
     run.per_synth["detection_prob"], run.per_real["detection_prob"] = p_synth, p_real
@@ -265,7 +266,7 @@ def _utility(run: _Run) -> None:
             "generated from all real rows, which flatters TSTR"
         )
     r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
-                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, 4),
+                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, UTILITY_PERM),
                         skip=run.inp.id_like)
     run.rows += r
     run.summary["utility"] = s

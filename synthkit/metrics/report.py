@@ -30,7 +30,8 @@ __all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
 FORMULAS = {
     "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
                 "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
-                "synthetic values inside the real range / category set. column_shapes = mean over columns.",
+                "synthetic values inside the real range / category set. column_shapes = mean over columns; "
+                "worst_column_shape = minimum over columns.",
     "pairwise": "correlation similarity = 1 - |rho_real - rho_synth| / 2 (numeric pairs, Pearson); contingency "
                 "similarity = 1 - TVD of the joint frequency table (other pairs; numerics cut into 10 bins). "
                 "pair_trends = mean over pairs.",
@@ -48,16 +49,18 @@ FORMULAS = {
                "to the 2nd closest real row; closer_to_train_share (with a holdout) = share closer to a training "
                "row than to any holdout row.",
     "utility": "TSTR = score on real holdout rows of a model trained on synthetic rows; TRTR = the same model "
-               "trained on real rows (its baseline). Macro F1 (classification) or R^2 (regression), "
-               "HistGradientBoosting.",
+               "trained on real rows. Baseline of TSTR: TRTR with as many real training rows as synthetic ones "
+               "(at most all). Macro F1 (classification) or R^2 (regression), HistGradientBoosting.",
     "subgroup": "For each sensitive group (and group x target): ratio = share_synth / share_real; representation "
-                "= min(ratio, 1/ratio). Flagged: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
+                "= min(ratio, 1/ratio). Flagged when Fisher's exact test of the two counts, Holm-corrected over "
+                "all groups, gives p < 0.05: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
                 "(ratio > 1.25).",
 }
 
 #: what each headline number means, in one line
 METRIC_HELP = {
     "column_shapes": "mean per-column similarity of distributions (1 = identical)",
+    "worst_column_shape": "the least similar column's KS / TV complement",
     "within_support": "share of synthetic values inside the real range / categories",
     "pair_trends": "mean similarity of column-pair dependence (1 = identical)",
     "detection_auc": "how well a classifier tells synthetic from real (0.5 = cannot)",

@@ -18,7 +18,8 @@
   cluster apart.
 - ``underrepresented`` / ``overrepresented``: a sensitive group (or group x
   target cell) whose share shrank below ``shrink`` times its real share, vanished,
-  or grew above ``1 / shrink`` times. Row ids: the real rows of a shrunk group,
+  or grew above ``1 / shrink`` times, and only when the two-sample test of
+  :mod:`~synthkit.metrics.fairness` says it is not chance. Row ids: the real rows of a shrunk group,
   the synthetic rows of a grown one.
 """
 
