@@ -45,7 +45,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
-from scipy.stats import beta, binom  # noqa: E402
+from scipy.stats import binom  # noqa: E402
 
 import synthkit as sk  # noqa: E402
 from synthkit.data import Dataset  # noqa: E402
@@ -99,11 +99,6 @@ def run_one(pop: Dataset, n: int, kind: str, seed: int, families) -> dict:
 def slack(n: int) -> int:
     """The most false flags a 5% rate gives in ``n`` draws, 95% of the time."""
     return int(binom.ppf(0.95, n, 0.05))
-
-
-def upper95(k: int, n: int) -> float:
-    """One-sided 95% Clopper-Pearson upper bound of a rate seen k times in n."""
-    return 1.0 if k >= n else float(beta.ppf(0.95, k + 1, n - k))
 
 
 def summarise(results: list[dict]) -> str:

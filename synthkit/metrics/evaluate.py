@@ -16,8 +16,8 @@ Steps (all seeded by ``random_state``), one function each below:
 4. :func:`_verdicts`: the **size-matched baseline** and the **p-value** of
    "worse than real" for fidelity, pairwise, coverage and privacy: the real
    rows are split into a reference half A and a half B, synthetic and B are
-   subsampled to the same size, both are compared with A, and a permutation
-   test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
+   subsampled to the same size, both are compared with A (in the space of an
+   Encoder fitted on A, with A's category levels), and a permutation test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
    subgroup balance carry their own calibrated tests.
 5. :func:`_per_row`: per-row scores of every real and synthetic row.
 """
@@ -25,13 +25,13 @@ Steps (all seeded by ``random_state``), one function each below:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import numpy as np
 import polars as pl
 
-from ..data import ROW_ID
+from ..data import ROW_ID, Dataset, Schema
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, Halves, halves, permutation_test
@@ -297,9 +297,13 @@ def _verdicts(run: _Run) -> None:
         return
     cols = [ROW_ID, *run.inp.schema.columns]
     pool = pl.concat([run.synth[sp.s].select(cols), run.real[sp.b].select(cols)], how="vertical_relaxed")
-    X_pool = np.vstack([run.X_synth[sp.s], run.X_real[sp.b]])
-    stat, better = matched_stat(run.real[sp.a], pool, run.X_real[sp.a], X_pool, run.inp.schema, fams, run.k,
-                                skip=run.inp.id_like)
+    ref = run.real[sp.a]
+    # S' and B' must be treated alike: the encoder and the category levels come from A alone, so a
+    # category B' shares with no A row is "unseen" exactly like a category only S' has
+    schema_a = _levels_seen_in(run.inp.schema, ref)
+    enc_a = Encoder().fit(Dataset(run.inp.real.name, ref, schema_a))
+    X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
+    stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
     res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
     for r in run.rows:
         key = (r["family"], r["metric"], r["column"])
@@ -308,6 +312,15 @@ def _verdicts(run: _Run) -> None:
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+
+
+def _levels_seen_in(schema: Schema, frame: pl.DataFrame) -> Schema:
+    """``schema`` with each categorical column's levels cut to those present in ``frame``."""
+    cats = {}
+    for c, levels in schema.categories.items():
+        seen = {str(v) for v in frame[c].drop_nulls().unique().to_list()} if c in frame.columns else set()
+        cats[c] = tuple(v for v in levels if str(v) in seen)
+    return replace(schema, categories=cats)
 
 
 def _per_row(run: _Run) -> pl.DataFrame:
