@@ -621,8 +621,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
           seeds, random_state, keep_samples, metrics, holdout) -> _Plan:
     """Check every argument, split off the holdout and size each generation's real share."""
     ds = as_dataset(real)
-    generations = check_int("generations", generations, minimum=1, error=CollapseError)
-    seeds = check_int("seeds", seeds, minimum=1, error=CollapseError)
+    generations = check_int("generations", generations, minimum=1, maximum=10_000, error=CollapseError)
+    seeds = check_int("seeds", seeds, minimum=1, maximum=1_000, error=CollapseError)
     real_fraction = _check_regime(regime, real_fraction)
     random_state = check_random_state(random_state, allow_generator=False, allow_none=False,
                                       error=CollapseError)
@@ -637,7 +637,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real
-    N = check_int("n_per_generation", n_per_generation, minimum=2, error=CollapseError)
+    N = check_int("n_per_generation", n_per_generation, minimum=2, maximum=10_000_000,
+                  error=CollapseError)
     k_real = int(round(real_fraction * N)) if regime in ("fresh", "keep_real") else 0
     if regime == "fresh":
         if N >= n_real:
