@@ -366,8 +366,9 @@ def _as_holdout(holdout: Any, real: Dataset, random_state: int) -> tuple[Dataset
     try:
         test = Dataset(getattr(holdout, "name", "holdout"), conform(holdout, real.schema, what="holdout"),
                        real.schema)
-    except SchemaError as exc:
-        raise CollapseError(f"holdout does not match the real rows' columns: {exc}") from None
+    except DataError as exc:  # SchemaError included
+        raise CollapseError(f"holdout must be a share such as 0.2 or held-out real rows with the real "
+                            f"columns: {exc}") from None
     if test.frame.height < 2:
         raise CollapseError("holdout needs at least 2 rows")
     return real, test
@@ -595,7 +596,7 @@ def _check_metrics(metrics: Any) -> set[str]:
             check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
     unknown = wanted - set(METRICS)
     if unknown:
-        raise CollapseError(f"unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
+        raise CollapseError(f"metrics= names unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
     return wanted
 
 

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import ipywidgets as w
 import polars as pl
 
+from .._checks import check_sequence
 from ..batch import Batch, generate as _generate
 from ..errors import DataError, SynthkitError
 from ..tags import check_polygon, points_in_polygon
@@ -216,7 +217,7 @@ class Explorer:
         elif isinstance(rows, str):
             raise DataError("select() takes a list of row ids or a polygon, not a single string; wrap it in a list")
         else:
-            rows = list(rows)
+            rows = list(check_sequence("rows", rows, what="row ids or polygon points (x, y)"))
             if rows and all(isinstance(r, str) for r in rows):
                 ids = rows
             elif not rows:
@@ -320,8 +321,8 @@ class Explorer:
             raise SynthkitError("suggestions need synthkit.metrics (sk.suggest), which is not available here")
         if not self._batches:
             raise DataError("no batch to check yet: generate one first")
-        bid = batch_id or self._batches[-1]
-        if bid not in self._batches:
+        bid = self._batches[-1] if batch_id is None else batch_id
+        if not isinstance(bid, str) or bid not in self._batches:
             raise DataError(f"batch {bid!r} is not in this workspace; known: {self._batches}")
         self._regions = list(fn(self.dataset, self.ws.batch(bid)))
         self.tag_panel.show_suggestions(self._regions)
