@@ -32,7 +32,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import polars as pl
 
 from ._checks import check_int, check_path

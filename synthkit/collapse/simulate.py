@@ -509,17 +509,19 @@ def simulate(
     real : the real Dataset (or a frame; its schema is then inferred).
     generator : registry name, Generator instance (cloned for every generation) or
         anything :func:`synthkit.generators.make` accepts.
-    generations : number of synthetic generations (>= 1); generation 0 is the real rows.
+    generations : number of synthetic generations (1 to 10,000); generation 0 is the real rows.
     n_per_generation : rows sampled per generation (default: the number of real rows;
         for ``fresh`` half of them, the other half being the held-out pool).
     regime : ``"replace"``, ``"accumulate"``, ``"fresh"`` or ``"keep_real"`` (module docstring).
-    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``).
+    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``,
+        which need it > 0; ``replace`` and ``accumulate`` need it 0).
     temperature : set on generators that have a ``temperature`` parameter (< 1
         sharpens); left as the generator's own when 1.0.
     curate : ``curate(rows, context) -> kept`` with ``kept`` a frame of rows (with
         ``row_id``), a boolean mask or row ids; see :mod:`synthkit.collapse.curators`.
-    seeds : independent repetitions; ``random_state`` seeds them all.
-    keep_samples : generations whose rows are kept in ``result.samples``.
+    seeds : independent repetitions (1 to 1,000); ``random_state`` (a whole number from 0 to
+        2**32 - 1) seeds them all.
+    keep_samples : generation numbers whose rows are kept in ``result.samples`` (None: none).
     metrics : subset of :data:`METRICS` (default: all that apply).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
