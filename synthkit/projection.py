@@ -440,8 +440,7 @@ class Map:
         first: indices into ``m.real`` (and the Dataset), distances in Encoder
         space (not divided by ``nn_scale``).
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise DataError(f"k={k!r} must be a positive integer (neighbours to return, e.g. 1)")
+        k = check_int("k", k, minimum=1, hint=" (neighbours to return, e.g. 1)")
         if k > len(self._real_X):
             raise DataError(f"k={k} is more than the {len(self._real_X)} real rows")
         X = _encode(self.encoder, self._conform(frame), "the rows to look up")
