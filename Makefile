@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.synthkit-installed
 
-.PHONY: install lab test test-fast browser bench clean
+.PHONY: install lab test test-fast browser bench notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: install browser
 
 test-fast: install
 	$(PY) -m pytest -m "not e2e and not slow" tests
+
+# Re-run every notebook in place (after a change that alters their outputs; nbval then checks them).
+notebooks: install
+	cd notebooks && for nb in 0*.ipynb; do \
+	  ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+	done
 
 bench: install
 	$(PY) benchmarks/generators.py

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import polars as pl
 
+from ._categories import MISSING, UNSEEN, category_codes  # noqa: F401 - the one category coding
 from ._checks import check_int, check_path, check_sequence
 from .errors import DataError, SchemaError
 
@@ -149,21 +150,6 @@ class Schema:
                 f"image_shape={self.image_shape})"
             )
         return "\n".join(self._repr_lines())
-
-
-def category_codes(series: pl.Series, categories: Sequence) -> np.ndarray:
-    """Integer codes of ``series`` into ``categories`` (``-1`` for missing or unknown).
-
-    Values are matched as they are (not as text), so booleans and numbers find
-    their categories too.
-    """
-    lookup = {v: i for i, v in enumerate(categories)}
-    return (
-        series.replace_strict(lookup, default=-1, return_dtype=pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-        .astype(np.int64)
-    )
 
 
 def _dtype_from_str(s: str) -> pl.DataType:

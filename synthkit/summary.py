@@ -20,8 +20,17 @@ from typing import Any, Sequence
 import numpy as np
 import polars as pl
 
+from ._categories import category_counts
 from .data import Schema, as_dataset, conform
 from .errors import DataError
+
+#: The one convention for ``dist_to_real``, the distance from a point to its closest
+#: real row in units of the real rows' typical nearest-neighbour distance:
+#: 0 = an exact copy, about 1 = as close as real rows are to each other, more than
+#: ``FAR`` = 2 = *far*, twice the typical gap: off the real data. Every colour scale
+#: of it runs from 0 to ``DIST_MAX`` = 2 x FAR, so "far" is always its middle.
+FAR = 2.0
+DIST_MAX = 2 * FAR
 
 MISSING = "(missing)"
 #: column names of the summary tables (and the real rows' label): not usable as source names
@@ -139,11 +148,15 @@ def ks_distance(a: pl.Series, b: pl.Series) -> float:
 
 
 def tv_distance(a: pl.Series, b: pl.Series) -> float:
-    """Total variation distance between two category distributions (missing = a category)."""
-    pa = category_shares(a)
-    pb = category_shares(b)
-    keys = set(pa) | set(pb)
-    return float(0.5 * sum(abs(pa.get(k, 0.0) - pb.get(k, 0.0)) for k in keys))
+    """Total variation distance between two category distributions (missing = a category).
+
+    Categories are matched by value, with the same kernel as
+    :func:`synthkit.metrics.tv_complement` (this is 1 minus it).
+    """
+    _, ca, cb = category_counts(a, b)
+    if ca.sum() == 0 or cb.sum() == 0:
+        return 0.0 if ca.sum() == cb.sum() else 1.0
+    return float(0.5 * np.abs(ca / ca.sum() - cb / cb.sum()).sum())
 
 
 def category_shares(s: pl.Series) -> dict[str, float]:
@@ -155,7 +168,15 @@ def category_shares(s: pl.Series) -> dict[str, float]:
 
 
 def category_labels(s: pl.Series) -> pl.Series:
-    """Values as text, with missing values as ``MISSING``."""
+    """Values as text, with missing values as ``MISSING``.
+
+    The text is ``str(value)``, as in the labels made from a schema's
+    categories: a boolean reads ``"True"`` / ``"False"`` (polars' own cast would
+    give ``"true"``, which would match no label).
+    """
+    if s.dtype == pl.Boolean:
+        s = pl.select(pl.when(s).then(pl.lit("True")).when(s.not_()).then(pl.lit("False"))
+                      .otherwise(pl.lit(None, dtype=pl.String)).alias(s.name)).to_series()
     return s.cast(pl.String).fill_null(MISSING)
 
 
@@ -172,7 +193,7 @@ def pick_columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
 COPY_TOL = 1e-6
 
 
-def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = 2.0, digits: int = 2) -> pl.DataFrame:
+def placement_summary(placed: pl.DataFrame, by: str = "source", far: float = FAR, digits: int = 2) -> pl.DataFrame:
     """Per group of placed rows: how many, how many exact copies, how far from the real rows.
 
     ``placed`` has ``dist_to_real`` (distance to the closest real row in the

@@ -68,6 +68,8 @@ from .tags import (
 
 UNDOABLE = ("tag", "untag", "add", "remove_batch")
 _BATCH_ROWS = "SELECT batch_id, n, active FROM batches"
+_NEXT_UNDO = (f"SELECT action_id, action, details FROM log WHERE action IN ({', '.join('?' * len(UNDOABLE))}) "
+              "AND undone=0 ORDER BY action_id DESC LIMIT 1")
 
 
 class Workspace(Catalogue):
@@ -644,10 +646,7 @@ class Workspace(Catalogue):
         :class:`WorkspaceError` when there is nothing to undo.
         """
         with self._write() as con:
-            row = con.execute(
-                f"SELECT action_id, action, details FROM log WHERE action IN ({_marks(UNDOABLE)}) "
-                "AND undone=0 ORDER BY action_id DESC LIMIT 1", UNDOABLE
-            ).fetchone()
+            row = con.execute(_NEXT_UNDO, UNDOABLE).fetchone()
             if row is None:
                 raise WorkspaceError("nothing to undo: no tag, untag, add or remove_batch is left to revert")
             aid, action, details = row[0], row[1], json.loads(row[2])
@@ -655,6 +654,20 @@ class Workspace(Catalogue):
             con.execute("UPDATE log SET undone=1 WHERE action_id=?", (aid,))
             self._log(con, "undo", {"undid": aid, "action": action, **details}, target=aid)
         return "undid " + _describe(action, details)
+
+    def peek_undo(self) -> dict[str, Any] | None:
+        """What :meth:`undo` would revert now, without reverting it.
+
+        ``{"action": "tag" | "untag" | "add" | "remove_batch", "description": ...,
+        "destructive": bool}`` (``destructive``: undoing it removes or restores a
+        whole batch), or None when there is nothing to undo.
+        """
+        rows = self._read(_NEXT_UNDO, UNDOABLE)
+        if not rows:
+            return None
+        action, details = rows[0][1], json.loads(rows[0][2])
+        return {"action": action, "description": _describe(action, details),
+                "destructive": action in ("add", "remove_batch")}
 
     def redo(self) -> str:
         """Re-apply the most recently undone action (if nothing new was done since)."""

@@ -304,7 +304,7 @@ def test_explorer_api(explorer, rows, label, note, colour, index, name, n):
     call(lambda: explorer.select(rows), "row", "select", "id", "polygon")
     explorer.select(["real:2"])
     call(lambda: explorer.tag(label), "label")
-    call(lambda: explorer.tag("odd", note=note), "note")
+    call(lambda: explorer.tag("odd", note=note), "note", "already carry tag")
     call(lambda: explorer.color_by(colour), "colour", "color")
     call(lambda: explorer.accept(index), "index", "suggestion")
     call(lambda: explorer.dismiss(index), "index", "suggestion")

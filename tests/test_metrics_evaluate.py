@@ -44,7 +44,8 @@ def _relabel(frame: pl.DataFrame, prefix: str = "synth") -> pl.DataFrame:
 
 def test_table_and_rows_shape(copy_report, penguins, copy_batch):
     t = copy_report.table
-    assert t.columns == ["family", "metric", "column", "value", "ci_low", "ci_high", "baseline", "better"]
+    assert t.columns == ["family", "metric", "column", "value", "ci_low", "ci_high", "baseline", "better",
+                         "matched", "p_value"]
     assert set(t["family"].unique()) == set(FAMILIES)
     assert set(t["better"].unique()) <= {"higher", "lower"}
     ok = t.filter(pl.col("ci_low").is_not_null())

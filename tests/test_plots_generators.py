@@ -63,3 +63,20 @@ def test_many_categories_grouped(adult_small):
     assert list(real.customdata)[-2:] == ["(other)", "(missing)"] and len(real.x) == 7
     assert sum(real.y) == pytest.approx(1.0)
     assert all(len(t) <= 14 for t in real.x)
+
+
+def test_year_axis_ticks_are_whole_years(penguins):
+    fig = marginals(penguins, penguins.features, names=["copy"], columns=["year"])
+    assert list(fig.layout.xaxis.tickvals) == [2007, 2008, 2009]
+    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals)
+
+
+def test_cut_category_labels_stay_apart():
+    import polars as pl
+
+    long = ["Married-civ-spouse-A", "Married-civ-spouse-B", "Other"]
+    ds = sk.from_frame(pl.DataFrame({"status": long * 10, "x": np.arange(30.0)}))
+    fig = marginals(ds, ds.features, names=["copy"], columns=["status"])
+    real = fig.data[0]
+    assert len(set(real.x)) == 3 and all(len(t) <= 14 for t in real.x)  # two cut labels, two bars
+    assert list(real.customdata) == sorted(long) or set(real.customdata) == set(long)

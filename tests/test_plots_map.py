@@ -37,7 +37,9 @@ def test_small_multiples_share_axes_and_repeat_the_real_rows():
     fig = small_multiples(REAL, {"gen 0": A, "gen 1": B, "gen 2": {"x": A, "y": B}}, cols=2)
     assert len(fig.data) == 2 + 2 + 3
     assert sum(t.name.startswith("real") for t in fig.data) == 3
-    assert [a.text for a in fig.layout.annotations] == ["gen 0", "gen 1", "gen 2"]
+    # each panel counts its own rows; the shared legend names the batches without counts
+    assert [a.text for a in fig.layout.annotations] == ["gen 0 (2 rows)", "gen 1 (2 rows)", "gen 2 (4 rows)"]
+    assert [t.name for t in fig.data if t.showlegend] == ["real (3)", "synthetic"]
     # every panel's axes are linked to one another (zooming one zooms all)
     assert fig.layout.xaxis.matches == fig.layout.xaxis2.matches == "x3"
     assert fig.layout.yaxis.matches == fig.layout.yaxis2.matches == "y3"

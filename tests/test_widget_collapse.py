@@ -51,3 +51,25 @@ def test_bad_settings_are_reported_in_the_status_line_not_raised(penguins):
     c = CollapseControls(penguins, generations=2, seeds=1, n_per_generation=0)
     assert c.result is None
     assert "n_per_generation" in c.status.value
+
+
+def test_figure_has_a_reference_line_and_keeps_the_first_run_to_compare(controls):
+    fig = controls.figure()
+    names = [t.name for t in fig.data]
+    assert "real rows (generation 0)" in names
+    ref = next(t for t in fig.data if t.name == "real rows (generation 0)")
+    assert ref.y[0] == pytest.approx(1.0)  # std ratio of the real rows to themselves
+    assert not any(n and n.startswith("first run") for n in names)  # nothing to compare yet
+    controls.run(regime="accumulate")
+    names = [t.name for t in controls.figure().data]
+    assert "first run (replace, temperature 1.0)" in names and "accumulate" in names
+
+
+def test_y_axis_only_widens_so_a_change_does_not_rescale_it(controls):
+    r0 = tuple(controls.figure().layout.yaxis.range)
+    assert r0[0] <= 0.0 < 1.0 < r0[1]
+    controls.run(temperature=0.6)
+    r1 = tuple(controls.figure().layout.yaxis.range)
+    assert r1[0] <= r0[0] and r1[1] >= r0[1]
+    controls.run(temperature=1.0)
+    assert tuple(controls.figure().layout.yaxis.range) == r1  # back to the start: the same axis

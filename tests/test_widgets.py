@@ -89,6 +89,12 @@ class FakeWorkspace:
             del self._batches[key]
         return f"{kind} {key}"
 
+    def peek_undo(self):
+        if not self._log:
+            return None
+        kind, key = self._log[-1]
+        return {"action": kind, "description": f"{kind} {key}", "destructive": kind == "add"}
+
     def tags(self):
         rows = [dict(tag_id=t["tag_id"], label=t["label"], row_id=r, created_at=f"{i:05d}")
                 for i, t in enumerate(self._tags) for r in t["row_ids"]]
@@ -220,9 +226,9 @@ def test_browser_lasso_then_tag_stores_ids_polygon_and_map_hash(ex, ws):
 
 
 def test_repeating_the_same_lasso_still_arrives(ex, ws):
-    for _ in range(3):
+    for k in range(3):
         browser_lasso(ex, ["real:1", "real:2"], None)
-        ex.tag_panel.label.value = "ok"
+        ex.tag_panel.label.value = f"ok-{k}"  # the same rows under the same label would be refused
         ex.tag_panel.tag_button.click()
     assert [t["row_ids"] for t in ws._tags] == [["real:1", "real:2"]] * 3
     assert ex.mapview.selection_count == 3
@@ -496,3 +502,114 @@ def test_tagging_does_not_resend_the_points(ex):
     ex.select(["real:1", "real:2"]); ex.tag("ok")
     ex.color_by("tag"); ex.undo()
     assert ex.mapview.points_version == pv
+
+
+# --------------------------------------------------------------------------- behaviours a person expects
+def test_undo_button_names_the_action_and_confirms_a_batch(ex, ws, penguins):
+    batch = ex.generate("bootstrap", n=20, random_state=0)
+    assert f"add {batch.id}" in ex.tag_panel.undo_note.value
+    ex.select(["real:1", "real:2"])
+    ex.tag("near-copy")
+    assert "Undo reverts: tag t1" in ex.tag_panel.undo_note.value
+    ex.tag_panel.undo_button.click()  # a tag goes at once
+    assert ws._tags == []
+    assert "tag t1" in ex.tag_panel.status.value and "undone: " not in ex.tag_panel.status.value
+    assert "tag t1" in ex.status.value, "the status line tells the truth after an undo"
+    # the next undo would remove the whole batch: the first click only asks
+    ex.tag_panel.undo_button.click()
+    assert batch.id in ws.batch_ids() and len(ex.mapview.row_ids) == len(penguins) + 20
+    assert ex.tag_panel.undo_button.description == "Confirm undo"
+    assert batch.id in ex.tag_panel.undo_note.value and "leave the map" in ex.tag_panel.undo_note.value
+    ex.tag_panel.undo_button.click()
+    assert ws.batch_ids() == [] and len(ex.mapview.row_ids) == len(penguins)
+    assert ex.tag_panel.undo_button.description == "Undo"
+    assert batch.id in ex.status.value and "added" not in ex.status.value
+    ex.tag_panel.undo_button.click()
+    assert "nothing to undo" in ex.tag_panel.status.value
+
+
+def test_a_new_action_cancels_a_pending_batch_undo(ex, ws):
+    batch = ex.generate("bootstrap", n=10, random_state=0)
+    ex.tag_panel.undo_button.click()  # asks
+    ex.select(["real:1"])
+    ex.tag("odd")  # something new happened: the pending confirmation no longer applies
+    assert ex.tag_panel.undo_button.description == "Undo"
+    ex.tag_panel.undo_button.click()  # undoes the tag, not the batch
+    assert batch.id in ws.batch_ids() and ws._tags == []
+
+
+def test_tag_button_clears_label_and_note(ex, ws):
+    ex.select(["real:1", "real:2"])
+    ex.tag_panel.label.value, ex.tag_panel.note.value = "odd", "looks odd"
+    ex.tag_panel.tag_button.click()
+    assert ws._tags[0]["label"] == "odd" and ws._tags[0]["note"] == "looks odd"
+    assert ex.tag_panel.label.value == "" and ex.tag_panel.note.value == ""
+    # a failed tag keeps what was typed
+    ex.select([])
+    ex.tag_panel.label.value = "kept"
+    ex.tag_panel.tag_button.click()
+    assert "nothing is selected" in ex.tag_panel.status.value and ex.tag_panel.label.value == "kept"
+
+
+def test_the_same_rows_under_the_same_label_are_not_tagged_twice(ex, ws):
+    ex.select(["real:1", "real:2"])
+    ex.tag("odd")
+    with pytest.raises(DataError, match="already carry tag t1"):
+        ex.tag("odd")
+    assert len(ws._tags) == 1
+    ex.tag("other label")  # another label is a new tag
+    ex.select(["real:1", "real:2", "real:3"])
+    ex.tag("odd")  # other rows too
+    assert len(ws._tags) == 3
+
+
+def _regions(batch):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(kind="near-copy", row_ids=batch.row_ids.to_list()[:3], reason="exact copies",
+                            severity="high"),
+            SimpleNamespace(kind="near-copy", row_ids=batch.row_ids.to_list()[:3], reason="exact copies",
+                            severity="high")]
+
+
+def test_accepting_a_suggestion_twice_tags_once(ex, ws, monkeypatch):
+    import synthkit.widgets.explorer as mod
+
+    batch = ex.generate("bootstrap", n=20, random_state=0)
+    monkeypatch.setattr(mod, "_suggest_fn", lambda: (lambda real, synth: _regions(batch)))
+    ex.suggestions()
+    ex.accept(0)
+    assert len(ex._regions) == 1, "an accepted suggestion leaves the list"
+    with pytest.raises(DataError, match="already carry"):
+        ex.accept(0)  # the same rows under the same label
+    assert len(ws._tags) == 1 and ex._regions == []
+    ex.tag_panel.suggest_button.click()
+    ex.tag_panel.suggestion_box.children[0].children[1].children[1].click()  # Accept
+    ex.tag_panel.suggestion_box.children[0].children[1].children[1].click()
+    assert len(ws._tags) == 1 and "already carry" in ex.tag_panel.status.value
+
+
+def test_suggest_regions_checks_the_chosen_batch_and_says_which(ex, ws, monkeypatch):
+    import synthkit.widgets.explorer as mod
+
+    seen = []
+    monkeypatch.setattr(mod, "_suggest_fn", lambda: (lambda real, synth: seen.append(synth.id) or _regions(synth)))
+    first = ex.generate("bootstrap", n=20, random_state=0)
+    second = ex.generate("bootstrap", n=20, random_state=1)
+    assert list(ex.tag_panel.suggest_batch.options) == [first.id, second.id]
+    assert ex.tag_panel.suggest_batch.value == second.id
+    ex.tag_panel.suggest_batch.value = first.id
+    ex.tag_panel.suggest_button.click()
+    assert seen == [first.id] and first.id in ex.tag_panel.status.value
+
+
+def test_show_selects_a_suggestions_rows_on_the_map(ex, ws, monkeypatch):
+    import synthkit.widgets.explorer as mod
+
+    batch = ex.generate("bootstrap", n=20, random_state=0)
+    monkeypatch.setattr(mod, "_suggest_fn", lambda: (lambda real, synth: _regions(batch)))
+    ex.suggestions()
+    ex.tag_panel.suggestion_box.children[0].children[1].children[0].click()  # Show
+    assert ex.selection["row_id"].to_list() == batch.row_ids.to_list()[:3]
+    assert list(ex.mapview.selection) == batch.row_ids.to_list()[:3]
+    assert ws._tags == [], "showing does not tag"

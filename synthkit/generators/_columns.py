@@ -2,6 +2,8 @@
 
 Categorical columns are handled as integer codes into the schema's categories
 (``-1`` = missing); numeric columns as float arrays with ``NaN`` = missing.
+Codes come from the one category coding of :mod:`synthkit._categories`
+(values matched by value, so booleans and numbers find their categories).
 """
 
 from __future__ import annotations
@@ -12,7 +14,17 @@ import numpy as np
 import polars as pl
 
 from ..data import ROW_ID, Dataset, Schema, with_row_ids
-from ..data import category_codes as cat_codes  # noqa: F401 - re-exported for the families
+from .._categories import MISSING, UNSEEN, category_codes
+
+
+def cat_codes(series: pl.Series, categories) -> np.ndarray:
+    """Codes of a column into the schema's categories, ``-1`` for missing.
+
+    A value outside the categories cannot be generated, so it counts as missing too.
+    """
+    codes = category_codes(series, categories)
+    codes[codes == UNSEEN] = MISSING
+    return codes
 
 
 def decode_codes(codes: np.ndarray, column: str, schema: Schema) -> pl.Series:

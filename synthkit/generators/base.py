@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator
 from .._checks import check_int, check_random_state
 from ..data import Dataset, Schema, as_dataset, conform
 from ..errors import ConditionError, GeneratorError, NotFittedError, SchemaError
+from .._categories import value_key
 from ._columns import condition_expr, describe_conditions
 
 MIN_FIT_ROWS = 2
@@ -105,12 +106,15 @@ class Generator(BaseEstimator):
                     f"columns ({list(self.schema_.categorical)})"
                 )
             cats = self.schema_.categories.get(col, ())
-            if value not in cats:
+            # matched by value like every category (True is not 1, 1 is 1.0); the category itself is kept
+            by_key = {value_key(v): v for v in cats}
+            key = value_key(value)
+            if key is None or key not in by_key:
                 raise ConditionError(
                     f"{col}={value!r} never occurs in the rows this generator was fitted on; "
                     f"choose one of {list(cats)}"
                 )
-            out[col] = value
+            out[col] = by_key[key]
         return out
 
     def _rejection_sample(self, n: int, rng: np.random.Generator, conditions: dict) -> pl.DataFrame:

@@ -13,12 +13,14 @@ table of counts ``c_v`` the resampled counts are Poisson(``c_v``). Intervals are
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import numpy as np
 import polars as pl
 
+from .._categories import MISSING, UNSEEN, category_codes
 from .._checks import check_int, check_sequence
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
@@ -33,12 +35,23 @@ TABLE_SCHEMA = {
     "ci_high": pl.Float64,
     "baseline": pl.Float64,
     "better": pl.String,
+    "matched": pl.Float64,
+    "p_value": pl.Float64,
 }
+#: a categorical column with more distinct values than this ...
+ID_LIKE_MIN_LEVELS = 50
+#: ... and more than this share of the real row count is ID-like (see :func:`id_like_columns`)
+ID_LIKE_SHARE = 0.5
 
 
 def metric_row(family: str, metric: str, column: str | None, value: float, reps: np.ndarray | None,
-               baseline: float | None, better: str, bounds: tuple[float, float] = (0.0, 1.0)) -> dict:
+               baseline: float | None, better: str, bounds: tuple[float, float] = (0.0, 1.0), *,
+               matched: float | None = None, p_value: float | None = None) -> dict:
     """One row of the tidy table; ``reps`` are bootstrap replicates of ``value``.
+
+    ``matched`` is the size-matched value that ``baseline`` is compared with and
+    ``p_value`` the one-sided test of "worse than real" (see
+    :mod:`synthkit.metrics._baseline`); both may be filled in later.
 
     The interval is ``value +- 1.96 * sd(replicates)`` clipped to the metric's
     ``bounds``: a normal-approximation interval from the bootstrap standard
@@ -60,7 +73,22 @@ def metric_row(family: str, metric: str, column: str | None, value: float, reps:
         "ci_low": lo, "ci_high": hi,
         "baseline": None if baseline is None or not np.isfinite(baseline) else float(baseline),
         "better": better,
+        "matched": _num(matched),
+        "p_value": _num(p_value),
     }
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def fingerprint(*frames: pl.DataFrame) -> str:
+    """A short content hash of frames (values, columns and order), to recognise the same inputs."""
+    h = hashlib.sha256()
+    for f in frames:
+        h.update(repr((f.columns, [str(t) for t in f.dtypes], f.height)).encode())
+        h.update(f.hash_rows(seed=0).to_numpy().tobytes() + f.hash_rows(seed=1).to_numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def check_whole(name: str, value: Any, low: int, hint: str = "", high: int | None = None) -> None:
@@ -112,6 +140,8 @@ class Inputs:
     sensitive: tuple[str, ...]
     notes: list[str]
     synthetic_name: str
+    #: ID-like categorical columns, skipped by pairwise, detection and utility (see ``id_like_columns``)
+    id_like: tuple[str, ...] = ()
 
 
 def _reduced_schema(schema: Schema, keep: list[str]) -> Schema:
@@ -227,33 +257,62 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
                 f"(pl.col({c!r}).fill_nan(None)) before evaluating"
             )
     name = getattr(synthetic, "id", None) or "synthetic"
-    return Inputs(ds, synth, hold, schema, target, sens, notes, str(name))
+    id_like = id_like_columns(ds.frame, schema)
+    if id_like_note(id_like):
+        notes.append(id_like_note(id_like))
+    return Inputs(ds, synth, hold, schema, target, sens, notes, str(name), id_like)
 
 
-def category_codes(s: pl.Series, levels: Iterable) -> np.ndarray:
-    """Integer codes of a categorical column over ``levels``; null -> len(levels),
-    unknown values -> len(levels) + 1."""
-    levels = list(levels)
-    s = s.cast(pl.String) if s.dtype != pl.String else s
-    lookup = {str(v): i for i, v in enumerate(levels)}
-    codes = s.replace_strict(lookup, default=len(levels) + 1, return_dtype=pl.Int64)
-    codes = codes.fill_null(len(levels))
-    # fill_null above would also catch values mapped to null; replace_strict maps nulls to null
-    return codes.to_numpy()
+def id_like_columns(real: pl.DataFrame, schema: Schema) -> tuple[str, ...]:
+    """The categorical columns with about one category per row (IDs, free text, ...).
+
+    A column is ID-like when its real data holds more than
+    :data:`ID_LIKE_MIN_LEVELS` (50) distinct values and more than
+    :data:`ID_LIKE_SHARE` (half) as many distinct values as rows. Its pair
+    tables, its detection signal and its use as a utility feature say nothing
+    about the generator (almost every value is seen once), so those families
+    skip it and the report carries a note (:func:`id_like_note`).
+    """
+    n = real.height
+    out = []
+    for c in schema.categorical:
+        k = real[c].drop_nulls().n_unique()
+        if k > ID_LIKE_MIN_LEVELS and k > ID_LIKE_SHARE * n:
+            out.append(c)
+    return tuple(out)
+
+
+def id_like_note(columns: Iterable[str]) -> str | None:
+    """The report note for the skipped ID-like columns (``None`` if there are none)."""
+    columns = list(columns)
+    if not columns:
+        return None
+    return (
+        f"ID-like column(s) {columns} (more than {ID_LIKE_MIN_LEVELS} categories and more than "
+        f"{ID_LIKE_SHARE:.0%} as many categories as real rows) are skipped by the pairwise, detection and "
+        "utility families; column shapes, coverage and privacy still use them (one-hot capped at the "
+        "most frequent categories plus '(other)')"
+    )
 
 
 def ordinal_matrix(frame: pl.DataFrame, schema: Schema, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric columns as floats (null -> NaN), categoricals as codes (null/unknown -> NaN),
-    for scikit-learn's HistGradientBoosting with native categorical support."""
+    """Numeric columns as floats (null -> NaN), categoricals as codes, for
+    scikit-learn's HistGradientBoosting with native categorical support.
+
+    A missing category is NaN (the trees' missing branch); a value that is not
+    among the schema's categories shares the last code (254) with the
+    categories beyond the 254th, which the trees cannot tell apart anyway.
+    """
     out = np.empty((frame.height, len(columns)), dtype=np.float64)
     is_cat = np.zeros(len(columns), dtype=bool)
     for j, c in enumerate(columns):
         if c in schema.categorical:
             levels = schema.categories.get(c, ())
-            codes = category_codes(frame[c], levels).astype(np.float64)
-            codes[codes >= len(levels)] = np.nan
+            raw = category_codes(frame[c], levels)
+            codes = raw.astype(np.float64)
             # HistGradientBoosting accepts at most 255 categories: fold the rest together
-            codes[codes > 253] = 254
+            codes[(raw > 253) | (raw == UNSEEN)] = 254
+            codes[raw == MISSING] = np.nan
             out[:, j] = codes
             is_cat[j] = True
         else:

@@ -1,22 +1,31 @@
-"""``evaluate()``: every metric family, with baselines and intervals, in one call.
+"""``evaluate()``: every metric family, with baselines, verdicts and intervals, in one call.
 
-Steps (all seeded by ``random_state``):
+Steps (all seeded by ``random_state``), one function each below:
 
-1. Check and align the inputs (``SynthkitError`` with a clear message otherwise).
-2. Fit one :class:`~synthkit.encode.Encoder` on the real rows; every
-   distance-based metric (coverage, privacy, the per-row scores) works in its
-   space, the same space the map uses.
-3. Split the real rows into two random halves A and B; every metric is also
-   computed with A as "real" and B as "synthetic": the **real-vs-real
-   baseline**, the value a perfect generator would get on data this small.
-4. Bootstrap intervals (95%, Poisson bootstrap of per-row or per-value
-   statistics, ``n_boot`` replicates; detection and utility use
+1. :func:`_inputs`: check and align the inputs (``SynthkitError`` with a clear
+   message otherwise) and fingerprint them (:class:`~synthkit.metrics.report.ReportInputs`).
+2. :func:`_encode`: fit one :class:`~synthkit.encode.Encoder` on the real rows;
+   every distance-based metric (coverage, privacy, the per-row scores) works in
+   its space, the same space the map uses.
+3. One step per family (:func:`_fidelity`, :func:`_pairwise`, :func:`_detection`,
+   :func:`_neighbours` for coverage and privacy, :func:`_utility`,
+   :func:`_subgroup`): the **value** of each metric on all real and all
+   synthetic rows, with a bootstrap interval (95%, Poisson bootstrap of per-row
+   or per-value statistics, ``n_boot`` replicates; detection and utility use
    ``max(20, n_boot // 5)``).
+4. :func:`_verdicts`: the **size-matched baseline** and the **p-value** of
+   "worse than real" for fidelity, pairwise, coverage and privacy: the real
+   rows are split into a reference half A and a half B, synthetic and B are
+   subsampled to the same size, both are compared with A, and a permutation
+   test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
+   subgroup balance carry their own calibrated tests.
+5. :func:`_per_row`: per-row scores of every real and synthetic row.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
@@ -25,14 +34,16 @@ import polars as pl
 from ..data import ROW_ID
 from ..encode import Encoder
 from ..errors import DataError
-from ._common import boot_mean, check_whole, metric_row, ordinal_matrix, prepare, rows_frame
+from ._baseline import N_PERM, Halves, halves, permutation_test
+from ._common import Inputs, boot_mean, check_whole, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
+from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import column_shapes, marginals
 from .pairwise import pair_trends
 from .privacy import exact_copies, privacy_rows
-from .report import Report
+from .report import Report, ReportInputs
 from .utility import utility_rows
 
 __all__ = ["evaluate", "FAMILIES"]
@@ -54,6 +65,41 @@ def _families(families: Iterable[str] | str | None) -> tuple[str, ...]:
     return tuple(f for f in FAMILIES if f in fams)
 
 
+@dataclass
+class _Run:
+    """Everything one ``evaluate`` call builds up, step by step."""
+
+    inp: Inputs
+    fams: tuple[str, ...]
+    k: int
+    n_boot: int
+    n_perm: int
+    random_state: int
+    split: Halves
+    boot_rng: np.random.Generator
+    rows: list[dict] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    per_synth: dict[str, Any] = field(default_factory=dict)
+    per_real: dict[str, Any] = field(default_factory=dict)
+    enc: Encoder | None = None
+    X_real: np.ndarray | None = None
+    X_synth: np.ndarray | None = None
+
+    @property
+    def real(self) -> pl.DataFrame:
+        return self.inp.real.frame
+
+    @property
+    def synth(self) -> pl.DataFrame:
+        return self.inp.synthetic
+
+    def timed(self, name: str, step, *args) -> None:
+        t = time.perf_counter()
+        step(self, *args)
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t
+
+
 def evaluate(
     real: Any,
     synthetic: Any,
@@ -64,6 +110,7 @@ def evaluate(
     k: int = 5,
     n_boot: int = 100,
     families: Iterable[str] | str | None = None,
+    n_perm: int = N_PERM,
 ) -> Report:
     """Measure ``synthetic`` rows against ``real`` ones; returns a :class:`Report`.
 
@@ -74,153 +121,209 @@ def evaluate(
     check; without one, utility tests on a seeded 30% of the real rows.
     ``k`` is the neighbourhood size of precision/recall/density/coverage,
     ``n_boot`` the number of bootstrap replicates (0 = no intervals),
-    ``families`` a subset of :data:`FAMILIES`.
+    ``families`` a subset of :data:`FAMILIES`, ``n_perm`` the number of
+    permutations behind each "worse than real" verdict (19: the smallest
+    p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
     fams = _families(families)
     check_whole("n_boot", n_boot, 0, " (bootstrap replicates, e.g. 100)", high=100_000)
     check_whole("k", k, 1, K_HINT)
     check_whole("random_state", random_state, 0, " (a seed such as 0)", high=2**32 - 1)
+    check_whole("n_perm", n_perm, 0, " (19 permutations give a smallest p-value of 0.05)")
+    run = _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, n_perm, fams)
+    run.timed("encode", _encode)
+    if "fidelity" in fams:
+        run.timed("fidelity", _fidelity)
+    if "pairwise" in fams:
+        run.timed("pairwise", _pairwise)
+    if "detection" in fams:
+        run.timed("detection", _detection)
+    if "coverage" in fams or "privacy" in fams:
+        run.timed("neighbours", _neighbours)
+    if "utility" in fams:
+        run.timed("utility", _utility)
+    if "subgroup" in fams:
+        run.timed("subgroup", _subgroup)
+    run.timed("verdicts", _verdicts)
+    run.summary["timings"] = run.timings
+    inputs = ReportInputs(
+        real=run.real, synthetic=run.synth, holdout=run.inp.holdout, schema=run.inp.schema,
+        target=run.inp.target, sensitive=tuple(run.inp.sensitive), k=k, random_state=random_state,
+        encoder=run.enc, X_real=run.X_real, X_synth=run.X_synth,
+        fingerprint=fingerprint(run.real, run.synth),
+    )
+    return Report(rows_frame(run.rows), _per_row(run), run.summary, inputs)
+
+
+# ---------------------------------------------------------------------------- steps
+def _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, n_perm, fams) -> _Run:
+    """Step 1: validated, aligned inputs, the A/B split and an empty run."""
     inp = prepare(real, synthetic, holdout, "schema" if target is None else target,
                   "schema" if sensitive is None else sensitive, min_rows=k + 1)
-    schema, cols = inp.schema, list(inp.schema.columns)
     rf, sf = inp.real.frame, inp.synthetic
-    n_real, n_synth = rf.height, sf.height
-    rng = np.random.default_rng(random_state)
-    perm = rng.permutation(n_real)
-    ia, ib = np.sort(perm[: n_real // 2]), np.sort(perm[n_real // 2:])
-    fa, fb = rf[ia], rf[ib]
-    boot_rng = np.random.default_rng([random_state, 1])
-    timings: dict[str, float] = {}
-    rows: list[dict] = []
-    summary: dict[str, Any] = {
-        "n_real": n_real, "n_synthetic": n_synth, "columns": cols, "target": inp.target,
-        "sensitive": list(inp.sensitive), "k": k, "n_boot": n_boot, "random_state": random_state,
-        "families": list(fams), "notes": list(inp.notes), "synthetic_name": inp.synthetic_name,
-        "dataset": inp.real.name, "holdout": None if inp.holdout is None else inp.holdout.height,
-    }
-    per_row = {
-        "dcr": np.full(n_synth, np.nan), "nearest_real": [None] * n_synth,
-        "inside_support": [None] * n_synth, "detection_prob": np.full(n_synth, np.nan),
-    }
-    real_row = {"dcr": np.full(n_real, np.nan), "nearest_real": [None] * n_real,
-                "detection_prob": np.full(n_real, np.nan), "covered": [None] * n_real}
-    real_ids = rf[ROW_ID].to_numpy()
+    run = _Run(inp=inp, fams=fams, k=k, n_boot=n_boot, n_perm=n_perm, random_state=random_state,
+               split=halves(rf.height, sf.height, random_state),
+               boot_rng=np.random.default_rng([random_state, 1]))
+    run.summary.update({
+        "n_real": rf.height, "n_synthetic": sf.height, "columns": list(inp.schema.columns),
+        "target": inp.target, "sensitive": list(inp.sensitive), "k": k, "n_boot": n_boot, "n_perm": n_perm,
+        "random_state": random_state, "families": list(fams), "notes": list(inp.notes),
+        "synthetic_name": inp.synthetic_name, "dataset": inp.real.name,
+        "holdout": None if inp.holdout is None else inp.holdout.height,
+        "matched_size": run.split.size, "reference_size": run.split.a.size,
+    })
+    run.per_synth = {"dcr": np.full(sf.height, np.nan), "nearest_real": [None] * sf.height,
+                     "inside_support": [None] * sf.height, "detection_prob": np.full(sf.height, np.nan)}
+    run.per_real = {"dcr": np.full(rf.height, np.nan), "nearest_real": [None] * rf.height,
+                    "detection_prob": np.full(rf.height, np.nan), "covered": [None] * rf.height}
+    return run
 
-    t = time.perf_counter()
-    enc = Encoder().fit(inp.real)
-    X_real, X_synth = enc.transform(rf).astype(np.float64), enc.transform(sf).astype(np.float64)
-    timings["encode"] = time.perf_counter() - t
-    context: dict[str, Any] = {"real": rf, "synthetic": sf, "schema": schema, "encoder": enc,
-                               "X_real": X_real, "X_synth": X_synth}
 
-    if "fidelity" in fams:
-        t = time.perf_counter()
-        r, s = column_shapes(rf, sf, schema, base_a=fa, base_b=fb, n_boot=n_boot, rng=boot_rng)
-        rows += r
-        summary["fidelity"] = s
-        summary["marginals"] = marginals(rf, sf, schema, _worst_columns(s["columns"], 12))
-        timings["fidelity"] = time.perf_counter() - t
-    if "pairwise" in fams:
-        t = time.perf_counter()
-        r, s = pair_trends(rf, sf, schema, base_a=fa, base_b=fb, n_boot=n_boot, rng=boot_rng)
-        rows += r
-        summary["pairwise"] = s
-        timings["pairwise"] = time.perf_counter() - t
-    if "detection" in fams:
-        t = time.perf_counter()
-        Xr, is_cat = ordinal_matrix(rf, schema, cols)
-        Xs, _ = ordinal_matrix(sf, schema, cols)
-        p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=random_state)
-        pa, pb = detection_probabilities(Xr[ia], Xr[ib], is_cat, random_state=random_state)
-        base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
-        r, s = detection_rows(p_real, p_synth, base_auc, n_boot=n_boot, rng=boot_rng)
-        rows += r
-        summary["detection"] = s
-        per_row["detection_prob"], real_row["detection_prob"] = p_synth, p_real
-        timings["detection"] = time.perf_counter() - t
-    if "coverage" in fams or "privacy" in fams:
-        t = time.perf_counter()
-        pr = prdc_rows(X_real, X_synth, k)
-        base = prdc_rows(X_real[ia], X_real[ib], k)
-        context["prdc"] = pr
-        timings["neighbours"] = time.perf_counter() - t
-        per_row["dcr"] = pr.cross.d1
-        per_row["nearest_real"] = list(real_ids[pr.cross.i1])
-        real_row["dcr"] = pr.real_nn_dist
-        real_row["nearest_real"] = list(real_ids[pr.real_nn_index])
-        if "coverage" in fams:
-            sc, bs = pr.scores(), base.scores()
-            flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
-                     "density": pr.ball_count / k, "coverage": pr.covered}
-            for name in ("precision", "recall", "density", "coverage"):
-                reps = boot_mean(flags[name], n_boot, boot_rng) if n_boot else None
-                rows.append(metric_row("coverage", name, None, sc[name], reps, bs[name], "higher",
+def _encode(run: _Run) -> None:
+    """Step 2: one Encoder fitted on the real rows; both sides in its space."""
+    run.enc = Encoder().fit(run.inp.real)
+    run.X_real = run.enc.transform(run.real).astype(np.float64)
+    run.X_synth = run.enc.transform(run.synth).astype(np.float64)
+
+
+def _fidelity(run: _Run) -> None:
+    r, s = column_shapes(run.real, run.synth, run.inp.schema, n_boot=run.n_boot, rng=run.boot_rng)
+    run.rows += r
+    run.summary["fidelity"] = s
+    run.summary["marginals"] = marginals(run.real, run.synth, run.inp.schema, _worst_columns(s["columns"], 12))
+
+
+def _pairwise(run: _Run) -> None:
+    r, s = pair_trends(run.real, run.synth, run.inp.schema, n_boot=run.n_boot, rng=run.boot_rng,
+                       skip=run.inp.id_like)
+    run.rows += r
+    run.summary["pairwise"] = s
+
+
+def _detection(run: _Run) -> None:
+    """All real vs all synthetic rows (per-row probabilities); baseline: A vs B'.
+
+    ID-like columns are skipped (see the notes)."""
+    cols = [c for c in run.inp.schema.columns if c not in run.inp.id_like]
+    Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
+    Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
+    p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state)
+    sp = run.split
+    pa, pb = detection_probabilities(Xr[sp.a], Xr[sp.b], is_cat, random_state=run.random_state)
+    base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
+    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng)
+    run.rows += r
+    run.summary["detection"] = s
+    run.per_synth["detection_prob"], run.per_real["detection_prob"] = p_synth, p_real
+
+
+def _neighbours(run: _Run) -> None:
+    """Coverage and privacy from one nearest-neighbour pass of all synthetic vs all real rows."""
+    k, n_boot, rng = run.k, run.n_boot, run.boot_rng
+    pr = prdc_rows(run.X_real, run.X_synth, k)
+    real_ids = run.real[ROW_ID].to_numpy()
+    run.per_synth["dcr"] = pr.cross.d1
+    run.per_synth["nearest_real"] = list(real_ids[pr.cross.i1])
+    run.per_real["dcr"] = pr.real_nn_dist
+    run.per_real["nearest_real"] = list(real_ids[pr.real_nn_index])
+    if "coverage" in run.fams:
+        sc = pr.scores()
+        flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
+                 "density": pr.ball_count / k, "coverage": pr.covered}
+        for name in ("precision", "recall", "density", "coverage"):
+            reps = boot_mean(flags[name], n_boot, rng) if n_boot else None
+            run.rows.append(metric_row("coverage", name, None, sc[name], reps, None, "higher",
                                        (0.0, np.inf) if name == "density" else (0.0, 1.0)))
-            summary["coverage"] = {"scores": sc, "baseline": bs, "k": k}
-            per_row["inside_support"] = list(pr.inside_support)
-            real_row["covered"] = list(pr.covered)
-        if "privacy" in fams:
-            t = time.perf_counter()
-            exact = exact_copies(rf, sf, cols)
-            base_exact = exact_copies(fa, fb, cols)
-            hold_kw = {}
-            if inp.holdout is not None:
-                hold_kw = {"holdout_X": enc.transform(inp.holdout).astype(np.float64), "synth_X": X_synth}
-            r, s = privacy_rows(dcr=pr.cross.d1, d2=pr.cross.d2, exact=exact, real_nn_dist=pr.real_nn_dist,
-                                base_dcr=base.cross.d1, base_d2=base.cross.d2, base_exact=base_exact,
-                                n_boot=n_boot, rng=boot_rng, **hold_kw)
-            rows += r
-            summary["privacy"] = {**s, "dcr": pr.cross.d1}
-            context["near_copy"] = s["near_copy"]
-            context["exact"] = exact
-            timings["privacy"] = time.perf_counter() - t
-    if "utility" in fams:
-        t = time.perf_counter()
-        if inp.target is None:
-            summary["notes"].append("utility skipped: the data has no target column (pass target=...)")
-        else:
-            if inp.holdout is not None:
-                train, test = rf, inp.holdout
-            else:
-                cut = int(round(0.7 * n_real))
-                p2 = np.random.default_rng([random_state, 2]).permutation(n_real)
-                train, test = rf[np.sort(p2[:cut])], rf[np.sort(p2[cut:])]
-                summary["notes"].append(
-                    f"no holdout given: utility tests on a seeded random 30% of the real rows ({test.height} rows) "
-                    f"and TRTR trains on the other 70% ({train.height}); the synthetic rows may have been "
-                    "generated from all real rows, which flatters TSTR"
-                )
-            r, s = utility_rows(train, sf, test, schema, inp.target, random_state=random_state,
-                                n_boot=n_boot, rng=boot_rng)
-            rows += r
-            summary["utility"] = s
-        timings["utility"] = time.perf_counter() - t
-    if "subgroup" in fams:
-        t = time.perf_counter()
-        if not inp.sensitive:
-            summary["notes"].append("subgroup balance skipped: no sensitive column (pass sensitive=[...])")
-        else:
-            cat_target = inp.target is not None and inp.target in schema.categorical
-            shares = subgroup_shares(rf, sf, inp.sensitive, inp.target, cat_target)
-            base_sh = subgroup_shares(fa, fb, inp.sensitive, inp.target, cat_target)
-            rows += subgroup_rows(shares, base_sh, n_real, n_synth, n_boot=n_boot, rng=boot_rng)
-            summary["subgroup"] = {"shares": shares, "shrink": SHRINK}
-        timings["subgroup"] = time.perf_counter() - t
-    summary["timings"] = timings
+        run.summary["coverage"] = {"scores": sc, "k": k}
+        run.per_synth["inside_support"] = list(pr.inside_support)
+        run.per_real["covered"] = list(pr.covered)
+    if "privacy" in run.fams:
+        exact = exact_copies(run.real, run.synth, list(run.inp.schema.columns))
+        hold_kw = {}
+        if run.inp.holdout is not None:
+            hold_kw = {"holdout_X": run.enc.transform(run.inp.holdout).astype(np.float64), "synth_X": run.X_synth}
+        r, s = privacy_rows(dcr=pr.cross.d1, d2=pr.cross.d2, exact=exact, real_nn_dist=pr.real_nn_dist,
+                            n_boot=n_boot, rng=rng, **hold_kw)
+        run.rows += r
+        run.summary["privacy"] = {**s, "dcr": pr.cross.d1}
 
+
+def _utility(run: _Run) -> None:
+    inp, n_real = run.inp, run.real.height
+    if inp.target is None:
+        run.summary["notes"].append("utility skipped: the data has no target column (pass target=...)")
+        return
+    if inp.holdout is not None:
+        train, test = run.real, inp.holdout
+    else:
+        cut = int(round(0.7 * n_real))
+        p2 = np.random.default_rng([run.random_state, 2]).permutation(n_real)
+        train, test = run.real[np.sort(p2[:cut])], run.real[np.sort(p2[cut:])]
+        run.summary["notes"].append(
+            f"no holdout given: utility tests on a seeded random 30% of the real rows ({test.height} rows) "
+            f"and TRTR trains on the other 70% ({train.height}); the synthetic rows may have been "
+            "generated from all real rows, which flatters TSTR"
+        )
+    r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
+                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, 4),
+                        skip=run.inp.id_like)
+    run.rows += r
+    run.summary["utility"] = s
+
+
+def _subgroup(run: _Run) -> None:
+    inp = run.inp
+    if not inp.sensitive:
+        run.summary["notes"].append("subgroup balance skipped: no sensitive column (pass sensitive=[...])")
+        return
+    cat_target = inp.target is not None and inp.target in inp.schema.categorical
+    shares = subgroup_shares(run.real, run.synth, inp.sensitive, inp.target, cat_target)
+    sp = run.split
+    base = subgroup_shares(run.real[sp.a], run.real[sp.b], inp.sensitive, inp.target, cat_target)
+    run.rows += subgroup_rows(shares, base, run.real.height, run.synth.height, n_boot=run.n_boot, rng=run.boot_rng)
+    run.summary["subgroup"] = {"shares": shares, "shrink": SHRINK}
+
+
+def _verdicts(run: _Run) -> None:
+    """Step 4: size-matched values, baselines and permutation p-values (fidelity to privacy)."""
+    fams = tuple(f for f in ("fidelity", "pairwise", "coverage", "privacy") if f in run.fams)
+    sp = run.split
+    if not fams or sp.size < run.k + 1 or sp.a.size < run.k + 1:
+        if fams:
+            run.summary["notes"].append(
+                f"no size-matched verdicts: half of the real rows ({sp.a.size}) or the matched sample "
+                f"({sp.size}) has fewer than k + 1 = {run.k + 1} rows")
+        return
+    cols = [ROW_ID, *run.inp.schema.columns]
+    pool = pl.concat([run.synth[sp.s].select(cols), run.real[sp.b].select(cols)], how="vertical_relaxed")
+    X_pool = np.vstack([run.X_synth[sp.s], run.X_real[sp.b]])
+    stat, better = matched_stat(run.real[sp.a], pool, run.X_real[sp.a], X_pool, run.inp.schema, fams, run.k,
+                                skip=run.inp.id_like)
+    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
+    for r in run.rows:
+        key = (r["family"], r["metric"], r["column"])
+        if key in res:
+            m, b, p = res[key]
+            r["matched"] = m if np.isfinite(m) else None
+            r["baseline"] = b if np.isfinite(b) else None
+            r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+
+
+def _per_row(run: _Run) -> pl.DataFrame:
+    """Step 5: one row per real and synthetic row (distances, support, detection)."""
+    sf, rf = run.synth, run.real
+    ps, pr = run.per_synth, run.per_real
     per = pl.DataFrame({
-        ROW_ID: sf[ROW_ID], "source": ["synthetic"] * n_synth, "dcr": per_row["dcr"],
-        "nearest_real": per_row["nearest_real"], "inside_support": per_row["inside_support"],
-        "detection_prob": per_row["detection_prob"], "covered": [None] * n_synth,
+        ROW_ID: sf[ROW_ID], "source": ["synthetic"] * sf.height, "dcr": ps["dcr"],
+        "nearest_real": ps["nearest_real"], "inside_support": ps["inside_support"],
+        "detection_prob": ps["detection_prob"], "covered": [None] * sf.height,
     }, schema=ROWS_SCHEMA)
     rr = pl.DataFrame({
-        ROW_ID: rf[ROW_ID], "source": ["real"] * n_real, "dcr": real_row["dcr"],
-        "nearest_real": real_row["nearest_real"], "inside_support": [None] * n_real,
-        "detection_prob": real_row["detection_prob"], "covered": real_row["covered"],
+        ROW_ID: rf[ROW_ID], "source": ["real"] * rf.height, "dcr": pr["dcr"],
+        "nearest_real": pr["nearest_real"], "inside_support": [None] * rf.height,
+        "detection_prob": pr["detection_prob"], "covered": pr["covered"],
     }, schema=ROWS_SCHEMA)
-    per_rows = pl.concat([rr, per]).with_columns(pl.col("dcr").fill_nan(None),
-                                                 pl.col("detection_prob").fill_nan(None))
-    return Report(rows_frame(rows), per_rows, summary, context)
+    return pl.concat([rr, per]).with_columns(pl.col("dcr").fill_nan(None), pl.col("detection_prob").fill_nan(None))
 
 
 def _worst_columns(cols: pl.DataFrame, n: int) -> list[str]:

@@ -3,15 +3,23 @@
 - **KS complement** (numeric columns): ``1 - D`` where
   ``D = max_x |F_real(x) - F_synth(x)|`` is the two-sample Kolmogorov-Smirnov
   statistic of the non-missing values (the statistic of ``scipy.stats.ks_2samp``).
-  1 = identical distributions, 0 = no overlap at all.
+  1 = identical distributions, 0 = no overlap at all. Values are rounded to 14
+  decimals first, so ``0.1`` and ``0.09999999999999999`` are one value.
+  Missing values (null or NaN) are left out.
 - **TV complement** (categorical columns): ``1 - TVD`` with
   ``TVD = 1/2 * sum_v |p_real(v) - p_synth(v)|`` over every category ``v``
-  (missing values count as one more category).
+  (missing values, null or NaN, count as one more category). Categories are
+  matched by value (:mod:`synthkit._categories`).
 - **Within support**: share of the synthetic column's non-missing values that
   lie inside the real range ``[min, max]`` (numeric) or the real category set
-  (categorical). 1 = nothing new was invented.
+  (categorical). 1 = nothing new was invented. Missing values are left out:
+  a missing value is neither inside nor outside.
 
-The column-shapes score is the mean KS/TV complement over all columns.
+The column-shapes score is the mean KS/TV complement over all columns; the
+overall within-support row (``column`` null) is the mean over columns. The
+public :func:`ks_complement` / :func:`tv_complement` and ``evaluate()``'s table
+share one kernel per metric (``_ks_counts`` and ``_category_counts``), so they
+give equal values on equal inputs.
 Bootstrap intervals resample the value counts of both sides (Poisson bootstrap,
 see :mod:`synthkit.metrics._common`), never the raw rows.
 """
@@ -23,7 +31,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .._categories import as_series, category_codes, category_counts, category_levels
 from ..data import Schema
+from ..encode import OTHER
 from ..errors import DataError
 from ..summary import MISSING
 from ._common import boot_mean, metric_row, poisson_counts, tv_complement_counts
@@ -31,13 +41,26 @@ from ._common import boot_mean, metric_row, poisson_counts, tv_complement_counts
 __all__ = ["ks_complement", "tv_complement", "within_support", "column_shapes", "marginals"]
 
 FAMILY = "fidelity"
+#: ``ks_complement`` compares values rounded to this many decimals (as SDMetrics does)
+KS_DECIMALS = 14
+#: at most this many bars per categorical marginal (the rest is one "(other)" bar)
+MAX_BARS = 40
 
 
-def _values(x: Any) -> np.ndarray:
-    if isinstance(x, pl.Series):
-        x = x.drop_nulls().cast(pl.Float64).to_numpy()
-    a = np.asarray(x, dtype=np.float64).ravel()
-    return a[~np.isnan(a)]
+def _values(x: Any, name: str = "values") -> np.ndarray:
+    """The non-missing values as float64, rounded to ``KS_DECIMALS``."""
+    try:
+        if isinstance(x, pl.Series):
+            x = x.drop_nulls().cast(pl.Float64).to_numpy()
+        elif type(x).__module__.startswith("pandas"):
+            x = x.to_numpy(dtype=np.float64, na_value=np.nan)
+        a = np.asarray(x, dtype=np.float64).ravel()
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        raise DataError(
+            f"{name} must hold numbers (one numeric column: a Series, a numpy array or a list), "
+            f"got {type(x).__name__}"
+        ) from None
+    return np.round(a[~np.isnan(a)], KS_DECIMALS)
 
 
 def _aligned_counts(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,63 +85,67 @@ def _ks_stat(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
 
 def ks_complement(a: Any, b: Any) -> float:
     """``1 - `` the two-sample KS statistic of the non-missing values of ``a`` and ``b``."""
-    a, b = _values(a), _values(b)
-    if a.size == 0 or b.size == 0:
+    counts = _ks_counts(a, b)
+    if counts is None:
         raise DataError("ks_complement needs at least one non-missing value on each side")
+    return float(1.0 - _ks_stat(*counts)[0])
+
+
+def _ks_counts(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The KS kernel: aligned counts of the rounded non-missing values (``None`` if a side is empty)."""
+    a, b = _values(a, "a"), _values(b, "b")
+    if a.size == 0 or b.size == 0:
+        return None
     _, ca, cb = _aligned_counts(a, b)
-    return float(1.0 - _ks_stat(ca, cb)[0])
+    return ca, cb
 
 
-def _freq(x: Any) -> dict:
-    s = x if isinstance(x, pl.Series) else pl.Series("x", list(np.asarray(x, dtype=object).ravel()))
-    vc = s.value_counts()
-    name = s.name if s.name in vc.columns else vc.columns[0]
-    return dict(zip(vc[name].to_list(), vc["count"].to_list()))
+_category_counts = category_counts  # the TV kernel, shared with synthkit.summary
 
 
 def tv_complement(a: Any, b: Any) -> float:
-    """``1 - 1/2 * sum_v |p_a(v) - p_b(v)|`` over categories (missing is a category)."""
-    fa, fb = _freq(a), _freq(b)
-    na, nb = sum(fa.values()), sum(fb.values())
-    if na == 0 or nb == 0:
+    """``1 - 1/2 * sum_v |p_a(v) - p_b(v)|`` over categories (missing, null or NaN, is a category).
+
+    ``a`` and ``b`` may be polars or pandas Series, numpy arrays or lists;
+    categories are matched by value (``True`` is ``True``, ``1`` is ``1.0``).
+    """
+    _, ca, cb = _category_counts(a, b)
+    if ca.sum() == 0 or cb.sum() == 0:
         raise DataError("tv_complement needs at least one value on each side")
-    keys = set(fa) | set(fb)
-    tvd = 0.5 * sum(abs(fa.get(k, 0) / na - fb.get(k, 0) / nb) for k in keys)
-    return float(1.0 - tvd)
+    return float(tv_complement_counts(ca, cb)[0])
 
 
-def within_support(real: pl.Series, synth: pl.Series, kind: str) -> np.ndarray:
-    """Per non-missing synthetic value: inside the real range / category set (bool array)."""
-    s = synth.drop_nulls()
-    r = real.drop_nulls()
+def within_support(real: Any, synth: Any, kind: str) -> np.ndarray:
+    """Per non-missing synthetic value: inside the real range / category set (bool array).
+
+    Missing values (null or NaN) are left out on both sides; categories are
+    matched by value. ``real`` and ``synth`` may be polars or pandas Series,
+    numpy arrays or lists.
+    """
+    s = as_series(synth).drop_nulls()
+    r = as_series(real).drop_nulls()
     if kind == "numeric":
         if r.len() == 0:  # no real value: nothing lies inside, as for an empty category set
             return np.zeros(s.len(), dtype=bool)
         lo, hi = float(r.cast(pl.Float64).min()), float(r.cast(pl.Float64).max())
         v = s.cast(pl.Float64).to_numpy()
         return (v >= lo) & (v <= hi)
-    return s.is_in(r.unique().implode()).to_numpy()
-
-
-def _cat_counts(real: pl.Series, synth: pl.Series) -> tuple[list, np.ndarray, np.ndarray]:
-    fr, fs = _freq(real), _freq(synth)
-    keys = sorted(set(fr) | set(fs), key=lambda v: (v is None, str(v)))
-    return keys, np.array([fr.get(k, 0) for k in keys]), np.array([fs.get(k, 0) for k in keys])
+    return category_codes(s, category_levels(r)) >= 0
 
 
 def _column_score(real: pl.Series, synth: pl.Series, kind: str, n_boot: int,
                   rng: np.random.Generator | None) -> tuple[str, float, np.ndarray | None]:
     if kind == "numeric":
-        a, b = _values(real), _values(synth)
-        if a.size == 0 or b.size == 0:
+        counts = _ks_counts(real, synth)
+        if counts is None:
             return "ks_complement", np.nan, None
-        _, ca, cb = _aligned_counts(a, b)
+        ca, cb = counts
         value = 1.0 - _ks_stat(ca, cb)[0]
         reps = None
         if rng is not None and n_boot:
             reps = 1.0 - _ks_stat(poisson_counts(ca, n_boot, rng), poisson_counts(cb, n_boot, rng))
         return "ks_complement", float(value), reps
-    _, ca, cb = _cat_counts(real, synth)
+    _, ca, cb = _category_counts(real, synth)
     value = float(tv_complement_counts(ca, cb)[0])
     reps = None
     if rng is not None and n_boot:
@@ -155,6 +182,12 @@ def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
                                ws_base, "higher"))
         per_col.append({"column": c, "kind": kind, "metric": metric, "score": value,
                         "baseline": base, "within_support": ws_val})
+    ws_rows = [r for r in rows if r["metric"] == "within_support" and r["value"] is not None]
+    if ws_rows:
+        mean = lambda key: (float(np.mean([r[key] for r in ws_rows]))  # noqa: E731
+                            if all(r[key] is not None for r in ws_rows) else None)
+        rows.insert(0, {**ws_rows[0], "column": None, "value": mean("value"), "ci_low": mean("ci_low"),
+                        "ci_high": mean("ci_high"), "baseline": mean("baseline")})
     if shape_vals:
         reps = np.nanmean(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
         rows.insert(0, metric_row(FAMILY, "column_shapes", None, float(np.mean(shape_vals)), reps,
@@ -167,7 +200,9 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
     """Per column, the shares a marginal overlay plot needs (plain data).
 
     Numeric: common bin edges over both sides and each side's share per bin.
-    Categorical: each category's share on both sides (missing shown as "(missing)").
+    Categorical: each category's share on both sides (missing shown as "(missing)");
+    beyond ``MAX_BARS`` (40) categories, the most common ``MAX_BARS - 1`` by
+    combined share and one "(other)" bar for the rest.
     """
     out: dict[str, dict] = {}
     for c in columns or list(schema.columns):
@@ -182,7 +217,14 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
             hb = np.histogram(b, edges)[0] / max(b.size, 1)
             out[c] = {"kind": "numeric", "edges": edges.tolist(), "real": ha.tolist(), "synthetic": hb.tolist()}
         else:
-            keys, ca, cb = _cat_counts(real[c], synth[c])
+            keys, ca, cb = _category_counts(real[c], synth[c])
+            if len(keys) > MAX_BARS:  # keep the most common categories, the rest as one bar
+                share = ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)
+                top = np.sort(np.argsort(-share, kind="stable")[: MAX_BARS - 1])
+                rest = np.setdiff1d(np.arange(len(keys)), top)
+                keys = [keys[i] for i in top] + [OTHER]
+                ca = np.r_[ca[top], ca[rest].sum()]
+                cb = np.r_[cb[top], cb[rest].sum()]
             out[c] = {
                 "kind": "categorical",
                 "categories": [MISSING if k is None else str(k) for k in keys],

@@ -3,12 +3,31 @@
 - **Correlation similarity** (numeric pairs):
   ``1 - |rho_real(a, b) - rho_synth(a, b)| / 2`` with Pearson's rho on the rows
   where both values are present; 1 = same correlation, 0 = opposite extremes.
-  A pair with a constant real column is skipped; a constant synthetic column
-  has correlation 0.
+  A pair with a constant real column is skipped (the public
+  :func:`correlation_similarity` gives NaN for it); a constant synthetic column
+  has correlation 0. Columns are centred before the constant test, so a column
+  with a large mean and a small spread (timestamps) is not mistaken for a
+  constant: a column counts as constant when its standard deviation is at most
+  ``1e-10`` times its largest absolute value.
 - **Contingency similarity** (every other pair): ``1 - TVD`` of the two
   columns' joint frequency table, ``TVD = 1/2 * sum_(u,v) |p_real(u,v) - p_synth(u,v)|``.
-  A numeric column in a mixed pair is cut into ``bins`` (10) equal-width bins of
-  the real range (values outside go to the end bins), missing is a category.
+  Categories are matched by value (:mod:`synthkit._categories`: ``True`` is
+  ``True``, ``1`` is ``1.0``); missing is a category of its own, and every value
+  unseen in the real data counts as "unseen" (one more category, distinct from
+  missing). A numeric column in a mixed pair is cut into ``bins`` (10)
+  equal-width bins of the real range (values outside go to the end bins).
+  Only the pairs that occur are counted (sparse), so two columns with
+  thousands of categories each need memory in proportion to the rows, not to
+  the product of their category counts.
+
+Every pair is scored, however weak its real correlation or association: there
+is no threshold below which a pair is left out (SDMetrics' optional
+``real_correlation_threshold`` / ``real_association_threshold`` give NaN there).
+
+ID-like categorical columns (see :func:`synthkit.metrics._common.id_like_columns`)
+are left out of the pairs. The public functions and ``evaluate()``'s table call
+the same kernels (``_correlation_pair`` and ``_contingency_counts``), so they give
+equal values on equal inputs.
 
 The pair-trends score is the mean over all pairs. Intervals: Poisson bootstrap
 of the row weights (correlations, from weighted moments) or of the joint
@@ -17,63 +36,127 @@ table's cell counts (contingency).
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import numpy as np
 import polars as pl
 
-from ..data import Schema
-from ._common import category_codes, metric_row, poisson_counts, tv_complement_counts
+from .._categories import category_codes, category_levels
+from ..data import Schema, to_polars
+from ._common import id_like_columns, metric_row, poisson_counts, tv_complement_counts
 
 __all__ = ["correlation_similarity", "contingency_similarity", "pair_trends"]
 
 FAMILY = "pairwise"
+#: a column whose standard deviation is at most this times its largest |value| is constant
+CONSTANT_RTOL = 1e-10
+
+
+def _is_constant(x: np.ndarray) -> bool:
+    """True when the non-missing values of ``x`` do not vary (after centring)."""
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return True
+    return float(np.std(x - x.mean())) <= CONSTANT_RTOL * float(np.abs(x).max())
 
 
 def _corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Pearson correlation on pairwise-complete rows; ``w`` (n_boot, n) gives replicates."""
+    """Pearson correlation on pairwise-complete rows; ``w`` (n_boot, n) gives replicates.
+
+    Both columns are centred on their mean first, so the moments do not lose
+    precision to a large mean; a side whose (weighted) standard deviation is at
+    most ``CONSTANT_RTOL`` times its largest |value| is constant: correlation 0.
+    """
     ok = ~(np.isnan(x) | np.isnan(y))
     x, y = x[ok], y[ok]
-    if w is None:
-        W = np.ones((1, x.size))
-    else:
-        W = w[:, ok]
-    M = np.stack([x, y, x * x, y * y, x * y], axis=1)
-    S = W @ M
+    if x.size == 0:
+        return np.zeros(1 if w is None else w.shape[0])
+    sx, sy = float(np.abs(x).max()), float(np.abs(y).max())
+    x, y = x - x.mean(), y - y.mean()
+    W = np.ones((1, x.size)) if w is None else w[:, ok]
+    S = W @ np.stack([x, y, x * x, y * y, x * y], axis=1)
     n = W.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my = S[:, 0] / n, S[:, 1] / n
         vx, vy = S[:, 2] / n - mx**2, S[:, 3] / n - my**2
         cxy = S[:, 4] / n - mx * my
         r = cxy / np.sqrt(np.maximum(vx, 0) * np.maximum(vy, 0))
-    # a constant side has no correlation: 0
-    r = np.where((vx <= 1e-12 * (1 + mx**2)) | (vy <= 1e-12 * (1 + my**2)), 0.0, r)
+    const = (vx <= (CONSTANT_RTOL * sx) ** 2) | (vy <= (CONSTANT_RTOL * sy) ** 2) | ~(n > 0)
+    r = np.where(const, 0.0, r)
     return np.clip(r, -1.0, 1.0)
 
 
+def _correlation_pair(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+                      wr: np.ndarray | None = None, ws: np.ndarray | None = None) -> dict | None:
+    """The correlation-similarity kernel: value, both correlations and replicates (``None`` = skipped)."""
+    if _is_constant(ra) or _is_constant(rb):
+        return None
+    rho_r, rho_s = _corr(ra, rb)[0], _corr(sa, sb)[0]
+    reps = None
+    if wr is not None:
+        reps = 1.0 - np.abs(_corr(ra, rb, wr) - _corr(sa, sb, ws)) / 2.0
+    return {"value": float(1.0 - abs(rho_r - rho_s) / 2.0), "reps": reps,
+            "real_corr": float(rho_r), "synth_corr": float(rho_s)}
+
+
+def _floats(v: Any) -> np.ndarray:
+    if isinstance(v, pl.Series):
+        return v.cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64)
+    return np.asarray(v, dtype=np.float64).ravel()
+
+
 def correlation_similarity(real_a, real_b, synth_a, synth_b) -> float:
-    """``1 - |rho_real - rho_synth| / 2`` for one numeric pair (arrays; NaN = missing)."""
-    f = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
-    r = _corr(f(real_a), f(real_b))[0]
-    s = _corr(f(synth_a), f(synth_b))[0]
-    return float(1.0 - abs(r - s) / 2.0)
+    """``1 - |rho_real - rho_synth| / 2`` for one numeric pair (arrays; NaN = missing).
+
+    NaN when a real column is constant: the pair has no correlation to keep,
+    and ``evaluate()`` skips it.
+    """
+    p = _correlation_pair(_floats(real_a), _floats(real_b), _floats(synth_a), _floats(synth_b))
+    return np.nan if p is None else p["value"]
 
 
-def contingency_similarity(real: pl.DataFrame, synth: pl.DataFrame) -> float:
-    """``1 - TVD`` of the joint frequencies of two categorical columns (first two columns)."""
+def _contingency_counts(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+                        width_b: int) -> tuple[np.ndarray, np.ndarray]:
+    """The contingency kernel: counts of every (a, b) cell that occurs on either side.
+
+    Codes are non-negative and ``width_b`` bounds the codes of ``b``; only the
+    cells that occur are counted (``np.unique`` of the pair codes), never the
+    full ``na * nb`` table.
+    """
+    kr = ra.astype(np.int64) * width_b + rb
+    ks = sa.astype(np.int64) * width_b + sb
+    _, inv = np.unique(np.concatenate([kr, ks]), return_inverse=True)
+    inv = inv.ravel()
+    m = int(inv.max()) + 1 if inv.size else 0
+    return np.bincount(inv[: kr.size], minlength=m), np.bincount(inv[kr.size:], minlength=m)
+
+
+def _shifted(codes: np.ndarray) -> np.ndarray:
+    """Category codes moved to ``0..`` (0 = unseen, 1 = missing, 2.. = the levels)."""
+    return codes + 2
+
+
+def contingency_similarity(real: Any, synth: Any) -> float:
+    """``1 - TVD`` of the joint frequencies of two categorical columns (the first two columns).
+
+    ``real`` and ``synth`` are polars or pandas frames. Values are matched by
+    value (``True`` is ``True``, ``1`` is ``1.0``, ``"a"`` is not ``"A"``) and a
+    missing value (null or NaN) is a category of its own.
+    """
+    real, synth = to_polars(real), to_polars(synth)
     a, b = real.columns[:2]
-    keys = lambda f: list(zip(f[a].cast(pl.String).to_list(), f[b].cast(pl.String).to_list()))  # noqa: E731
-    from collections import Counter
-
-    cr, cs = Counter(keys(real)), Counter(keys(synth))
-    nr, ns = sum(cr.values()), sum(cs.values())
-    return float(1.0 - 0.5 * sum(abs(cr.get(k, 0) / nr - cs.get(k, 0) / ns) for k in set(cr) | set(cs)))
+    la, lb = category_levels(real[a], synth[a]), category_levels(real[b], synth[b])
+    code = lambda s, lv: _shifted(category_codes(s, lv))  # noqa: E731
+    jr, js = _contingency_counts(code(real[a], la), code(real[b], lb), code(synth[a], la), code(synth[b], lb),
+                                 len(lb) + 2)
+    return float(tv_complement_counts(jr, js)[0])
 
 
 def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
     if kind == "categorical":
-        n = len(levels) + 2
-        return category_codes(real, levels), category_codes(synth, levels), n
-    r = real.cast(pl.Float64).to_numpy()
-    s = synth.cast(pl.Float64).to_numpy()
+        return _shifted(category_codes(real, levels)), _shifted(category_codes(synth, levels)), len(levels) + 2
+    r = real.cast(pl.Float64).fill_null(np.nan).to_numpy()
+    s = synth.cast(pl.Float64).fill_null(np.nan).to_numpy()
     lo, hi = np.nanmin(r), np.nanmax(r)
     edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)[1:-1]
 
@@ -85,10 +168,9 @@ def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> t
 
 
 def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: int,
-                 n_boot: int, rng: np.random.Generator | None) -> list[dict]:
-    cols = list(schema.columns)
-    num = {c: (real[c].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-               synth[c].cast(pl.Float64).fill_null(np.nan).to_numpy()) for c in schema.numeric}
+                 n_boot: int, rng: np.random.Generator | None, skip: tuple[str, ...] = ()) -> list[dict]:
+    cols = [c for c in schema.columns if c not in skip]
+    num = {c: (_floats(real[c]), _floats(synth[c])) for c in schema.numeric if c in cols}
     codes = {c: _codes(real[c], synth[c], schema.kind(c), schema.categories.get(c, ()), bins) for c in cols}
     wr = ws = None
     if rng is not None and n_boot:
@@ -98,23 +180,13 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
     for i, a in enumerate(cols):
         for b in cols[i + 1:]:
             if a in num and b in num:
-                ra, rb = num[a][0], num[b][0]
-                if np.nanstd(ra) == 0 or np.nanstd(rb) == 0:
+                p = _correlation_pair(num[a][0], num[b][0], num[a][1], num[b][1], wr, ws)
+                if p is None:
                     continue
-                rho_r = _corr(ra, rb)[0]
-                rho_s = _corr(num[a][1], num[b][1])[0]
-                value = 1.0 - abs(rho_r - rho_s) / 2.0
-                reps = None
-                if wr is not None:
-                    reps = 1.0 - np.abs(_corr(ra, rb, wr) - _corr(num[a][1], num[b][1], ws)) / 2.0
-                out.append({"a": a, "b": b, "metric": "correlation_similarity", "value": float(value),
-                            "reps": reps, "real_corr": float(rho_r), "synth_corr": float(rho_s)})
+                out.append({"a": a, "b": b, "metric": "correlation_similarity", **p})
             else:
-                (cra, csa, na), (crb, csb, nb) = codes[a], codes[b]
-                jr = np.bincount(cra * nb + crb, minlength=na * nb)
-                js = np.bincount(csa * nb + csb, minlength=na * nb)
-                keep = (jr + js) > 0
-                jr, js = jr[keep], js[keep]
+                (cra, csa, _), (crb, csb, nb) = codes[a], codes[b]
+                jr, js = _contingency_counts(cra, crb, csa, csb, nb)
                 value = float(tv_complement_counts(jr, js)[0])
                 reps = None
                 if rng is not None and n_boot:
@@ -127,12 +199,17 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
 def pair_trends(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
                 base_a: pl.DataFrame | None = None, base_b: pl.DataFrame | None = None,
                 n_boot: int = 100, rng: np.random.Generator | None = None,
-                bins: int = 10) -> tuple[list[dict], dict]:
-    """Table rows (per pair and overall) and the pair summary the heatmap uses."""
-    pairs = _pair_scores(real, synth, schema, bins, n_boot, rng)
+                bins: int = 10, skip: Iterable[str] | None = None) -> tuple[list[dict], dict]:
+    """Table rows (per pair and overall) and the pair summary the heatmap uses.
+
+    ``skip`` names columns left out of every pair (default: the ID-like
+    columns of ``real``, see :func:`synthkit.metrics._common.id_like_columns`).
+    """
+    skip = id_like_columns(real, schema) if skip is None else tuple(skip)
+    pairs = _pair_scores(real, synth, schema, bins, n_boot, rng, skip)
     base = {}
     if base_a is not None:
-        base = {(p["a"], p["b"]): p["value"] for p in _pair_scores(base_a, base_b, schema, bins, 0, None)}
+        base = {(p["a"], p["b"]): p["value"] for p in _pair_scores(base_a, base_b, schema, bins, 0, None, skip)}
     rows = []
     for p in pairs:
         rows.append(metric_row(FAMILY, p["metric"], f"{p['a']}, {p['b']}", p["value"], p["reps"],

@@ -12,6 +12,7 @@ plotly.js, inlined once, so it opens offline).
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ..data import Schema
 from ..errors import DataError
+from ._baseline import ALPHA
 
-__all__ = ["Report", "FORMULAS", "METRIC_HELP", "compare"]
+__all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
 
 #: one line per family, shown in the report
 FORMULAS = {
@@ -84,15 +87,40 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
+@dataclass(frozen=True)
+class ReportInputs:
+    """The inputs a report was computed from, as ``evaluate`` aligned them.
+
+    ``fingerprint`` is a content hash of ``real`` and ``synthetic``: two reports
+    (or a report and a pair of frames) belong together when it matches.
+    ``X_real`` / ``X_synth`` are the rows in ``encoder``'s space (None when no
+    family needed them).
+    """
+
+    real: pl.DataFrame
+    synthetic: pl.DataFrame
+    holdout: pl.DataFrame | None
+    schema: Schema
+    target: str | None
+    sensitive: tuple[str, ...]
+    k: int
+    random_state: int
+    encoder: Any
+    X_real: np.ndarray | None
+    X_synth: np.ndarray | None
+    fingerprint: str
+
+
 class Report:
     """What ``evaluate()`` returns: ``table`` (tidy metrics), ``rows`` (per-row scores),
-    ``summary`` (plain data for rendering), ``figures()``, ``to_html(path)``."""
+    ``summary`` (plain data for rendering), ``inputs`` (what it was computed from),
+    ``figures()``, ``to_html(path)``."""
 
-    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, context: dict):
+    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, inputs: ReportInputs):
         self.table = table
         self.rows = rows
         self._data = data
-        self._context = context
+        self.inputs = inputs
 
     # ------------------------------------------------------------------ plain data
     @property
@@ -110,27 +138,25 @@ class Report:
         return self.table.filter(pl.col("family") == name)
 
     def headline(self) -> pl.DataFrame:
-        """One row per headline metric: value, 95% interval, real-vs-real baseline, status."""
+        """One row per headline metric: value, 95% interval, size-matched value and baseline, p-value, status.
+
+        ``status`` is "worse than real" when the metric's test says so at the
+        5% level (``p_value <= 0.05``) and the size-matched value is worse than
+        the baseline; see :mod:`synthkit.metrics._baseline`. For subgroup
+        balance the row shown is the group with the smallest p-value (then the
+        lowest representation).
+        """
         t = self.table
         head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility"))
-        # within_support: mean over columns
-        ws = t.filter(pl.col("metric") == "within_support")
         parts = [head]
-        if ws.height:
-            parts.append(ws.select(
-                pl.lit("fidelity").alias("family"), pl.lit("within_support").alias("metric"),
-                pl.lit(None, pl.String).alias("column"), pl.col("value").mean(), pl.col("ci_low").mean(),
-                pl.col("ci_high").mean(), pl.col("baseline").mean(), pl.lit("higher").alias("better")))
         sg = t.filter(pl.col("family") == "subgroup")
         if sg.height:
-            parts.append(sg.sort("value").head(1))
+            parts.append(sg.sort(["p_value", "value"], nulls_last=True).head(1))
         out = pl.concat(parts, how="vertical_relaxed")
         order = {f: i for i, f in enumerate(self.families)}
         out = out.with_columns(pl.col("family").replace_strict(order, default=99).alias("_o")).with_row_index("_i")
         out = out.sort(["_o", "_i"]).drop(["_o", "_i"])
-        status = []
-        for r in out.iter_rows(named=True):
-            status.append(_status(r))
+        status = [_status(r) for r in out.iter_rows(named=True)]
         return out.with_columns(pl.Series("status", status, dtype=pl.String))
 
     @cached_property
@@ -165,7 +191,8 @@ class Report:
         if "coverage" in s:
             cov = self.family("coverage")
             ci = {m: (lo, hi) for m, lo, hi in cov.select("metric", "ci_low", "ci_high").iter_rows()}
-            figs["prdc"] = P.prdc_figure(s["coverage"]["scores"], s["coverage"]["baseline"], ci)
+            base = {m: b for m, b in cov.select("metric", "baseline").iter_rows()}
+            figs["prdc"] = P.prdc_figure(s["coverage"]["scores"], base, ci)
         if "privacy" in s:
             p = s["privacy"]
             figs["dcr"] = P.dcr_figure(p["dcr"], p["base_dcr"], p["dcr_threshold"])
@@ -180,7 +207,8 @@ class Report:
     def _headline_html(self) -> str:
         h = self.headline()
         head = ("<tr><th>family</th><th>metric</th><th>value</th><th>95% interval</th>"
-                "<th>real vs real</th><th>better</th><th>status</th><th>meaning</th></tr>")
+                "<th>synthetic (matched)</th><th>real vs real</th><th>p</th><th>better</th><th>status</th>"
+                "<th>meaning</th></tr>")
         body = []
         for r in h.iter_rows(named=True):
             name = r["metric"] + (f" ({r['column']})" if r["column"] else "")
@@ -188,7 +216,8 @@ class Report:
             cls = "sk-bad" if r["status"] == "worse than real" else "sk-ok"
             body.append(
                 "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
-                    r["family"], name, _fmt(r["value"]), ci, _fmt(r["baseline"]), r["better"]))
+                    r["family"], name, _fmt(r["value"]), ci, _fmt(r["matched"]), _fmt(r["baseline"]),
+                    _fmt(r["p_value"], 2), r["better"]))
                 + f"<td class='{cls}'>{html.escape(r['status'])}</td>"
                 + f"<td class='sk-help'>{html.escape(METRIC_HELP.get(r['metric'], ''))}</td></tr>"
             )
@@ -201,8 +230,14 @@ class Report:
             f"<p><b>{esc(str(s['synthetic_name']))}</b> ({s['n_synthetic']:,} rows) against "
             f"<b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, {len(s['columns'])} columns); "
             f"k = {s['k']}, {s['n_boot']} bootstrap replicates, random_state = {s['random_state']}. "
-            "Baselines compare two random halves of the real rows: what a perfect generator would score "
-            "on data this small. Intervals: value +- 1.96 bootstrap standard errors (Poisson bootstrap of "
+            "Values compare all synthetic with all real rows. Verdicts compare like with like: the real rows "
+            f"are split into a reference half A ({s['reference_size']:,} rows) and a half B; "
+            f"{s['matched_size']:,} synthetic rows (matched) and {s['matched_size']:,} rows of B (real vs real) "
+            "are each compared with A, and a test decides whether the synthetic side is worse than chance "
+            f"allows (p: permutation test with {s['n_perm']} re-splits; detection: Mann-Whitney; utility: "
+            "re-split refits; subgroups: Fisher's exact test with Holm's correction). \"worse than real\" "
+            f"means p <= {ALPHA} and a worse matched value, so a perfect generator is flagged on a metric in at "
+            "most 5% of runs. Intervals: value +- 1.96 bootstrap standard errors (Poisson bootstrap of "
             "per-row and per-value statistics; detection and utility resample their out-of-sample "
             "predictions). Distances are Euclidean in the Encoder's space (standardised numbers, "
             "one-hot categories), the space of the map.</p>"
@@ -309,16 +344,18 @@ class Report:
 
 
 def _status(r: dict) -> str:
-    v, b = r["value"], r["baseline"]
-    if v is None or b is None:
+    """"worse than real" when the test rejects at ALPHA and the matched value is worse; else "as real"."""
+    p = r.get("p_value")
+    if p is None:
         return ""
-    lo, hi = r["ci_low"], r["ci_high"]
-    tol = 1e-9
-    if r["better"] == "higher":
-        best = hi if hi is not None else v
-        return "as real" if best >= b - tol else "worse than real"
-    best = lo if lo is not None else v
-    return "as real" if best <= b + tol else "worse than real"
+    if p > ALPHA + 1e-12:
+        return "as real"
+    m, b = r.get("matched"), r.get("baseline")
+    if m is not None and b is not None:
+        worse = m < b if r["better"] == "higher" else m > b
+        if not worse:
+            return "as real"
+    return "worse than real"
 
 
 def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:

@@ -34,7 +34,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..data import ROW_ID
+from ..errors import DataError
 from ..summary import MISSING
+from ._common import fingerprint, prepare
 from ._neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
@@ -105,19 +107,31 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
             min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0) -> list[Region]:
     """Candidate problem regions, most severe first.
 
-    ``rep`` is a report of ``evaluate(real, synthetic)``; without one, the
-    families suggestions need (detection, coverage, privacy, subgroup) are
-    evaluated here without bootstrap intervals.
+    ``rep`` is a report of ``evaluate(real, synthetic)``; it must come from these
+    very inputs (checked by content: a ``DataError`` otherwise). Without one,
+    the families suggestions need (detection, coverage, privacy, subgroup) are
+    evaluated here without bootstrap intervals or verdicts.
     """
     from .evaluate import evaluate
+    from .report import Report
 
     if rep is None:
-        rep = evaluate(real, synthetic, random_state=random_state, n_boot=0,
+        rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
                        families=("detection", "coverage", "privacy", "subgroup"))
-    ctx = rep._context
-    rf, sf, schema = ctx["real"], ctx["synthetic"], ctx["schema"]
+    elif not isinstance(rep, Report):
+        raise DataError(f"rep must be the Report of evaluate(real, synthetic), got {type(rep).__name__}; "
+                        "or pass rep=None to evaluate here")
+    else:
+        inp = prepare(real, synthetic, None, None, None, min_rows=1)
+        if fingerprint(inp.real.frame, inp.synthetic) != rep.inputs.fingerprint:
+            raise DataError(
+                "rep was computed from other data than these real and synthetic rows; pass the report "
+                "of evaluate(real, synthetic) for exactly these inputs, or rep=None to evaluate here")
+    ri = rep.inputs
+    rf, sf, schema = ri.real, ri.synthetic, ri.schema
+    data = rep.summary
     rows = rep.rows
-    k = rep._data["k"]
+    k = ri.k
     out: list[Region] = []
     srows = rows.filter(pl.col("source") == "synthetic")
     rrows = rows.filter(pl.col("source") == "real")
@@ -129,7 +143,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                 (srows["detection_prob"].fill_null(0.0) >= detection_threshold)).to_numpy()
         idx = np.nonzero(mask)[0]
         if idx.size:
-            labels = _components(ctx["X_synth"][idx], 2 * k) if idx.size >= min_cluster else np.zeros(idx.size, int)
+            labels = _components(ri.X_synth[idx], 2 * k) if idx.size >= min_cluster else np.zeros(idx.size, int)
             for lab in np.unique(labels):
                 members = idx[labels == lab]
                 if members.size < min(min_cluster, idx.size):
@@ -144,22 +158,22 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     + (f"; {what}" if what else ""),
                     _WEIGHT["off-manifold"] * members.size / n_s))
     # near copies
-    if "near_copy" in ctx:
-        near, exact = ctx["near_copy"], ctx["exact"]
+    if "privacy" in data:
+        near, exact = data["privacy"]["near_copy"], data["privacy"]["exact"]
         idx = np.nonzero(near)[0]
         if idx.size:
-            thr = rep._data["privacy"]["dcr_threshold"]
-            base = rep.table.filter(pl.col("metric") == "near_copy_share")["baseline"].item()
+            thr = data["privacy"]["dcr_threshold"]
             out.append(Region(
                 "near-copy", tuple(srows[ROW_ID].to_numpy()[idx]),
-                f"{idx.size} synthetic rows ({idx.size / n_s:.1%}; real vs real {base:.1%}) are closer to a real "
-                f"row than 95% of real rows are to each other (DCR < {thr:.3g}); {int(exact.sum())} are exact copies",
+                f"{idx.size} synthetic rows ({idx.size / n_s:.1%}; about 5% expected by chance) are closer to a "
+                f"real row than 95% of real rows are to each other (DCR < {thr:.3g}); {int(exact.sum())} are "
+                "exact copies",
                 _WEIGHT["near-copy"] * idx.size / n_s))
     # missing modes
     if rrows["covered"].null_count() < n_r:
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
         if unc.size >= min_cluster:
-            labels = _components(ctx["X_real"][unc], 2 * k)
+            labels = _components(ri.X_real[unc], 2 * k)
             for lab in np.unique(labels):
                 members = unc[labels == lab]
                 if members.size < min_cluster:
@@ -171,11 +185,11 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     f"{k}-NN radius" + (f"; {what}" if what else ""),
                     _WEIGHT["missing-mode"] * members.size / n_r))
     # sensitive groups (flags decided in fairness.subgroup_shares)
-    if "subgroup" in rep._data:
-        shares = rep._data["subgroup"]["shares"]
+    if "subgroup" in data:
+        shares = data["subgroup"]["shares"]
         if shrink != SHRINK:
-            shares = subgroup_shares(rf, sf, tuple(rep._data["sensitive"]), rep._data["target"],
-                                     rep._data["target"] in schema.categorical, shrink=shrink)
+            shares = subgroup_shares(rf, sf, ri.sensitive, ri.target, ri.target in schema.categorical,
+                                     shrink=shrink)
         for r in shares.filter(pl.col("flag") != "").iter_rows(named=True):
             ratio = r["ratio"]
             if r["flag"] in ("shrunk", "vanished"):

@@ -5,6 +5,13 @@ colour group (real rows first, muted grey, so synthetic rows draw on top);
 ``map_figure(points, color_by)`` draws the same layers as a static plotly figure.
 The Explorer's browser view renders exactly these layers with plotly.js.
 
+Levels of a data column (and tag labels) are listed in natural order ("2" before
+"10") and take one colour each from a 12-colour palette. When real rows are
+coloured too (by a data column or a tag), a real row and a synthetic row of the
+same level share the colour but not the look: real rows are small and faint,
+synthetic rows large and solid (the browser map has only size, opacity and
+colour per layer), and the static figure also draws real rows as open rings.
+
 ``points`` is a polars frame with ``row_id, source, batch, x, y, dist_to_real``
 (``source`` is ``"real"`` or the generator's name, ``batch`` is ``"real"`` or the
 batch id), an optional ``tag`` column (latest tag label, null when untagged),
@@ -13,28 +20,30 @@ and any data columns to colour by.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
 from ..errors import SchemaError
-from ._style import COLORS, REAL_COLOR, apply_style
+from ..summary import DIST_MAX
+from ._style import COLORS, DIST_COLORSCALE, REAL_COLOR, apply_style, color_for, natural_sorted
 
 __all__ = ["map_layers", "map_figure", "DIST_COLORSCALE", "DIST_CMAX", "COLOR_MODES"]
 
 #: colour modes besides the data columns
 COLOR_MODES = ("source", "batch", "dist_to_real", "tag")
-#: distance to the closest real row, in units of the real rows' typical nearest-neighbour
-#: distance: 0 = exact copy (purple), ~1 = as close as real rows are to each other (light),
-#: >= DIST_CMAX = far off the real data (red)
-DIST_CMAX = 3.0
-DIST_COLORSCALE = [[0.0, "#5e3c99"], [1 / DIST_CMAX, "#f7f7f7"], [0.6, "#fdb863"], [1.0, "#d7191c"]]
+#: top of the ``dist_to_real`` colour scale (see :data:`synthkit.summary.FAR`)
+DIST_CMAX = DIST_MAX
 NUMERIC_COLORSCALE = "Viridis"
-UNTAGGED_COLOR = "#8fb3d9"
+#: synthetic rows without a tag: a muted sand, unlike every tag colour and the real rows' grey
+UNTAGGED_COLOR = "#c9a96e"
+#: real rows drawn in a level's colour: open rings in the static figure
+REAL_SYMBOL = "circle-open"
 
-_REAL = dict(size=5, opacity=0.55)
-_SYNTH = dict(size=6, opacity=0.85)
+# real rows small and faint, synthetic rows large and solid: told apart by size, not shade alone
+_REAL = dict(size=4, opacity=0.5)
+_SYNTH = dict(size=7, opacity=0.9)
 
 
 def _is_real(points: pl.DataFrame) -> pl.Series:
@@ -59,12 +68,14 @@ def _layer(name: str, start: int, stop: int, *, color: str | None, real: bool, *
 
 
 def _discrete(points: pl.DataFrame, key: pl.Series, *, real_grey: bool,
-              none_label: str = "(missing)", none_color: str = "#c7c7c7") -> tuple[pl.DataFrame, list[dict]]:
+              order: Callable[[list[str]], list[str]] | None = natural_sorted, none_label: str = "(missing)", none_color: str = "#c7c7c7") -> tuple[pl.DataFrame, list[dict]]:
     real = _is_real(points)
     key = key.cast(pl.String).fill_null(none_label)
     levels = [v for v in dict.fromkeys(key.filter(~real).to_list() + key.filter(real).to_list())
               if v != none_label]
-    colors = {v: COLORS[i % len(COLORS)] for i, v in enumerate(levels)}
+    if order is not None:
+        levels = order(levels)
+    colors = {v: color_for(i) for i, v in enumerate(levels)}
     colors[none_label] = none_color
     parts, layers, start = [], [], 0
     groups: list[tuple[bool, str]] = []
@@ -138,8 +149,8 @@ def map_layers(points: pl.DataFrame, color_by: str = "source", *,
     per value even when they hold numbers (e.g. the digits' label).
     """
     _check_mode(points, color_by)
-    if color_by in ("source", "batch"):
-        return _discrete(points, points[color_by], real_grey=True)
+    if color_by in ("source", "batch"):  # batches keep the order they were made in
+        return _discrete(points, points[color_by], real_grey=True, order=None)
     if color_by == "dist_to_real":
         return _continuous(points, points["dist_to_real"], title="distance to<br>nearest real<br>(× typical)",
                            real_grey=True, colorscale=DIST_COLORSCALE, cmin=0.0, cmax=DIST_CMAX)
@@ -148,12 +159,20 @@ def map_layers(points: pl.DataFrame, color_by: str = "source", *,
         key = points.select(pl.when(tag.is_not_null()).then(tag)
                             .when(pl.col("batch") == "real").then(pl.lit("real"))
                             .otherwise(pl.lit("untagged")).alias("tag")).to_series()
-        pts, layers = _discrete(points, key, real_grey=False)
+        tags = natural_sorted(set(key.to_list()) - {"real", "untagged"})
+        order = {v: i for i, v in enumerate(tags)}
+        pts, layers = _discrete(points, key, real_grey=False,  # untagged real first, untagged synthetic last
+                                order=lambda levels: [v for v in ("real", *tags, "untagged") if v in levels])
         for layer in layers:
-            if layer["legendgroup"] == "real":
+            group = layer["legendgroup"]
+            if group == "real":
                 layer.update(color=REAL_COLOR, name="real, untagged")
-            elif layer["legendgroup"] == "untagged":
+            elif group == "untagged":
                 layer.update(color=UNTAGGED_COLOR, name="synthetic, untagged")
+            else:  # tag colours follow the tags alone, whatever else is on the map
+                layer.update(color=color_for(order[group]))
+                if layer["size"] == _REAL["size"]:  # a tagged real row: not faint, a little smaller
+                    layer.update(size=_SYNTH["size"] - 1, opacity=_SYNTH["opacity"])
         return pts, layers
     col = points[color_by]
     if col.dtype.is_numeric() and color_by not in categorical:
@@ -169,6 +188,12 @@ def map_figure(points: pl.DataFrame, color_by: str = "source", *, categorical: S
     for layer in layers:
         part = pts.slice(layer["start"], layer["stop"] - layer["start"])
         marker: dict = dict(size=layer["size"], opacity=layer["opacity"])
+        real = part.height > 0 and bool((part["batch"] == "real").all())
+        if real and not layer["continuous"] and layer["color"] != REAL_COLOR:
+            # a real row in a level's colour: an open ring (larger, as rings are thin)
+            marker.update(symbol=REAL_SYMBOL, size=max(layer["size"] + 2, 6), line=dict(width=1.2))
+        elif not real:
+            marker.update(line=dict(width=0.5, color="white"))
         if layer["continuous"]:
             marker.update(color=part["_value"].to_list(), colorscale=layer["colorscale"], cmin=layer["cmin"],
                           cmax=layer["cmax"], showscale=layer["showscale"],
@@ -183,5 +208,7 @@ def map_figure(points: pl.DataFrame, color_by: str = "source", *, categorical: S
     apply_style(fig, title=title, height=height)
     fig.update_xaxes(showticklabels=False, title=None, zeroline=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, title=None, zeroline=False, showgrid=False, scaleanchor=None)
-    fig.update_layout(dragmode="lasso", legend=dict(itemsizing="constant"))
+    # the legend under the map, as in the browser: a colour bar or a long legend never narrows the map
+    fig.update_layout(dragmode="lasso", legend=dict(itemsizing="constant", orientation="h", x=0, xanchor="left",
+                                                    y=-0.01, yanchor="top"))
     return fig

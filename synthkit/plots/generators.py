@@ -18,7 +18,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from ..summary import MISSING, category_labels, category_shares, frames, pick_columns, source_names
-from ._style import COLORS, REAL_COLOR, apply_style
+from ._style import COLORS, REAL_COLOR, apply_style, integer_ticks, shorten_labels
 
 __all__: list[str] = ["marginals", "default_columns"]
 
@@ -122,6 +122,9 @@ def _numeric_panel(fig, c, rf, fakes, labels, colours, bins, first, pos, integer
                                  legendgroup=lab, showlegend=first,
                                  hovertemplate=f"{lab}<br>{c} %{{x:.4g}}<br>%{{y:.1%}}<extra></extra>"),
                       **pos)
+    if integer and hi - lo <= 50:  # whole-number ticks: never "2,007.5" for a year
+        ticks = integer_ticks(lo, hi)
+        fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[str(t) for t in ticks], **pos)
 
 
 def _levels(real: pl.Series, categories: tuple, max_levels: int) -> list[str]:
@@ -134,16 +137,12 @@ def _levels(real: pl.Series, categories: tuple, max_levels: int) -> list[str]:
     return [lev for lev in levels if lev in top] + [OTHER]
 
 
-def _short(label: str, width: int = 14) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
-
-
 def _categorical_panel(fig, c, levels, rf, fakes, labels, colours, first, pos) -> None:
     frames_ = [rf, *fakes]
     if any(f[c].null_count() for f in frames_):
         levels = levels + [MISSING]
     shown = set(levels)
-    ticks = [_short(lev) for lev in levels]
+    ticks = shorten_labels(levels, 14)  # all different, so no two categories share a bar
     for f, lab, col in zip(frames_, ["real", *labels], [REAL_COLOR, *colours]):
         s = category_labels(f[c])
         if OTHER in shown:

@@ -19,13 +19,13 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from ..errors import DataError
-from ._style import COLORS, REAL_COLOR, apply_style
+from ..summary import DIST_MAX
+from ._style import COLORS, DIST_COLORSCALE, REAL_COLOR, apply_style
 
 __all__ = ["placement_map", "small_multiples", "DIST_SCALE_MAX"]
 
-#: the dist_to_real colour scale tops out here (4 typical real-to-real gaps: clearly off the data)
-DIST_SCALE_MAX = 4.0
-_DIST_COLORSCALE = [[0.0, "#2c7bb6"], [0.25, "#abd9e9"], [0.5, "#fee090"], [0.75, "#fdae61"], [1.0, "#d7191c"]]
+#: the dist_to_real colour scale tops out here, as on the Explorer (see :data:`synthkit.summary.FAR`)
+DIST_SCALE_MAX = DIST_MAX
 _REAL_SIZE, _SIZE = 5, 6
 
 
@@ -63,7 +63,8 @@ def _hover(f: pl.DataFrame, cols: Sequence[str]) -> tuple[list[list], str]:
 
 
 def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: str | None,
-            hover: Sequence[str], showlegend: bool, showscale: bool, cmax: float) -> list[go.Scattergl]:
+            hover: Sequence[str], showlegend: bool, showscale: bool, cmax: float,
+            counts: bool = True) -> list[go.Scattergl]:
     out = []
     cd, tmpl = _hover(real, hover)
     out.append(go.Scattergl(
@@ -77,7 +78,7 @@ def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: st
         if color_by == "dist_to_real":
             if "dist_to_real" not in f.columns:
                 raise DataError(f"placed[{name!r}] has no dist_to_real column; use the frame Map.place returns")
-            marker = dict(color=f["dist_to_real"].to_list(), colorscale=_DIST_COLORSCALE, cmin=0.0, cmax=cmax,
+            marker = dict(color=f["dist_to_real"].to_list(), colorscale=DIST_COLORSCALE, cmin=0.0, cmax=cmax,
                           size=_SIZE, opacity=0.85, line=dict(width=0.4, color="white"),
                           symbol=["circle", "diamond", "square", "triangle-up", "cross", "x"][i % 6],
                           showscale=showscale and i == 0,
@@ -87,7 +88,8 @@ def _traces(real: pl.DataFrame, groups: dict[str, pl.DataFrame], *, color_by: st
         else:
             marker = dict(color=COLORS[i % len(COLORS)], size=_SIZE, opacity=0.8, line=dict(width=0.4, color="white"))
         out.append(go.Scattergl(
-            x=f["x"].to_list(), y=f["y"].to_list(), mode="markers", name=f"{name} ({f.height:,})",
+            x=f["x"].to_list(), y=f["y"].to_list(), mode="markers",
+            name=f"{name} ({f.height:,})" if counts else name,
             marker=marker, legendgroup=name, showlegend=showlegend, customdata=cd or None,
             hovertemplate=(f"{name}<br>{tmpl}<extra></extra>" if tmpl else f"{name}<extra></extra>"),
         ))
@@ -108,9 +110,9 @@ def placement_map(
 
     ``placed``: one frame from ``m.place(batch)`` or a dict name -> frame (one
     colour per batch). ``color_by="dist_to_real"`` colours placed rows by their
-    distance to the real data instead (blue = a copy or as close as real rows
-    are to each other, red = ``dist_max`` or more typical gaps away: off the
-    real data, however close the map shows them). ``hover``: columns shown on
+    distance to the real data instead (purple = a copy, white = as close as
+    real rows are to each other, orange = ``FAR`` (2) typical gaps, red =
+    ``dist_max`` or more: off the real data, however close the map shows them). ``hover``: columns shown on
     hover (missing ones are skipped); pass frames joined with the batch's
     values to show them too.
     """
@@ -143,7 +145,8 @@ def small_multiples(
 
     ``placed_by_panel``: panel title -> a frame from ``m.place`` (or a dict of
     them), e.g. one panel per generation of a collapse run. Colour by
-    ``dist_to_real`` (default, one shared colour bar) or by batch.
+    ``dist_to_real`` (default, one shared colour bar) or by batch. Each panel's
+    title gives its number of placed rows; the shared legend names the batches.
     """
     if not isinstance(placed_by_panel, Mapping) or not placed_by_panel:
         raise DataError("placed_by_panel must be a non-empty dict of panel title -> frame from Map.place")
@@ -156,13 +159,17 @@ def small_multiples(
         raise DataError(f"cols={cols} must be at least 1")
     rows = math.ceil(n / cols)
     names = list(placed_by_panel)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, shared_xaxes="all", shared_yaxes="all",
+    panels = {name: _placed(placed_by_panel[name]) for name in names}
+    # the legend is drawn once for all panels, so it names the batches without row counts;
+    # each panel's title says how many rows it holds
+    titles = [f"{name} ({sum(f.height for f in panels[name].values()):,} rows)" for name in names]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all", shared_yaxes="all",
                         horizontal_spacing=0.02, vertical_spacing=0.08 if rows > 1 else 0.0)
     for p, name in enumerate(names):
-        groups = _placed(placed_by_panel[name])
+        groups = panels[name]
         r, c = divmod(p, cols)
         for t in _traces(real, groups, color_by=color_by, hover=hover, showlegend=(p == 0), showscale=(p == 0),
-                         cmax=dist_max):
+                         cmax=dist_max, counts=False):
             fig.add_trace(t, row=r + 1, col=c + 1)
     _axes(fig)
     for ann in fig.layout.annotations:

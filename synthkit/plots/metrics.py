@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import COLORS, REAL_COLOR, apply_style
+from ._style import COLORS, REAL_COLOR, apply_style, integer_ticks, shorten_labels
 
 __all__ = [
     "marginals_figure", "pair_difference_figure", "dcr_figure", "prdc_figure", "utility_figure",
@@ -30,9 +30,30 @@ def _esc(x) -> str:
 BASE_COLOR = REAL_COLOR
 
 
+#: categorical panels show at most this many bars per side (the rest as "(other)")
+MAX_CATEGORIES = 12
+#: category labels longer than this are cut with an ellipsis on the axis (hover has them whole)
+LABEL_WIDTH = 12
+OTHER = "(other)"
+
+
 def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores: Mapping[str, float] | None = None,
-                     title: str = "Per-column distributions: real vs synthetic") -> go.Figure:
-    """Overlaid real (grey) and synthetic (blue) shares per column (histograms or bars)."""
+                     title: str = "Per-column distributions: real vs synthetic",
+                     max_categories: int = MAX_CATEGORIES, label_width: int = LABEL_WIDTH) -> go.Figure:
+    """Real (grey) and synthetic (blue) shares per column, side by side.
+
+    Categorical columns, and numeric columns that hold whole numbers over a range no
+    wider than their number of bins (e.g. a year), are grouped bars: real and synthetic next to each other, never one
+    hidden behind the other. Other numeric columns are the real histogram as grey bars
+    with the synthetic one as a blue outline. A column counts as whole numbers when its
+    marginal says ``"integer": True``, or, without that key, when its bin edges start and
+    end on whole numbers and every bin holding real rows holds a whole number. Such
+    panels get whole-number ticks (when the range is at most 50 wide; plotly's own
+    ticks are whole numbers beyond that). At most ``max_categories`` bars per side are drawn
+    (the categories largest on either side; the rest summed as "(other)"), and labels
+    longer than ``label_width`` characters are cut with an ellipsis (the hover shows
+    them in full).
+    """
     names = list(marginals)
     n = max(len(names), 1)
     ncols = min(ncols, n)
@@ -42,21 +63,27 @@ def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores
                         horizontal_spacing=0.06)
     for i, c in enumerate(names):
         m = marginals[c]
-        r, col = i // ncols + 1, i % ncols + 1
+        pos = dict(row=i // ncols + 1, col=i % ncols + 1)
+        first = i == 0
         if m["kind"] == "numeric":
-            e = np.asarray(m["edges"])
-            x = (e[:-1] + e[1:]) / 2
-            width = float(e[1] - e[0])
-            for side, color in (("real", REAL_COLOR), ("synthetic", SYNTH_COLOR)):
-                fig.add_trace(go.Bar(x=x, y=m[side], width=width, name=side, marker_color=color, opacity=0.6,
-                                     legendgroup=side, showlegend=i == 0,
-                                     hovertemplate=f"{side}<br>%{{x:.3g}}: %{{y:.1%}}<extra></extra>"), r, col)
+            e = np.asarray(m["edges"], dtype=float)
+            real, synth = np.asarray(m["real"], dtype=float), np.asarray(m["synthetic"], dtype=float)
+            integer = m.get("integer")
+            integer = _whole_numbers(e, real) if integer is None else bool(integer)
+            if integer and e[-1] - e[0] <= len(real):
+                values, real, synth = _unit_bins(e, real, synth)
+                _grouped_bars(fig, c, values.tolist(), [str(v) for v in values], real, synth, first, pos)
+            else:
+                _histogram(fig, c, e, real, synth, first, pos)
+            if integer and e[-1] - e[0] <= 50:  # wider ranges get whole-number ticks from plotly itself
+                ticks = integer_ticks(float(e[0]), float(e[-1]))
+                fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[str(t) for t in ticks], **pos)
         else:
-            for side, color in (("real", REAL_COLOR), ("synthetic", SYNTH_COLOR)):
-                fig.add_trace(go.Bar(x=[_esc(v) for v in m["categories"]], y=m[side], name=side, marker_color=color,
-                                     legendgroup=side, showlegend=i == 0,
-                                     hovertemplate=f"{side}<br>%{{x}}: %{{y:.1%}}<extra></extra>"), r, col)
-    fig.update_layout(barmode="overlay", bargap=0.05)
+            cats, real, synth = _top_categories(list(m["categories"]), np.asarray(m["real"], dtype=float),
+                                                np.asarray(m["synthetic"], dtype=float), max_categories)
+            ticks = [_esc(t) for t in shorten_labels(cats, label_width)]
+            _grouped_bars(fig, c, ticks, cats, real, synth, first, pos)
+    fig.update_layout(barmode="group", bargap=0.15, bargroupgap=0.0)
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(tickfont=dict(size=9))
     apply_style(fig, title=title, height=max(260, 230 * nrows))
@@ -64,6 +91,57 @@ def marginals_figure(marginals: Mapping[str, Mapping], *, ncols: int = 3, scores
                                   xanchor="right"))
     fig.update_annotations(font_size=11)
     return fig
+
+
+def _whole_numbers(edges: np.ndarray, real: np.ndarray) -> bool:
+    """Do the real rows look like whole numbers? Edges on whole numbers, no real mass between them."""
+    if edges.size < 2 or not np.allclose(edges[[0, -1]], np.round(edges[[0, -1]])):
+        return False
+    lo, hi = edges[:-1], edges[1:]
+    has_int = np.ceil(lo) < hi
+    has_int[-1] = np.ceil(lo[-1]) <= hi[-1]  # the last bin includes its right edge
+    return bool(np.all(has_int[real > 0]))
+
+
+def _unit_bins(edges: np.ndarray, real: np.ndarray, synth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares re-binned on whole numbers: each bin's share goes to the whole number nearest its centre."""
+    at = np.round((edges[:-1] + edges[1:]) / 2).astype(np.int64)
+    values = np.arange(int(round(edges[0])), int(round(edges[-1])) + 1)
+    idx = np.clip(at - values[0], 0, len(values) - 1)
+    r, s = np.zeros(len(values)), np.zeros(len(values))
+    np.add.at(r, idx, real)
+    np.add.at(s, idx, synth)
+    return values, r, s
+
+
+def _top_categories(cats: list, real: np.ndarray, synth: np.ndarray, k: int) -> tuple[list, np.ndarray, np.ndarray]:
+    """At most ``k`` categories: the ``k - 1`` largest on either side, in their order, + "(other)"."""
+    if len(cats) <= k:
+        return cats, real, synth
+    keep = np.sort(np.argsort(-np.maximum(real, synth), kind="stable")[: k - 1])
+    rest = np.setdiff1d(np.arange(len(cats)), keep)
+    return ([cats[i] for i in keep] + [OTHER], np.r_[real[keep], real[rest].sum()],
+            np.r_[synth[keep], synth[rest].sum()])
+
+
+def _grouped_bars(fig, c, x, labels, real, synth, first, pos) -> None:
+    for side, color, y in (("real", REAL_COLOR, real), ("synthetic", SYNTH_COLOR, synth)):
+        fig.add_trace(go.Bar(x=x, y=y, name=side, marker_color=color, offsetgroup=side, legendgroup=side,
+                             showlegend=first, customdata=[_esc(v) for v in labels],
+                             hovertemplate=f"{side}<br>{_esc(c)} = %{{customdata}}: %{{y:.1%}}<extra></extra>"),
+                      **pos)
+
+
+def _histogram(fig, c, e, real, synth, first, pos) -> None:
+    x = (e[:-1] + e[1:]) / 2
+    bins = [f"{a:.4g} to {b:.4g}" for a, b in zip(e[:-1], e[1:])]
+    fig.add_trace(go.Bar(x=x, y=real, width=float(e[1] - e[0]), name="real", marker_color=REAL_COLOR,
+                         opacity=0.8, offsetgroup="real", legendgroup="real", showlegend=first,
+                         customdata=bins, hovertemplate="real<br>%{customdata}: %{y:.1%}<extra></extra>"), **pos)
+    # the synthetic histogram as an outline over the real bars: both stay visible
+    fig.add_trace(go.Scatter(x=np.repeat(e, 2), y=np.r_[0.0, np.repeat(synth, 2), 0.0], mode="lines",
+                             line=dict(color=SYNTH_COLOR, width=2), name="synthetic", legendgroup="synthetic",
+                             showlegend=first, hoverinfo="skip"), **pos)
 
 
 def pair_difference_figure(pairs, columns: Sequence[str], *,

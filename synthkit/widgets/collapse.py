@@ -3,9 +3,13 @@
 A thin widget over :func:`synthkit.collapse.simulate`: generator, regime,
 generations, real fraction, temperature and seeds are controls; every change
 runs the simulator and redraws :func:`synthkit.plots.collapse.regime_comparison`
-(one metric, mean and band across seeds). ``run(**changes)`` does exactly what
-moving the controls does, so notebooks and tests can drive it; ``result`` is
-the latest :class:`~synthkit.collapse.CollapseResult`.
+(one metric, mean and band across seeds). The figure keeps two references: a
+dashed line at the real rows' value (generation 0) and, once the controls have
+moved, the first run's mean as a grey dotted line. Its y axis only ever widens
+(to hold every run shown so far), so moving a control never rescales the picture
+under the reader. ``run(**changes)`` does exactly what moving the controls does,
+so notebooks and tests can drive it; ``result`` is the latest
+:class:`~synthkit.collapse.CollapseResult`.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class CollapseControls(w.VBox):
                            metrics=list(metrics) if metrics else [metric], progress=False,
                            keep_samples=())
         self.result: CollapseResult | None = None
+        self.first: CollapseResult | None = None  # the run with the settings the widget opened with
+        self._y_range: tuple[float, float] | None = None
         self.w_generator = w.Dropdown(options=_generators.available(), value=generator,
                                       description="generator", style=_STYLE, layout=_LAYOUT)
         self.w_regime = w.Dropdown(options=list(REGIMES), value=regime, description="regime",
@@ -113,7 +119,15 @@ class CollapseControls(w.VBox):
             raise SynthkitError("nothing has run yet; call run()")
         p = self.result.config
         title = f"{self.metric} per generation: {p['generator']}, {p['regime']}, temperature {p['temperature']}"
-        return regime_comparison({p["regime"]: self.result}, self.metric, column=self.column, title=title)
+        baseline = None
+        if self.first is not None and self.first is not self.result:
+            f = self.first.config
+            baseline = {f"first run ({f['regime']}, temperature {f['temperature']})": self.first}
+        fig = regime_comparison({p["regime"]: self.result}, self.metric, column=self.column, title=title,
+                                baseline=baseline, reference="generation 0")
+        self._y_range = _widen(self._y_range, fig)
+        fig.update_yaxes(range=list(self._y_range), autorange=False)
+        return fig
 
     # ------------------------------------------------------------------ internals
     _updating = False
@@ -130,6 +144,8 @@ class CollapseControls(w.VBox):
             self.status.value = f"<span style='color:#b00020'>{escape(str(exc))}</span>"
             return None
         self.status.value = ""
+        if self.first is None:
+            self.first = self.result
         self.output.clear_output(wait=True)
         with self.output:
             display(self.figure())
@@ -139,3 +155,19 @@ class CollapseControls(w.VBox):
         p = self.params()
         return (f"CollapseControls({self.real.name!r}, generator={p['generator']!r}, regime={p['regime']!r}, "
                 f"generations={p['generations']}, metric={self.metric!r})")
+
+
+def _widen(current: tuple[float, float] | None, fig: Any) -> tuple[float, float]:
+    """A y range holding every value drawn in ``fig`` and ``current``, from 0 when all values are positive."""
+    import numpy as np
+
+    ys = [np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None]
+    vals = np.concatenate(ys) if ys else np.array([0.0, 1.0])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
+    lo = min(lo, 0.0)
+    pad = 0.05 * (hi - lo or 1.0)
+    lo, hi = (lo if lo == 0.0 else lo - pad), hi + pad
+    if current is not None:
+        lo, hi = min(lo, current[0]), max(hi, current[1])
+    return lo, hi

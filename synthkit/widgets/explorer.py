@@ -76,6 +76,7 @@ class Explorer:
         self._selected: list[str] = []
         self._polygon: list[list[float]] | None = None
         self._regions: list[Any] = []
+        self._regions_batch: str | None = None
         self._color = "source"
         self._hover_cache: tuple[pl.DataFrame, list[dict]] | None = None
         self._build_widgets(height)
@@ -111,6 +112,8 @@ class Explorer:
         for bid in stored:
             if bid not in self._batches:
                 self._add_batch(self.ws.batch(bid))
+        self.tag_panel.show_batches(self._batches)
+        self._show_undo()
         if redraw:
             self._redraw()
 
@@ -128,6 +131,7 @@ class Explorer:
         except SynthkitError:
             counts = None
         self.tag_panel.show_counts(counts)
+        self._show_undo()
         if redraw and self._color == "tag":
             self._redraw()
 
@@ -136,14 +140,17 @@ class Explorer:
         self.mapview = MapView(height=height)
         self.mapview.observe(self._on_browser_selection, names="selection_count")
         self.controls = Controls(self.dataset, on_generate=self._generate_from_form)
-        self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note), on_undo=self.undo,
+        self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note),
+                                  on_undo=self._undo_from_button,
                                   on_suggest=self._suggest_from_button if _suggest_fn() else None,
-                                  on_accept=self.accept, on_dismiss=self.dismiss)
+                                  on_accept=self.accept, on_dismiss=self.dismiss, on_show=self.show_suggestion)
+        self._pending_undo: str | None = None
         self.selection_view = SelectionView(self.schema)
         modes = list(COLOR_MODES) + [c for c in self.schema.columns if c not in set(self.schema.image_columns)]
         self.color_menu = w.Dropdown(options=modes, value="source", description="colour by",
                                      style={"description_width": "64px"}, layout=w.Layout(width="260px"))
         self.color_menu.observe(lambda c: self.color_by(c["new"]), names="value")
+        self.color_menu.add_class("synthkit-color")
         self.status = w.HTML()
         m = self.map
         title = w.HTML(
@@ -191,6 +198,8 @@ class Explorer:
         self.ws.add(batch)
         if batch.id not in self._batches:
             self._add_batch(batch)
+        self.tag_panel.show_batches(self._batches)
+        self._show_undo()
         self._redraw()
         self._say(f"added {batch.id}: {len(batch)} rows from {name}")
         return batch
@@ -284,6 +293,7 @@ class Explorer:
             raise DataError("tag() needs a label, e.g. 'off-manifold' or 'near-copy'")
         if not self._selected:
             raise DataError("nothing is selected: lasso points on the map or call ex.select(...) first")
+        self._refuse_duplicate(self._selected, label)
         tag_id = self.ws.tag(list(self._selected), label, note=note or "", polygon=self._polygon,
                              map_hash=self.map.hash)
         self._refresh_tags()
@@ -291,8 +301,46 @@ class Explorer:
         self._show_selection()
         return tag_id
 
+    def _refuse_duplicate(self, ids: list[str], label: str) -> None:
+        """Tagging exactly the rows of an existing tag with the same label again stores nothing."""
+        tags = self.ws.tags()
+        if not tags.height:
+            return
+        want = set(ids)
+        same = tags.filter(pl.col("label") == label.strip())
+        for (tid,), part in same.group_by("tag_id", maintain_order=True):
+            if set(part["row_id"].to_list()) == want:
+                raise DataError(f"these {len(want)} rows already carry tag {tid} ({label!r}); nothing was stored. "
+                                "Use another label, or change the selection")
+
+    def _show_undo(self) -> None:
+        nxt = self.ws.peek_undo() if hasattr(self.ws, "peek_undo") else None
+        desc = nxt["description"] if nxt else None
+        self.tag_panel.show_undo(desc, confirm=desc is not None and desc == self._pending_undo)
+
+    def _undo_from_button(self) -> None:
+        """The Undo button: a tag is undone at once; a whole batch only after a second, confirming click."""
+        nxt = self.ws.peek_undo() if hasattr(self.ws, "peek_undo") else None
+        if nxt is None and hasattr(self.ws, "peek_undo"):
+            self._pending_undo = None
+            self._show_undo()
+            self.tag_panel.say("nothing to undo")
+            return
+        if nxt is not None and nxt["destructive"] and self._pending_undo != nxt["description"]:
+            self._pending_undo = nxt["description"]
+            self._show_undo()
+            self.tag_panel.say(f"undoing the {nxt['description']} removes its points from the map: "
+                               "click Confirm undo to go on, or do something else to keep them")
+            return
+        self.undo()
+
     def undo(self) -> str:
-        """Revert the workspace's last action (a tag, a batch, ...). Returns what was undone."""
+        """Revert the workspace's last action (a tag, a batch, ...) at once. Returns what was undone.
+
+        The Undo button asks for a second click before it undoes a whole batch;
+        this method does not (it is called on purpose).
+        """
+        self._pending_undo = None
         msg = self.ws.undo()
         self._sync_batches(redraw=False)
         self._refresh_tags(redraw=False)
@@ -301,7 +349,9 @@ class Explorer:
             self._set_selection([r for r in self._selected if r in known], None)
             self.mapview.show_selection(self._selected, None)
         self._redraw()
-        self.tag_panel.say(f"undone: {msg}")
+        self._show_undo()
+        self.tag_panel.say(msg)
+        self._say(msg)
         return msg
 
     def color_by(self, name: str) -> "Explorer":
@@ -315,32 +365,52 @@ class Explorer:
 
     # ------------------------------------------------------------------ suggestions
     def suggestions(self, batch_id: str | None = None) -> list[Any]:
-        """Problem regions suggested by ``sk.suggest`` for a batch (default: the latest one)."""
+        """Problem regions suggested by ``sk.suggest`` for a batch (default: the one chosen in
+        the panel, else the latest)."""
         fn = _suggest_fn()
         if fn is None:
             raise SynthkitError("suggestions need synthkit.metrics (sk.suggest), which is not available here")
         if not self._batches:
             raise DataError("no batch to check yet: generate one first")
-        bid = self._batches[-1] if batch_id is None else batch_id
+        bid = batch_id if batch_id is not None else (self.tag_panel.suggest_batch.value or self._batches[-1])
         if not isinstance(bid, str) or bid not in self._batches:
             raise DataError(f"batch {bid!r} is not in this workspace; known: {self._batches}")
         self._regions = list(fn(self.dataset, self.ws.batch(bid)))
+        self._regions_batch = bid
+        if self.tag_panel.suggest_batch.value != bid:
+            self.tag_panel.suggest_batch.value = bid
         self.tag_panel.show_suggestions(self._regions)
         return list(self._regions)
 
     def _suggest_from_button(self) -> None:
         regions = self.suggestions()
-        self.tag_panel.say(f"{len(regions)} suggested regions")
+        self.tag_panel.say(f"{len(regions)} suggested regions in batch {self._regions_batch}")
+
+    def show_suggestion(self, index: int) -> pl.DataFrame:
+        """Select suggestion ``index``'s rows on the map, to look at them (and lasso further)."""
+        region = self._region(index)
+        known = self._point_ids()
+        sel = self.select([r for r in region.row_ids if r in known])
+        self.tag_panel.say(f"showing {sel.height} rows of suggestion {index + 1} ({region.kind}); "
+                           "Accept tags them")
+        return sel
 
     def accept(self, index: int, label: str | None = None) -> str:
         """Tag suggestion ``index``'s rows (label = its kind unless given, note = its reason)."""
         region = self._region(index)
         ids = [r for r in region.row_ids]
-        tag_id = self.ws.tag(ids, label or region.kind, note=str(region.reason), polygon=None,
-                             map_hash=self.map.hash)
+        label = label or region.kind
+        try:
+            self._refuse_duplicate(ids, label)
+        except DataError:
+            self._regions.pop(index)  # already tagged: it leaves the list either way
+            self.tag_panel.show_suggestions(self._regions)
+            raise
+        tag_id = self.ws.tag(ids, label, note=str(region.reason), polygon=None, map_hash=self.map.hash)
         self._regions.pop(index)
         self.tag_panel.show_suggestions(self._regions)
         self._refresh_tags()
+        self.tag_panel.say(f"tagged {len(ids)} rows as {label!r}; the suggestion left the list")
         return tag_id
 
     def dismiss(self, index: int) -> None:

@@ -96,6 +96,14 @@ function render({ model, el }) {
   let Plotly = null;
   let localChange = false;
   let alive = true;
+  // plotly keeps its own lasso outline in layout.selections until selectionrevision
+  // changes (it defaults to uirevision, which stays constant to keep zoom and pan);
+  // that outline swallows hover inside it. Bumping the revision on every redraw
+  // drops the outline while zoom and pan survive; our own dotted polygon replaces it.
+  let selectionRevision = 0;
+  // Plotly.react itself emits plotly_selected / plotly_deselect while it clears
+  // the outline; those are not the user's and must not reach Python.
+  let quiet = false;
 
   function readData() {
     const pv = model.get("points_version");
@@ -141,7 +149,10 @@ function render({ model, el }) {
         Object.assign(marker, {
           color: view.value.subarray(L.start, L.stop), colorscale: L.colorscale,
           cmin: L.cmin, cmax: L.cmax, showscale: !!L.showscale,
-          colorbar: { title: { text: L.colorbar || "" }, thickness: 12, len: 0.7 },
+          // horizontal, inside the plot's top-right corner: a vertical bar beside the
+          // plot would take its width, and the map would narrow when the colouring changes
+          colorbar: { title: { text: L.colorbar || "", side: "top" }, orientation: "h", thickness: 10, len: 0.3,
+                      x: 0.99, xanchor: "right", y: 0.99, yanchor: "top", bgcolor: "rgba(255,255,255,0.8)" },
         });
       } else {
         marker.color = L.color;
@@ -169,6 +180,7 @@ function render({ model, el }) {
     const current = div.layout || {};
     return {
       height: model.get("height"), autosize: true, uirevision: "synthkit-map",
+      selectionrevision: "selection-" + (++selectionRevision),
       dragmode: current.dragmode || "lasso", hovermode: "closest", selections: [], shapes,
       title: model.get("title") ? { text: model.get("title"), x: 0.01, xanchor: "left", font: { size: 14 } } : undefined,
       margin: { l: 10, r: 10, t: model.get("title") ? 36 : 28, b: 10 },
@@ -191,7 +203,12 @@ function render({ model, el }) {
     pending = Promise.resolve().then(async () => {
       pending = null;
       if (!alive) return;
-      await Plotly.react(div, traces(), layout(), config);
+      quiet = true;
+      try {
+        await Plotly.react(div, traces(), layout(), config);
+      } finally {
+        quiet = false;
+      }
       el.dataset.version = String(model.get("data_version"));
       el.dataset.points = String(base.rowIds.length);
     });
@@ -213,7 +230,7 @@ function render({ model, el }) {
   }
 
   function onSelected(ev) {
-    if (!ev) return;
+    if (!ev || quiet) return;
     const ids = [];
     for (const p of ev.points || []) {
       const L = view.layers[p.curveNumber];
@@ -250,7 +267,11 @@ function render({ model, el }) {
     readData();
     await redraw();
     div.on("plotly_selected", onSelected);
-    div.on("plotly_deselect", () => { sendSelection([], null); setTimeout(() => redraw(), 0); });
+    div.on("plotly_deselect", () => {
+      if (quiet) return;
+      sendSelection([], null);
+      setTimeout(() => redraw(), 0);
+    });
     el.dataset.ready = "1";
     el.dispatchEvent(new CustomEvent("synthkit-map-ready", { bubbles: true }));
   }).catch((e) => { note.textContent = "could not draw the map: " + e; });

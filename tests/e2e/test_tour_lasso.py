@@ -5,9 +5,12 @@ workspace ``tour-ws`` is created there), then LASSOS times: hover a point
 (hover details must show), drag a lasso around a group of points, type a
 label, click Tag. After each, the workspace, opened from this process, must
 hold a tag with that label whose row ids are exactly the points inside the
-lasso polygon (computed from the map's own coordinates), and the selection
-table must report the same number of rows. Then one box selection, checked
-the same way.
+lasso polygon (computed from the map's own coordinates), the selection
+table must report the same number of rows, and hovering a point inside the
+lasso (one just selected) must show that point's hover label. Then one box
+selection, checked the same way; then two lassos drawn back to back without
+waiting (the tag must hold the second one's points); then the Undo button
+(the last tag must leave the workspace).
 """
 
 from __future__ import annotations
@@ -74,6 +77,15 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
 
     # the map shows plotly's own hover labels (hover is on)
     assert page.evaluate("(s) => document.querySelector(s)._fullLayout.hovermode", L.PLOT) == "closest"
+    # a colour bar does not narrow the map: the plot area is as wide coloured by a number as by source
+    width = "(s) => document.querySelector(s)._fullLayout._size.w"
+    w_dist = page.evaluate(width, L.PLOT)
+    has_bar = page.evaluate("(s) => document.querySelector(s).querySelectorAll('.colorbar').length", L.PLOT)
+    assert has_bar, "the tour colours its first map by dist_to_real, with a colour bar"
+    page.locator(".synthkit-color select").first.select_option("source")
+    L.poll("the map to redraw without a colour bar", lambda: page.evaluate(
+        "(s) => document.querySelector(s).querySelectorAll('.colorbar').length", L.PLOT) == 0, timeout=60)
+    assert abs(page.evaluate(width, L.PLOT) - w_dist) <= 2, "the colour bar changed the map's width"
 
     for k, (tx, ty) in enumerate(_targets(pts, LASSOS)):
         label = f"lasso-{k}"
@@ -100,6 +112,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
         page.locator("button.synthkit-tag").first.click()
 
         _check_tag(ws, label, xs, ys, pts, shown)
+        _hover_inside(page, plot, ws, label, pts)
     # a box selection (toolbar's Box Select) arrives the same way
     page.locator(L.PLOT + " .modebar-btn[data-val='select']").first.click()
     box = plot.locator(".nsewdrag").first.bounding_box()
@@ -118,10 +131,78 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
     page.locator(".synthkit-label input").first.press("Tab")
     page.locator("button.synthkit-tag").first.click()
     _check_tag(ws, "box", xs, ys, pts, _selected_count(stamped.inner_text()))
+    _hover_inside(page, plot, ws, "box", pts)
+    assert ws.tag_list().height == n_tags0 + LASSOS + 1
+
+    # two lassos back to back, as a hurried person draws them: the second one wins
+    page.locator(L.PLOT + " .modebar-btn[data-val='lasso']").first.click()
+    (ax, ay), (bx, by) = _targets(pts, 2)
+    before = int(page.locator(".synthkit-map").first.get_attribute("data-selection-count") or "0")
+    for k, (tx, ty) in enumerate([(ax, ay), (bx, by)]):
+        cx, cy = _to_pixels(page, tx, ty)
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
+                (40 / box["width"], 34 / box["height"]), start_angle=0.7 * k)
+    stamp = L.poll("both quick lassos to be sent", lambda: (c := page.locator(".synthkit-map").first
+                                                            .get_attribute("data-selection-count") or "0")
+                   and int(c) >= before + 2 and c, timeout=60)
+    stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
+    L.poll("the selection table of the second lasso", lambda: stamped.count() > 0, timeout=120)
+    page.locator(".synthkit-label input").first.fill("quick")
+    page.locator(".synthkit-label input").first.press("Tab")
+    page.locator("button.synthkit-tag").first.click()
+    _check_tag(ws, "quick", xs, ys, pts, _selected_count(stamped.inner_text()))
+    quick = ws.get_tag(ws.tag_list().filter(pl.col("label") == "quick")["tag_id"][0])
+    bxp, byp = _to_pixels(page, bx, by)
+    second = np.asarray(L.pixels_to_data(page, plot, [(bxp, byp)])[0])
+    poly = np.asarray(quick.polygon, dtype=float)
+    assert np.linalg.norm(poly.mean(axis=0) - second) < np.linalg.norm(poly.mean(axis=0) - np.array([ax, ay])), (
+        "the stored polygon is the second lasso's")
+    _hover_inside(page, plot, ws, "quick", pts)
+
+    # Undo from the button removes that tag from the workspace and says so
+    page.locator("button.synthkit-undo").first.click()
+    L.poll("the undo to reach the workspace",
+           lambda: ws.tag_list().filter(pl.col("label") == "quick").height == 0, timeout=120)
+    L.poll("the panel to say what was undone",
+           lambda: "undid" in page.locator(".synthkit-tagpanel .synthkit-status").first.inner_text(), timeout=60)
     assert ws.tag_list().height == n_tags0 + LASSOS + 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tour-after-lassos.png"), full_page=False)
     ws.close()
+
+
+def _to_pixels(page, x: float, y: float) -> tuple[float, float]:
+    """Page pixels of data point (x, y) on the first map."""
+    return tuple(page.evaluate(
+        """([s, x, y]) => { const gd = document.querySelector(s); const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+             return [r.left + gd._fullLayout.xaxis.d2p(x), r.top + gd._fullLayout.yaxis.d2p(y)]; }""",
+        [L.PLOT, x, y]))
+
+
+def _hover_inside(page, plot, ws, label: str, pts: pl.DataFrame) -> None:
+    """Hover the selected point nearest the middle of tag ``label``: its hover label must show."""
+    got = ws.get_tag(ws.tag_list().filter(pl.col("label") == label)["tag_id"][0])
+    sel = pts.filter(pl.col("row_id").is_in(list(got.row_ids)))
+    mid = np.asarray(got.polygon, dtype=float).mean(axis=0)
+    d = (sel["x"].to_numpy() - mid[0]) ** 2 + (sel["y"].to_numpy() - mid[1]) ** 2
+    row = sel.row(int(np.argmin(d)), named=True)
+    # leave the plot and clear any label still showing, so an old label cannot pass the check
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)
+    page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", L.PLOT)
+    L.poll("the old hover label to go", lambda: page.locator(L.PLOT + " .hoverlayer .hovertext").count() == 0,
+           timeout=30)
+    cx, cy = _to_pixels(page, row["x"], row["y"])
+    page.mouse.move(cx - 6, cy - 6, steps=2)
+    page.mouse.move(cx, cy, steps=3)
+    try:
+        L.poll(f"a hover label inside the {label!r} selection",
+               lambda: page.locator(L.PLOT + " .hoverlayer .hovertext").count() > 0, timeout=30)
+    except TimeoutError:
+        outline = page.evaluate("(s) => (document.querySelector(s).layout.selections || []).length", L.PLOT)
+        raise AssertionError(f"no hover label over a selected point of {label!r} "
+                             f"(plotly selection outlines still in the layout: {outline})")
 
 
 def _check_tag(ws, label: str, xs, ys, pts: pl.DataFrame, shown: int | None) -> None:
