@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 from sklearn.neighbors import NearestNeighbors
 
+from .._checks import check_int
 from ..data import ROW_ID, conform
 from ..errors import DataError
 from .simulate import CurateContext
@@ -225,8 +226,7 @@ def match_real_density(k: int = 10) -> Curator:
     The kept rows are therefore closer to the real distribution than the drawn
     ones (rejection sampling with an estimated density ratio).
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise DataError(f"k={k!r} must be a whole number >= 1")
+    k = check_int("k", k, minimum=1, hint=" (neighbours, e.g. 5)")
 
     def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
         xs = ctx.encode(rows)

@@ -366,8 +366,9 @@ def _as_holdout(holdout: Any, real: Dataset, random_state: int) -> tuple[Dataset
     try:
         test = Dataset(getattr(holdout, "name", "holdout"), conform(holdout, real.schema, what="holdout"),
                        real.schema)
-    except SchemaError as exc:
-        raise CollapseError(f"holdout does not match the real rows' columns: {exc}") from None
+    except DataError as exc:  # SchemaError included
+        raise CollapseError(f"holdout must be a share such as 0.2 or held-out real rows with the real "
+                            f"columns: {exc}") from None
     if test.frame.height < 2:
         raise CollapseError("holdout needs at least 2 rows")
     return real, test
@@ -508,17 +509,19 @@ def simulate(
     real : the real Dataset (or a frame; its schema is then inferred).
     generator : registry name, Generator instance (cloned for every generation) or
         anything :func:`synthkit.generators.make` accepts.
-    generations : number of synthetic generations (>= 1); generation 0 is the real rows.
+    generations : number of synthetic generations (1 to 10,000); generation 0 is the real rows.
     n_per_generation : rows sampled per generation (default: the number of real rows;
         for ``fresh`` half of them, the other half being the held-out pool).
     regime : ``"replace"``, ``"accumulate"``, ``"fresh"`` or ``"keep_real"`` (module docstring).
-    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``).
+    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``,
+        which need it > 0; ``replace`` and ``accumulate`` need it 0).
     temperature : set on generators that have a ``temperature`` parameter (< 1
         sharpens); left as the generator's own when 1.0.
     curate : ``curate(rows, context) -> kept`` with ``kept`` a frame of rows (with
         ``row_id``), a boolean mask or row ids; see :mod:`synthkit.collapse.curators`.
-    seeds : independent repetitions; ``random_state`` seeds them all.
-    keep_samples : generations whose rows are kept in ``result.samples``.
+    seeds : independent repetitions (1 to 1,000); ``random_state`` (a whole number from 0 to
+        2**32 - 1) seeds them all.
+    keep_samples : generation numbers whose rows are kept in ``result.samples`` (None: none).
     metrics : subset of :data:`METRICS` (default: all that apply).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
@@ -595,7 +598,7 @@ def _check_metrics(metrics: Any) -> set[str]:
             check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
     unknown = wanted - set(METRICS)
     if unknown:
-        raise CollapseError(f"unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
+        raise CollapseError(f"metrics= names unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
     return wanted
 
 
@@ -621,8 +624,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
           seeds, random_state, keep_samples, metrics, holdout) -> _Plan:
     """Check every argument, split off the holdout and size each generation's real share."""
     ds = as_dataset(real)
-    generations = check_int("generations", generations, minimum=1, error=CollapseError)
-    seeds = check_int("seeds", seeds, minimum=1, error=CollapseError)
+    generations = check_int("generations", generations, minimum=1, maximum=10_000, error=CollapseError)
+    seeds = check_int("seeds", seeds, minimum=1, maximum=1_000, error=CollapseError)
     real_fraction = _check_regime(regime, real_fraction)
     random_state = check_random_state(random_state, allow_generator=False, allow_none=False,
                                       error=CollapseError)
@@ -637,7 +640,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real
-    N = check_int("n_per_generation", n_per_generation, minimum=2, error=CollapseError)
+    N = check_int("n_per_generation", n_per_generation, minimum=2, maximum=10_000_000,
+                  error=CollapseError)
     k_real = int(round(real_fraction * N)) if regime in ("fresh", "keep_real") else 0
     if regime == "fresh":
         if N >= n_real:

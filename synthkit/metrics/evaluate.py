@@ -58,7 +58,7 @@ ROWS_SCHEMA = {
 def _families(families: Iterable[str] | str | None) -> tuple[str, ...]:
     if families is None:
         return FAMILIES
-    fams = (families,) if isinstance(families, str) else tuple(families)
+    fams = tuple(families) if isinstance(families, (list, tuple, set, frozenset)) else (families,)
     bad = [f for f in fams if f not in FAMILIES]
     if bad or not fams:
         raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(FAMILIES)}")
@@ -126,7 +126,7 @@ def evaluate(
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
     fams = _families(families)
-    check_whole("n_boot", n_boot, 0)
+    check_whole("n_boot", n_boot, 0, " (bootstrap replicates, e.g. 100)", high=100_000)
     check_whole("k", k, 1, K_HINT)
     check_whole("random_state", random_state, 0, " (a seed such as 0)", high=2**32 - 1)
     check_whole("n_perm", n_perm, 0, " (19 permutations give a smallest p-value of 0.05)")
