@@ -17,7 +17,9 @@ Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
 - ``accumulate``: model ``g + 1`` is fitted on the real rows plus every
   generation so far (Gerstgrasser et al. 2024).
 - ``fresh``: the real rows are split once per seed into a seed of ``N`` rows
-  (default: half of them) and a held-out pool; each later model is fitted on
+  (default: half of them) that the first model is fitted on and a held-out pool;
+  generation 0 (what is measured and kept) is still all the real rows, as in every
+  regime. Each later model is fitted on
   ``round(real_fraction * N)`` rows drawn new from the pool plus the rest from
   the last generation. When the pool is used up it is reshuffled and rows
   repeat (recorded in ``notes``).
@@ -664,7 +666,8 @@ def _start_seed(plan: _Plan, rng: np.random.Generator) -> _SeedState:
     if plan.regime == "fresh":
         perm = rng.permutation(len(ds))
         seed_idx = np.sort(perm[:N])
-        state = _SeedState(train=feats[seed_idx], generation0=ds.frame[seed_idx], pool=perm[N:])
+        # generation 0 is the real rows in every regime; only the first model sees just the seed part
+        state = _SeedState(train=feats[seed_idx], generation0=ds.frame, pool=perm[N:])
     else:
         state = _SeedState(train=feats, generation0=ds.frame)
     if plan.regime == "keep_real" and plan.k_real:
