@@ -56,9 +56,12 @@ from ..generators import Generator, make
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
 
 REGIMES = ("replace", "accumulate", "fresh", "keep_real")
-#: metric families; ``metrics=None`` computes every one that applies
-#: (``minority_share`` also records ``group_share`` of every group of each sensitive column)
-METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
+#: metric families; ``metrics=None`` computes every one that applies except the opt-in ones
+#: (``minority_share`` also records ``group_share`` of every group of each sensitive column;
+#: ``recognised``, see :mod:`synthkit.collapse.recognised`, must be asked for by name)
+METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility", "recognised")
+#: metrics computed only when named in ``metrics=``
+OPT_IN_METRICS = ("recognised",)
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
 #: with ``curate``, batches drawn per generation (at most) until ``n_per_generation`` rows are kept
@@ -229,6 +232,15 @@ class _Reference:
                 from ..metrics.utility import tstr
 
                 self.tstr = tstr
+        self.recogniser = None
+        if "recognised" in metrics:
+            if s.target is None or s.target not in s.categorical:
+                notes.append("recognised skipped: it needs a categorical target (the label a classifier "
+                             "trained on the real rows should recognise)")
+            else:
+                from .recognised import Recogniser
+
+                self.recogniser = Recogniser(real, random_state=random_state)
 
     @property
     def encoder(self) -> Encoder:
@@ -284,6 +296,9 @@ class _Reference:
                 add(key, None, v)
         if self.tstr is not None:
             add("utility", None, self.tstr(rows, self.holdout, self.schema, rng_seed))
+        if self.recogniser is not None:
+            add("recognised", None,
+                self.recogniser.real_score if generation == 0 else self.recogniser.score(rows))
 
 
 def _load(module: str, attr: str) -> Callable | None:
@@ -521,7 +536,8 @@ def simulate(
         ``row_id``), a boolean mask or row ids; see :mod:`synthkit.collapse.curators`.
     seeds : independent repetitions; ``random_state`` seeds them all.
     keep_samples : generations whose rows are kept in ``result.samples``.
-    metrics : subset of :data:`METRICS` (default: all that apply).
+    metrics : subset of :data:`METRICS` (default: all that apply, except ``recognised``,
+        which needs a categorical target and is computed only when named).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
     """
@@ -593,7 +609,7 @@ def _check_metrics(metrics: Any) -> set[str]:
     if isinstance(metrics, str):
         wanted = {metrics}
     else:
-        wanted = set(METRICS) if metrics is None else set(
+        wanted = set(METRICS) - set(OPT_IN_METRICS) if metrics is None else set(
             check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
     unknown = wanted - set(METRICS)
     if unknown:
