@@ -122,3 +122,18 @@ def test_recognised_needs_a_categorical_target(penguins):
     assert "recognised" not in res.metrics() and any("categorical target" in n for n in res.notes)
     with pytest.raises(CollapseError, match="recognise"):
         sk.collapse.simulate(penguins, "gaussian", generations=1, progress=False, metrics=["recognise"])
+
+
+def test_keep_recognised_curator_drops_rows_whose_label_disagrees(penguins):
+    from synthkit.collapse import curators
+    from synthkit.errors import DataError
+
+    rows = penguins.frame.sample(120, seed=0)
+    flipped = rows.with_columns(pl.lit("Gentoo").alias("species"))
+    kept = curators.apply(curators.keep_recognised(), flipped, penguins)
+    truly = rows.filter(pl.col("species") == "Gentoo").height
+    assert 0 < kept.height <= truly + 3 and set(kept["species"]) == {"Gentoo"}
+    assert curators.apply(curators.keep_recognised(), rows, penguins).height > 110
+    no_target = sk.from_frame(penguins.features.drop("species"), "no-target")
+    with pytest.raises(DataError, match="categorical target"):
+        curators.apply(curators.keep_recognised(), no_target.frame.head(20), no_target)

@@ -58,13 +58,19 @@ class Recogniser:
         #: cross-validated accuracy on the real rows (generation 0's value)
         self.real_score = float(np.mean(pred == y))
 
-    def score(self, rows: pl.DataFrame) -> float:
-        """Share of ``rows`` whose target is the class the real-trained classifier predicts."""
+    def recognised(self, rows: pl.DataFrame) -> np.ndarray:
+        """Per row: True when its target is the class the real-trained classifier predicts
+        (False for a missing target)."""
         y = rows[self.target]
         ok = ~y.is_null().to_numpy()
-        if not ok.any():
-            return float("nan")
-        x = self.encoder.transform(rows)[:, self.keep]
-        pred = self.model.predict(x[ok])
-        truth = np.asarray([str(v) for v in y.filter(pl.Series(ok)).to_list()])
-        return float(np.mean(pred == truth))
+        out = np.zeros(rows.height, dtype=bool)
+        if ok.any():
+            x = self.encoder.transform(rows.filter(pl.Series(ok)))[:, self.keep]
+            truth = np.asarray([str(v) for v in y.filter(pl.Series(ok)).to_list()])
+            out[np.nonzero(ok)[0]] = self.model.predict(x) == truth
+        return out
+
+    def score(self, rows: pl.DataFrame) -> float:
+        """Share of ``rows`` (with a target) whose target is the class the real-trained classifier predicts."""
+        n = rows.height - rows[self.target].null_count()
+        return float(self.recognised(rows).sum() / n) if n else float("nan")
