@@ -93,8 +93,9 @@ def test_s2_small_generations_drift_mean_stays_but_many_seeds_lose_the_women(sma
     # many seeds have no women at all (share of such seeds above 0 by more than two binomial SEs)
     lost = float(np.mean(v == 0))
     assert lost - 2 * np.sqrt(lost * (1 - lost) / len(v)) > 0.2
-    # a few have drifted above the start
-    assert 1 <= int(np.sum(v > p0)) <= len(v) // 2
+    # more than half of the seeds have none; the others have drifted above the start, some far above
+    assert np.sum(v == 0) > len(v) / 2
+    assert np.all((v == 0) | (v > p0)) and v.max() > 4 * p0
     # the band spreads: far wider than with 3,005 rows per generation
     assert v.std() > 5 * per_seed(faithful, "minority_share", 10, column="sex").std()
 
