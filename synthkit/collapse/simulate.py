@@ -17,7 +17,9 @@ Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
 - ``accumulate``: model ``g + 1`` is fitted on the real rows plus every
   generation so far (Gerstgrasser et al. 2024).
 - ``fresh``: the real rows are split once per seed into a seed of ``N`` rows
-  (default: half of them) and a held-out pool; each later model is fitted on
+  (default: half of them) that the first model is fitted on and a held-out pool;
+  generation 0 (what is measured and kept) is still all the real rows, as in every
+  regime. Each later model is fitted on
   ``round(real_fraction * N)`` rows drawn new from the pool plus the rest from
   the last generation. When the pool is used up it is reshuffled and rows
   repeat (recorded in ``notes``).
@@ -54,9 +56,12 @@ from ..generators import Generator, make
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
 
 REGIMES = ("replace", "accumulate", "fresh", "keep_real")
-#: metric families; ``metrics=None`` computes every one that applies
-#: (``minority_share`` also records ``group_share`` of every group of each sensitive column)
-METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
+#: metric families; ``metrics=None`` computes every one that applies except the opt-in ones
+#: (``minority_share`` also records ``group_share`` of every group of each sensitive column;
+#: ``recognised``, see :mod:`synthkit.collapse.recognised`, must be asked for by name)
+METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility", "recognised")
+#: metrics computed only when named in ``metrics=``
+OPT_IN_METRICS = ("recognised",)
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
 #: with ``curate``, batches drawn per generation (at most) until ``n_per_generation`` rows are kept
@@ -227,6 +232,15 @@ class _Reference:
                 from ..metrics.utility import tstr
 
                 self.tstr = tstr
+        self.recogniser = None
+        if "recognised" in metrics:
+            if s.target is None or s.target not in s.categorical:
+                notes.append("recognised skipped: it needs a categorical target (the label a classifier "
+                             "trained on the real rows should recognise)")
+            else:
+                from .recognised import Recogniser
+
+                self.recogniser = Recogniser(real, random_state=random_state)
 
     @property
     def encoder(self) -> Encoder:
@@ -282,6 +296,9 @@ class _Reference:
                 add(key, None, v)
         if self.tstr is not None:
             add("utility", None, self.tstr(rows, self.holdout, self.schema, rng_seed))
+        if self.recogniser is not None:
+            add("recognised", None,
+                self.recogniser.real_score if generation == 0 else self.recogniser.score(rows))
 
 
 def _load(module: str, attr: str) -> Callable | None:
@@ -522,7 +539,8 @@ def simulate(
     seeds : independent repetitions (1 to 1,000); ``random_state`` (a whole number from 0 to
         2**32 - 1) seeds them all.
     keep_samples : generation numbers whose rows are kept in ``result.samples`` (None: none).
-    metrics : subset of :data:`METRICS` (default: all that apply).
+    metrics : subset of :data:`METRICS` (default: all that apply, except ``recognised``,
+        which needs a categorical target and is computed only when named).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
     """
@@ -594,7 +612,7 @@ def _check_metrics(metrics: Any) -> set[str]:
     if isinstance(metrics, str):
         wanted = {metrics}
     else:
-        wanted = set(METRICS) if metrics is None else set(
+        wanted = set(METRICS) - set(OPT_IN_METRICS) if metrics is None else set(
             check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
     unknown = wanted - set(METRICS)
     if unknown:
@@ -668,7 +686,8 @@ def _start_seed(plan: _Plan, rng: np.random.Generator) -> _SeedState:
     if plan.regime == "fresh":
         perm = rng.permutation(len(ds))
         seed_idx = np.sort(perm[:N])
-        state = _SeedState(train=feats[seed_idx], generation0=ds.frame[seed_idx], pool=perm[N:])
+        # generation 0 is the real rows in every regime; only the first model sees just the seed part
+        state = _SeedState(train=feats[seed_idx], generation0=ds.frame, pool=perm[N:])
     else:
         state = _SeedState(train=feats, generation0=ds.frame)
     if plan.regime == "keep_real" and plan.k_real:

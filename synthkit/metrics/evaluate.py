@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from ..data import ROW_ID, Dataset, Schema
+from .._categories import category_codes
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, Halves, halves, permutation_test
@@ -318,8 +319,9 @@ def _levels_seen_in(schema: Schema, frame: pl.DataFrame) -> Schema:
     """``schema`` with each categorical column's levels cut to those present in ``frame``."""
     cats = {}
     for c, levels in schema.categories.items():
-        seen = {str(v) for v in frame[c].drop_nulls().unique().to_list()} if c in frame.columns else set()
-        cats[c] = tuple(v for v in levels if str(v) in seen)
+        codes = category_codes(frame[c], levels) if c in frame.columns else np.empty(0, dtype=np.int64)
+        seen = set(np.unique(codes[codes >= 0]).tolist())  # matched by value, as everywhere
+        cats[c] = tuple(v for i, v in enumerate(levels) if i in seen)
     return replace(schema, categories=cats)
 
 
