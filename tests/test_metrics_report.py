@@ -80,3 +80,17 @@ def test_plot_functions_take_plain_data():
     assert len(f.data) == 2
     f = P.dcr_figure(rng.random(30), rng.random(30), 0.1)
     assert sum(f.data[1].y) == pytest.approx(1.0)
+
+
+def test_compare_puts_each_reports_worst_group_on_one_row(penguins):
+    import synthkit as sk
+
+    a = sk.evaluate(penguins, sk.generate(penguins, "copula", n=300, random_state=1), families=["subgroup"],
+                    n_boot=0)
+    b = sk.evaluate(penguins, sk.generate(penguins, "bootstrap", n=300, random_state=1), families=["subgroup"],
+                    n_boot=0)
+    assert a.headline()["column"][0] != b.headline()["column"][0], "the two worst groups differ"
+    t = sk.metrics.compare({"copula": a, "bootstrap": b})
+    sub = t.filter(pl.col("family") == "subgroup")
+    assert sub["metric"].to_list() == ["representation (worst group)"]
+    assert sub.null_count().sum_horizontal().item() == 0

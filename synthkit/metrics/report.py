@@ -371,24 +371,30 @@ def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:
 
 def compare(reports: dict, digits: int | None = 3) -> pl.DataFrame:
     """Headline metrics of several reports side by side (one column per report, then the
-    real-vs-real baseline of the first), e.g. ``compare({"copula": a, "bootstrap": b})``."""
+    real-vs-real baseline of the first), e.g. ``compare({"copula": a, "bootstrap": b})``.
+
+    Rows are the union of the reports' headline metrics. The subgroup headline is each
+    report's *worst* group, which may differ between reports, so it is one row,
+    ``representation (worst group)``; ``rep.table`` names the group.
+    """
     if not reports:
         raise DataError("compare() needs at least one report, e.g. {'copula': rep}")
     out = None
     for name, rep in reports.items():
         h = rep.headline()
         h = h.with_columns(
-            pl.when(pl.col("column").is_null()).then(pl.col("metric"))
+            pl.when(pl.col("family") == "subgroup").then(pl.concat_str([pl.col("metric"), pl.lit(" (worst group)")]))
+            .when(pl.col("column").is_null()).then(pl.col("metric"))
             .otherwise(pl.concat_str([pl.col("metric"), pl.lit(" ("), pl.col("column"), pl.lit(")")]))
             .alias("metric"))
-        if out is None:
-            out = h.select("family", "metric", "better", pl.col("value").alias(name),
-                           pl.col("baseline").alias("real vs real"))
-        else:
-            out = out.join(h.select("family", "metric", pl.col("value").alias(name)), on=["family", "metric"],
-                           how="full", coalesce=True, maintain_order="left")
-    cols = [c for c in out.columns if c not in ("family", "metric", "better", "real vs real")]
-    out = out.select("family", "metric", *cols, "real vs real", "better")
+        part = h.select("family", "metric", pl.col("better").alias(f"_better_{name}"), pl.col("value").alias(name),
+                        pl.col("baseline").alias(f"_base_{name}"))
+        out = part if out is None else out.join(part, on=["family", "metric"], how="full", coalesce=True,
+                                                maintain_order="left")
+    names = list(reports)
+    out = out.with_columns(pl.coalesce([f"_better_{n}" for n in names]).alias("better"),
+                           pl.coalesce([f"_base_{n}" for n in names]).alias("real vs real"))
+    out = out.select("family", "metric", *names, "real vs real", "better")
     if digits is not None:
         out = out.with_columns(pl.col(pl.Float64).round(digits))
     return out
