@@ -94,3 +94,15 @@ def test_compare_puts_each_reports_worst_group_on_one_row(penguins):
     sub = t.filter(pl.col("family") == "subgroup")
     assert sub["metric"].to_list() == ["representation (worst group)"]
     assert sub.null_count().sum_horizontal().item() == 0
+
+
+def test_suggest_merges_missing_modes_that_the_same_values_describe(penguins):
+    import synthkit as sk
+
+    no_gentoo = penguins.frame.filter(pl.col("species") != "Gentoo").drop("row_id")
+    rep = sk.evaluate(penguins, no_gentoo, families=("coverage",), random_state=0, n_boot=0)
+    modes = [r for r in sk.suggest(penguins, no_gentoo, rep) if r.kind == "missing-mode"]
+    reasons = [r.reason.split("; ", 1)[1] for r in modes]
+    assert len(reasons) == len(set(reasons)), "two missing-mode regions with the same description"
+    gentoo = set(penguins.frame.filter(pl.col("species") == "Gentoo")["row_id"])
+    assert modes and set(modes[0].row_ids) <= gentoo and len(modes[0].row_ids) > 100

@@ -175,11 +175,17 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
         if unc.size >= min_cluster:
             labels = _components(ri.X_real[unc], 2 * k)
+            # clusters that the same values describe are one region to a person: merge them
+            merged: dict[str, np.ndarray] = {}
             for lab in np.unique(labels):
                 members = unc[labels == lab]
+                what = _describe(rf[members], rf, schema)
+                key = what or f"\x00{lab}"
+                merged[key] = np.sort(np.concatenate([merged[key], members])) if key in merged else members
+            for key, members in merged.items():
                 if members.size < min_cluster:
                     continue
-                what = _describe(rf[members], rf, schema)
+                what = "" if key.startswith("\x00") else key
                 out.append(Region(
                     "missing-mode", tuple(rrows[ROW_ID].to_numpy()[members]),
                     f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "
