@@ -32,10 +32,14 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest -m "not e2e and not slow" tests
 
-# Re-run every notebook in place (after a change that alters their outputs; nbval then checks them).
+# Re-run every notebook in place, the workshop solutions included (after a change that alters
+# their outputs; nbval then checks them).
 notebooks: install
 	cd notebooks && for nb in 0*.ipynb; do \
 	  ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+	done
+	cd notebooks/solutions && for nb in *.ipynb; do \
+	  ../../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done
 
 bench: install
