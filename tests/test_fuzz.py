@@ -283,6 +283,18 @@ def test_evaluate_and_suggest(batch, synthetic, param, value):
     call(lambda: sk.suggest(REAL, value), *DATA_WORDS)
 
 
+@pytest.fixture(scope="module")
+def batch_report(batch):
+    return sk.evaluate(REAL, batch, n_boot=0, n_perm=0, families=("coverage",))
+
+
+@FUZZ
+@given(param=st.sampled_from(["rep", "min_cluster", "detection_threshold", "shrink", "random_state"]), value=BAD)
+def test_suggest_parameters(batch, batch_report, param, value):
+    kw = {"rep": batch_report, param: value}
+    call(lambda: sk.suggest(REAL, batch, **kw), param, "report")
+
+
 # ---------------------------------------------------------------- collapse
 @FUZZ
 @given(real=DATA, param=st.sampled_from(["generator", "generations", "n_per_generation", "regime",

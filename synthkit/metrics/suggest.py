@@ -34,6 +34,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .._checks import check_float, check_int, check_random_state
 from ..data import ROW_ID
 from ..errors import DataError
 from ..summary import MISSING
@@ -116,6 +117,12 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     from .evaluate import evaluate
     from .report import Report
 
+    check_int("min_cluster", min_cluster, minimum=1, hint=" (the fewest rows a region may have, e.g. 3)")
+    check_float("detection_threshold", detection_threshold, minimum=0.0, maximum=1.0,
+                hint=" (a probability, e.g. 0.7)")
+    check_float("shrink", shrink, minimum=0.0, maximum=1.0, strict_minimum=True,
+                hint=" (a share ratio below 1, e.g. 0.8)")
+    check_random_state(random_state, allow_generator=False, allow_none=False)
     if rep is None:
         rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
                        families=("detection", "coverage", "privacy", "subgroup"))
