@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.synthkit-installed
+# Tests and notebook runs use one BLAS/OpenMP thread: on small data the threads
+# only compete (notably with the notebook kernels), and results stay identical.
+SINGLE := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: install lab test test-fast browser bench notebooks clean
 
@@ -27,19 +30,19 @@ browser:
 	  else echo "install Debian's chromium package to run the browser test"; exit 1; fi; }
 
 test: install browser
-	$(PY) -m pytest
+	$(SINGLE) $(PY) -m pytest
 
 test-fast: install
-	$(PY) -m pytest -m "not e2e and not slow" tests
+	$(SINGLE) $(PY) -m pytest -m "not e2e and not slow" tests
 
 # Re-run every notebook in place, the workshop solutions included (after a change that alters
 # their outputs; nbval then checks them).
 notebooks: install
 	cd notebooks && for nb in 0*.ipynb; do \
-	  ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+	  $(SINGLE) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
 	done
 	cd notebooks/solutions && for nb in *.ipynb; do \
-	  ../../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	  $(SINGLE) ../../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done
 
 bench: install
