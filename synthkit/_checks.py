@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from collections.abc import Iterator, KeysView, ValuesView
 from typing import Any, Sequence
 
 import numpy as np
@@ -105,10 +106,11 @@ def check_path(name: str, value: Any, *, must_exist: bool = False, kind: str | N
 def check_sequence(name: str, value: Any, *, item: type | tuple[type, ...] | None = None,
                    allow_none: bool = False, what: str = "values",
                    error: type[Exception] = DataError) -> tuple | None:
-    """A list/tuple/set/range/array (not a str) as a tuple; items of type ``item`` if given."""
+    """A list, tuple, set, range, array or iterator (not a str) as a tuple; items of type ``item`` if given."""
     if value is None and allow_none:
         return None
-    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (Sequence, set, frozenset, range, np.ndarray)):
+    if isinstance(value, (str, bytes, dict)) or not isinstance(
+            value, (Sequence, set, frozenset, range, np.ndarray, Iterator, KeysView, ValuesView)):
         none = " or None" if allow_none else ""
         raise error(f"{name}={value!r} must be a list of {what}{none}")
     out = tuple(value.tolist() if isinstance(value, np.ndarray) else value)

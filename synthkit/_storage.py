@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import polars as pl
 
+from ._checks import check_path
 from .data import Dataset
 from .errors import DataError, WorkspaceError
 
@@ -174,7 +175,7 @@ class Catalogue:
 
     def __init__(self, path: str | os.PathLike, *, author: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        p = Path(path).expanduser()
+        p = check_path("path", path, error=WorkspaceError)
         self._path = p.resolve() if p.exists() else p
         self._timeout = check_timeout(timeout)
         self._author = check_author(author) if author is not None else default_author()

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from ._categories import MISSING, UNSEEN, category_codes  # noqa: F401 - the one category coding
+from ._checks import check_int, check_path, check_sequence
 from .errors import DataError, SchemaError
 
 ROW_ID = "row_id"
@@ -291,9 +292,11 @@ def infer_schema(
     named in ``categorical`` (an integer target with at most 20 distinct values is
     treated as classes). ``row_id`` and ``meta`` columns are kept aside.
     """
-    sensitive = _as_tuple(sensitive)
-    categorical = _as_tuple(categorical)
-    meta = _as_tuple(meta)
+    sensitive = _as_tuple(sensitive, "sensitive")
+    categorical = _as_tuple(categorical, "categorical")
+    meta = _as_tuple(meta, "meta")
+    if target is not None and not isinstance(target, str):
+        raise DataError(f"target={target!r} must be a column name (a string) or None")
     if frame.width == 0 or frame.height == 0:
         raise DataError(
             f"the frame is empty ({frame.height} rows, {frame.width} columns); "
@@ -404,7 +407,14 @@ def from_frame(
     min_rows: int = 2,
 ) -> Dataset:
     """Turn a polars or pandas frame into a :class:`Dataset` (``row_id`` added if absent)."""
+    if not isinstance(name, str) or not name.strip():
+        raise DataError(f"name={name!r} must be a non-empty string naming the dataset, e.g. 'patients'")
+    min_rows = check_int("min_rows", min_rows, minimum=1)
     frame = to_polars(frame)
+    bad_names = [c for c in frame.columns if not isinstance(c, str)]
+    if bad_names:
+        raise DataError(f"column names must be strings; rename column(s) {bad_names[:5]} "
+                        "(e.g. frame.columns = [str(c) for c in frame.columns])")
     if frame.height < min_rows:
         raise DataError(
             f"{name!r} has {frame.height} row(s); synthkit needs at least {min_rows} real rows "
@@ -468,12 +478,13 @@ def _cast_categoricals(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def _as_tuple(x: Iterable[str] | str | None) -> tuple[str, ...]:
+def _as_tuple(x: Iterable[str] | str | None, name: str = "columns") -> tuple[str, ...]:
+    """Column names given as one name, a list of names or None (``DataError`` naming ``name`` otherwise)."""
     if x is None:
         return ()
     if isinstance(x, str):
         return (x,)
-    return tuple(x)
+    return check_sequence(name, x, item=str, what="column names (strings)")
 
 
 def as_dataset(data: Any, name: str = "data") -> Dataset:
@@ -570,7 +581,7 @@ def read(
     ``NA``, ``NaN``, ``?`` and empty cells in a CSV are read as missing values.
     Extra keyword arguments go to ``polars.read_csv`` / ``polars.read_parquet``.
     """
-    p = Path(path).expanduser()
+    p = check_path("path", path)
     if not p.exists():
         raise DataError(f"file {str(p)!r} does not exist (paths are relative to {Path.cwd()})")
     suffix = p.suffix.lower()

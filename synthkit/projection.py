@@ -84,7 +84,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import polars as pl
 
-from ._checks import check_path, check_random_state
+from ._checks import check_int, check_path, check_random_state, check_sequence
 from ._knn import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
 from .encode import Encoder
@@ -92,6 +92,8 @@ from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
 
 __all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS"]
 
+#: the most UMAP epochs Map.fit accepts (UMAP's own default is 200 to 500)
+MAX_EPOCHS = 10_000
 MODES = ("anchored", "joint")
 #: metrics that UMAP, pynndescent and the exact search all support
 METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
@@ -177,22 +179,17 @@ class Map:
         ds = _check_dataset(data)
         if mode not in MODES:
             raise DataError(f"unknown map mode {mode!r}; use one of {list(MODES)}")
-        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 2:
-            raise DataError(f"n_neighbors={n_neighbors!r} must be an integer of at least 2 (UMAP's default is 15)")
-        if n_neighbors > 200:
-            raise DataError(f"n_neighbors={n_neighbors} is too large; use 2 to 200 (UMAP's default is 15)")
+        n_neighbors = check_int("n_neighbors", n_neighbors, minimum=2, maximum=200, hint=" (UMAP's default is 15)")
         if not isinstance(min_dist, (int, float)) or not 0.0 <= float(min_dist) <= 1.0:
             raise DataError(f"min_dist={min_dist!r} must be a number between 0 and 1")
         if metric not in METRICS:
             raise DataError(f"metric={metric!r} is not supported; use one of {list(METRICS)}")
         if max_fit_rows is _DEFAULT:
             max_fit_rows = MAX_FIT_ROWS
-        if max_fit_rows is not None and (
-            isinstance(max_fit_rows, bool) or not isinstance(max_fit_rows, (int, np.integer)) or max_fit_rows < 2
-        ):
-            raise DataError(f"max_fit_rows={max_fit_rows!r} must be an integer of at least 2, or None for all rows")
-        if n_epochs is not None and (not isinstance(n_epochs, (int, np.integer)) or n_epochs < 1):
-            raise DataError(f"n_epochs={n_epochs!r} must be a positive integer or None")
+        max_fit_rows = check_int("max_fit_rows", max_fit_rows, minimum=2, allow_none=True,
+                                 hint=" (None: fit on all rows)")
+        n_epochs = check_int("n_epochs", n_epochs, minimum=1, maximum=MAX_EPOCHS, allow_none=True,
+                             hint=" (None: UMAP's default, 200 to 500)")
         random_state = check_random_state(random_state, allow_generator=False)
         if cache_dir is not None:
             cache_dir = check_path("cache_dir", cache_dir, kind="dir")
@@ -201,7 +198,8 @@ class Map:
             except OSError as exc:
                 raise DataError(f"cache_dir={str(cache_dir)!r} cannot be created ({exc.strerror or exc}); "
                                 "pass a writable folder, or cache_dir=None") from None
-        batch_list = list(batches) if batches is not None else []
+        batch_list = list(check_sequence("batches", batches, allow_none=True, what="Batches (or frames of rows)")
+                          or ())
         if mode == "anchored" and batch_list:
             raise DataError("batches are only used by mode='joint'; in anchored mode, place them with m.place(batch)")
         if mode == "joint" and not batch_list:
@@ -442,8 +440,7 @@ class Map:
         first: indices into ``m.real`` (and the Dataset), distances in Encoder
         space (not divided by ``nn_scale``).
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise DataError(f"k={k!r} must be a positive integer (neighbours to return, e.g. 1)")
+        k = check_int("k", k, minimum=1, hint=" (neighbours to return, e.g. 1)")
         if k > len(self._real_X):
             raise DataError(f"k={k} is more than the {len(self._real_X)} real rows")
         X = _encode(self.encoder, self._conform(frame), "the rows to look up")

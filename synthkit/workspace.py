@@ -32,9 +32,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import polars as pl
 
+from ._checks import check_int, check_path
 from ._storage import (
     BATCH_DIR,
     DB_NAME,
@@ -110,8 +110,8 @@ class Workspace(Catalogue):
         is built under a temporary name and moved into place at the end, so an
         interrupted create leaves no half-made workspace behind.
         """
+        p = check_path("path", path, error=WorkspaceError)
         ds = as_dataset(dataset)
-        p = Path(path).expanduser()
         trash: Path | None = None
         if overwrite and p.is_dir() and (p / DB_NAME).exists():
             # set aside, deleted only once the new workspace is in place
@@ -741,7 +741,7 @@ class Workspace(Catalogue):
         Writes a log entry with the counts (rows in, dropped per label, kept).
         ``drop_rows`` takes extra row ids to drop, e.g. rows a metric flagged.
         """
-        labels = check_labels(drop or (), what="drop")
+        labels = check_labels(() if drop is None else drop, what="drop")
         extra = set(check_row_ids(drop_rows)) if _nonempty(drop_rows) else set()
         kept, counts = self._curated(batch_id, {lab: self.rows_tagged(lab) for lab in labels}, extra)
         with self._write() as con:
@@ -755,12 +755,12 @@ class Workspace(Catalogue):
         The file is written whole (temporary file, then moved into place) and
         the export is logged. Returns the file's path.
         """
-        dest = Path(path).expanduser()
+        dest = check_path("path", path)
         if dest.suffix.lower() not in (".parquet", ".pq", ".csv"):
             raise DataError(f"cannot export to {dest.name!r}: use a file name ending in .parquet or .csv")
         if not dest.parent.is_dir():
             raise DataError(f"cannot export to {str(dest)!r}: the folder {str(dest.parent)!r} does not exist")
-        labels = check_labels(drop or (), what="drop")
+        labels = check_labels(() if drop is None else drop, what="drop")
         extra = set(check_row_ids(drop_rows)) if _nonempty(drop_rows) else set()
         ids = [self._known_batch(batch_id, active=True)] if batch_id is not None else self.batch_ids()
         if not ids:
@@ -838,11 +838,7 @@ def _describe(action: str, d: Mapping[str, Any]) -> str:
 
 
 def _check_tag_id(tag_id: Any) -> int:
-    if isinstance(tag_id, np.integer):
-        return int(tag_id)
-    if isinstance(tag_id, bool) or not isinstance(tag_id, int):
-        raise DataError(f"tag id must be an integer (as ws.tag returned), got {tag_id!r}")
-    return int(tag_id)
+    return check_int("tag_id", tag_id, minimum=0, maximum=2**63 - 1, hint=" (the integer ws.tag returned)")
 
 
 __all__ = ["Workspace", "SCHEMA_VERSION", "default_author", "atomic_write"]

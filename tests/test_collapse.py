@@ -95,6 +95,17 @@ def test_regimes_order_collapse_speed():
     assert np.median(acc) > 0.9 and np.median(keep) > np.median(rep) + 0.15
 
 
+@pytest.mark.parametrize("regime,fraction", [("replace", 0.0), ("accumulate", 0.0), ("fresh", 0.2),
+                                              ("keep_real", 0.2)])
+def test_generation_zero_is_all_the_real_rows_in_every_regime(small, regime, fraction):
+    res = run(small, regime=regime, real_fraction=fraction, generations=1, seeds=2,
+              metrics=["std_ratio", "categories"])
+    g0 = res.table.filter(pl.col("generation") == 0)
+    assert g0.filter(pl.col("metric") == "std_ratio")["value"].to_list() == pytest.approx([1.0] * 10)
+    real_cats = sum(len(small.frame[c].drop_nulls().unique()) for c in small.schema.categorical)
+    assert res.summary(generations=[0])["categories"][0] == real_cats
+
+
 def test_fresh_draws_new_real_rows_from_a_pool(penguins):
     seen = []
 
@@ -104,7 +115,7 @@ def test_fresh_draws_new_real_rows_from_a_pool(penguins):
 
     res = run(penguins, regime="fresh", real_fraction=0.25, generations=3, curate=spy, keep_samples=(0,))
     assert res.config["n_per_generation"] == len(penguins) // 2
-    assert res.samples.height == len(penguins) // 2  # generation 0 = the seed half
+    assert res.samples.height == len(penguins)  # generation 0 = all the real rows, as in every regime
     assert seen == [1, 2, 3]
     with pytest.raises(CollapseError, match="pool"):
         run(penguins, regime="fresh", real_fraction=0.2, n_per_generation=len(penguins))

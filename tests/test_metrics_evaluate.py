@@ -221,3 +221,30 @@ def test_suggest_without_a_report_runs_what_it_needs(penguins, copy_batch):
     assert all(isinstance(g.row_ids, tuple) and g.reason and g.severity >= 0 for g in regions)
     with pytest.raises(dataclasses.FrozenInstanceError):
         regions[0].kind = "other"
+
+
+def test_report_hands_on_its_inputs_and_suggest_checks_them(penguins, copy_batch, copy_report):
+    ri = copy_report.inputs
+    assert ri.real.height == len(penguins) and ri.synthetic.height == len(copy_batch)
+    assert ri.X_real.shape[0] == len(penguins) and ri.k == 5 and len(ri.fingerprint) == 16
+    # the same inputs (a Batch or its frame) are accepted, other data is a clear error
+    assert suggest(penguins, copy_batch.frame, copy_report)
+    other = sk.generate(penguins, "bootstrap", n=300, random_state=2)
+    with pytest.raises(SynthkitError, match="other data"):
+        suggest(penguins, other, copy_report)
+    with pytest.raises(SynthkitError, match="other data"):
+        suggest(penguins.sample(300, random_state=0), copy_batch, copy_report)
+    with pytest.raises(SynthkitError, match="Report"):
+        suggest(penguins, copy_batch, {"not": "a report"})
+
+
+def test_headline_has_matched_values_p_values_and_verdicts(copy_report):
+    h = copy_report.headline()
+    assert {"matched", "p_value", "status"} <= set(h.columns)
+    copies = h.filter(pl.col("metric").is_in(["exact_copy_share", "near_copy_share", "dcr_median"]))
+    assert copies["status"].to_list() == ["worse than real"] * 3
+    assert (copies["p_value"] <= 0.05).all()
+    # with no permutations there is no verdict for the permutation-tested families
+    rep = sk.evaluate(copy_report.inputs.real, copy_report.inputs.synthetic, n_boot=0, n_perm=0,
+                      families=("fidelity",))
+    assert rep.headline()["status"].to_list() == ["", "", ""]

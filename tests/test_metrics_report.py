@@ -80,3 +80,29 @@ def test_plot_functions_take_plain_data():
     assert len(f.data) == 2
     f = P.dcr_figure(rng.random(30), rng.random(30), 0.1)
     assert sum(f.data[1].y) == pytest.approx(1.0)
+
+
+def test_compare_puts_each_reports_worst_group_on_one_row(penguins):
+    import synthkit as sk
+
+    a = sk.evaluate(penguins, sk.generate(penguins, "copula", n=300, random_state=1), families=["subgroup"],
+                    n_boot=0)
+    b = sk.evaluate(penguins, sk.generate(penguins, "bootstrap", n=300, random_state=1), families=["subgroup"],
+                    n_boot=0)
+    assert a.headline()["column"][0] != b.headline()["column"][0], "the two worst groups differ"
+    t = sk.metrics.compare({"copula": a, "bootstrap": b})
+    sub = t.filter(pl.col("family") == "subgroup")
+    assert sub["metric"].to_list() == ["representation (worst group)"]
+    assert sub.null_count().sum_horizontal().item() == 0
+
+
+def test_suggest_merges_missing_modes_that_the_same_values_describe(penguins):
+    import synthkit as sk
+
+    no_gentoo = penguins.frame.filter(pl.col("species") != "Gentoo").drop("row_id")
+    rep = sk.evaluate(penguins, no_gentoo, families=("coverage",), random_state=0, n_boot=0)
+    modes = [r for r in sk.suggest(penguins, no_gentoo, rep) if r.kind == "missing-mode"]
+    reasons = [r.reason.split("; ", 1)[1] for r in modes]
+    assert len(reasons) == len(set(reasons)), "two missing-mode regions with the same description"
+    gentoo = set(penguins.frame.filter(pl.col("species") == "Gentoo")["row_id"])
+    assert modes and set(modes[0].row_ids) <= gentoo and len(modes[0].row_ids) > 100

@@ -10,8 +10,10 @@
 
 from . import curators, theory
 from .bias import group_shares, undersample
+from .compare import compare, per_seed, standard_error
 from .maps import place_generations
 from .simulate import METRICS, REGIMES, CollapseError, CollapseResult, CurateContext, simulate
 
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "theory", "curators",
-           "METRICS", "REGIMES", "undersample", "group_shares", "place_generations"]
+           "METRICS", "REGIMES", "undersample", "group_shares", "place_generations", "compare", "per_seed",
+           "standard_error"]

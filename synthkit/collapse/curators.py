@@ -21,6 +21,8 @@ data" means the same thing here as on the map.
   generator under-samples; the curator that holds collapse off.
 - :func:`balance_groups`: subsample so a categorical column's group shares
   match the real ones (or given shares): repairs an amplified bias.
+- :func:`keep_recognised`: keep the rows whose target a classifier trained on
+  the real rows predicts from their other columns (label consistency).
 - :func:`chain`: apply several curators in turn.
 """
 
@@ -32,12 +34,13 @@ import numpy as np
 import polars as pl
 from sklearn.neighbors import NearestNeighbors
 
+from .._checks import check_int
 from ..data import ROW_ID, conform
 from ..errors import DataError
 from .simulate import CurateContext
 
 __all__ = ["apply", "drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
-           "balance_groups", "chain", "nearest_real_distance"]
+           "balance_groups", "chain", "keep_recognised", "nearest_real_distance"]
 
 Curator = Callable[[pl.DataFrame, CurateContext], np.ndarray]
 
@@ -225,8 +228,7 @@ def match_real_density(k: int = 10) -> Curator:
     The kept rows are therefore closer to the real distribution than the drawn
     ones (rejection sampling with an estimated density ratio).
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise DataError(f"k={k!r} must be a whole number >= 1")
+    k = check_int("k", k, minimum=1, hint=" (neighbours, e.g. 5)")
 
     def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
         xs = ctx.encode(rows)
@@ -288,6 +290,36 @@ def balance_groups(column: str, shares: dict | None = None) -> Curator:
         return keep
 
     curate.__name__ = f"balance_groups({column})"
+    return curate
+
+
+def keep_recognised() -> Curator:
+    """Keep the rows whose target is the class a classifier trained on the real rows predicts.
+
+    The classifier (:class:`synthkit.collapse.recognised.Recogniser`, a logistic
+    regression on every other column) is fitted once on the real rows the
+    simulation started from. A row whose label disagrees with its measurements,
+    as judged by the real rows, is dropped. This checks the relation between the
+    target and the other columns, which distance and density rules do not see;
+    it brings knowledge of the real rows into every generation, so it is a
+    repair with real information, not a self-correction. Needs a categorical target.
+    """
+    cache: dict[int, Any] = {}
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        from .recognised import Recogniser
+
+        s = ctx.schema
+        if s.target is None or s.target not in s.categorical:
+            raise DataError("keep_recognised needs a categorical target; this dataset has "
+                            f"{'none' if s.target is None else 'a numeric one'}; choose another curator")
+        key = id(ctx.real)
+        if key not in cache:
+            cache.clear()
+            cache[key] = Recogniser(ctx.real, random_state=0)
+        return cache[key].recognised(rows)
+
+    curate.__name__ = "keep_recognised"
     return curate
 
 

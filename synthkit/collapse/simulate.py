@@ -17,7 +17,9 @@ Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
 - ``accumulate``: model ``g + 1`` is fitted on the real rows plus every
   generation so far (Gerstgrasser et al. 2024).
 - ``fresh``: the real rows are split once per seed into a seed of ``N`` rows
-  (default: half of them) and a held-out pool; each later model is fitted on
+  (default: half of them) that the first model is fitted on and a held-out pool;
+  generation 0 (what is measured and kept) is still all the real rows, as in every
+  regime. Each later model is fitted on
   ``round(real_fraction * N)`` rows drawn new from the pool plus the rest from
   the last generation. When the pool is used up it is reshuffled and rows
   repeat (recorded in ``notes``).
@@ -54,9 +56,12 @@ from ..generators import Generator, make
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
 
 REGIMES = ("replace", "accumulate", "fresh", "keep_real")
-#: metric families; ``metrics=None`` computes every one that applies
-#: (``minority_share`` also records ``group_share`` of every group of each sensitive column)
-METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility")
+#: metric families; ``metrics=None`` computes every one that applies except the opt-in ones
+#: (``minority_share`` also records ``group_share`` of every group of each sensitive column;
+#: ``recognised``, see :mod:`synthkit.collapse.recognised`, must be asked for by name)
+METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility", "recognised")
+#: metrics computed only when named in ``metrics=``
+OPT_IN_METRICS = ("recognised",)
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
 #: with ``curate``, batches drawn per generation (at most) until ``n_per_generation`` rows are kept
@@ -227,6 +232,15 @@ class _Reference:
                 from ..metrics.utility import tstr
 
                 self.tstr = tstr
+        self.recogniser = None
+        if "recognised" in metrics:
+            if s.target is None or s.target not in s.categorical:
+                notes.append("recognised skipped: it needs a categorical target (the label a classifier "
+                             "trained on the real rows should recognise)")
+            else:
+                from .recognised import Recogniser
+
+                self.recogniser = Recogniser(real, random_state=random_state)
 
     @property
     def encoder(self) -> Encoder:
@@ -282,6 +296,9 @@ class _Reference:
                 add(key, None, v)
         if self.tstr is not None:
             add("utility", None, self.tstr(rows, self.holdout, self.schema, rng_seed))
+        if self.recogniser is not None:
+            add("recognised", None,
+                self.recogniser.real_score if generation == 0 else self.recogniser.score(rows))
 
 
 def _load(module: str, attr: str) -> Callable | None:
@@ -366,8 +383,9 @@ def _as_holdout(holdout: Any, real: Dataset, random_state: int) -> tuple[Dataset
     try:
         test = Dataset(getattr(holdout, "name", "holdout"), conform(holdout, real.schema, what="holdout"),
                        real.schema)
-    except SchemaError as exc:
-        raise CollapseError(f"holdout does not match the real rows' columns: {exc}") from None
+    except DataError as exc:  # SchemaError included
+        raise CollapseError(f"holdout must be a share such as 0.2 or held-out real rows with the real "
+                            f"columns: {exc}") from None
     if test.frame.height < 2:
         raise CollapseError("holdout needs at least 2 rows")
     return real, test
@@ -508,18 +526,21 @@ def simulate(
     real : the real Dataset (or a frame; its schema is then inferred).
     generator : registry name, Generator instance (cloned for every generation) or
         anything :func:`synthkit.generators.make` accepts.
-    generations : number of synthetic generations (>= 1); generation 0 is the real rows.
+    generations : number of synthetic generations (1 to 10,000); generation 0 is the real rows.
     n_per_generation : rows sampled per generation (default: the number of real rows;
         for ``fresh`` half of them, the other half being the held-out pool).
     regime : ``"replace"``, ``"accumulate"``, ``"fresh"`` or ``"keep_real"`` (module docstring).
-    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``).
+    real_fraction : share of each training set that is real (``fresh`` and ``keep_real``,
+        which need it > 0; ``replace`` and ``accumulate`` need it 0).
     temperature : set on generators that have a ``temperature`` parameter (< 1
         sharpens); left as the generator's own when 1.0.
     curate : ``curate(rows, context) -> kept`` with ``kept`` a frame of rows (with
         ``row_id``), a boolean mask or row ids; see :mod:`synthkit.collapse.curators`.
-    seeds : independent repetitions; ``random_state`` seeds them all.
-    keep_samples : generations whose rows are kept in ``result.samples``.
-    metrics : subset of :data:`METRICS` (default: all that apply).
+    seeds : independent repetitions (1 to 1,000); ``random_state`` (a whole number from 0 to
+        2**32 - 1) seeds them all.
+    keep_samples : generation numbers whose rows are kept in ``result.samples`` (None: none).
+    metrics : subset of :data:`METRICS` (default: all that apply, except ``recognised``,
+        which needs a categorical target and is computed only when named).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
         off the real rows before anything else, or a frame of held-out rows).
     """
@@ -591,11 +612,11 @@ def _check_metrics(metrics: Any) -> set[str]:
     if isinstance(metrics, str):
         wanted = {metrics}
     else:
-        wanted = set(METRICS) if metrics is None else set(
+        wanted = set(METRICS) - set(OPT_IN_METRICS) if metrics is None else set(
             check_sequence("metrics", metrics, what=f"metric names from {list(METRICS)}", error=CollapseError))
     unknown = wanted - set(METRICS)
     if unknown:
-        raise CollapseError(f"unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
+        raise CollapseError(f"metrics= names unknown metric(s) {sorted(map(str, unknown))}; choose from {list(METRICS)}")
     return wanted
 
 
@@ -621,8 +642,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
           seeds, random_state, keep_samples, metrics, holdout) -> _Plan:
     """Check every argument, split off the holdout and size each generation's real share."""
     ds = as_dataset(real)
-    generations = check_int("generations", generations, minimum=1, error=CollapseError)
-    seeds = check_int("seeds", seeds, minimum=1, error=CollapseError)
+    generations = check_int("generations", generations, minimum=1, maximum=10_000, error=CollapseError)
+    seeds = check_int("seeds", seeds, minimum=1, maximum=1_000, error=CollapseError)
     real_fraction = _check_regime(regime, real_fraction)
     random_state = check_random_state(random_state, allow_generator=False, allow_none=False,
                                       error=CollapseError)
@@ -637,7 +658,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real
-    N = check_int("n_per_generation", n_per_generation, minimum=2, error=CollapseError)
+    N = check_int("n_per_generation", n_per_generation, minimum=2, maximum=10_000_000,
+                  error=CollapseError)
     k_real = int(round(real_fraction * N)) if regime in ("fresh", "keep_real") else 0
     if regime == "fresh":
         if N >= n_real:
@@ -664,7 +686,8 @@ def _start_seed(plan: _Plan, rng: np.random.Generator) -> _SeedState:
     if plan.regime == "fresh":
         perm = rng.permutation(len(ds))
         seed_idx = np.sort(perm[:N])
-        state = _SeedState(train=feats[seed_idx], generation0=ds.frame[seed_idx], pool=perm[N:])
+        # generation 0 is the real rows in every regime; only the first model sees just the seed part
+        state = _SeedState(train=feats[seed_idx], generation0=ds.frame, pool=perm[N:])
     else:
         state = _SeedState(train=feats, generation0=ds.frame)
     if plan.regime == "keep_real" and plan.k_real:

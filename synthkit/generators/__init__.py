@@ -16,6 +16,7 @@ from .base import Generator
 REGISTRY: dict[str, tuple[str, str]] = {
     "copula": ("synthkit.generators.copula", "GaussianCopula"),
     "gmm": ("synthkit.generators.mixture", "GaussianMixture"),
+    "pca_gmm": ("synthkit.generators.pca_mixture", "PCAMixture"),
     "cart": ("synthkit.generators.cart", "CART"),
     "interpolate": ("synthkit.generators.interpolate", "Interpolate"),
     "bootstrap": ("synthkit.generators.bootstrap", "Bootstrap"),

@@ -8,7 +8,8 @@
 - :mod:`~synthkit.metrics.utility`: train synthetic, test real (TSTR) vs TRTR
 - :mod:`~synthkit.metrics.fairness`: subgroup balance of sensitive groups
 
-:func:`evaluate` runs them all with real-vs-real baselines and bootstrap
+:func:`evaluate` runs them all with size-matched real-vs-real baselines,
+calibrated "worse than real" verdicts (:mod:`~synthkit.metrics._baseline`) and bootstrap
 intervals and returns a :class:`Report`; :func:`suggest` turns its per-row
 scores into candidate problem regions.
 """

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from .._categories import MISSING, UNSEEN, category_codes
-from .._checks import check_int
+from .._checks import check_int, check_sequence
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
 
@@ -216,7 +216,7 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
     elif sensitive is None:
         sens = ()
     else:
-        sens = (sensitive,) if isinstance(sensitive, str) else tuple(sensitive)
+        sens = (sensitive,) if isinstance(sensitive, str) else check_sequence("sensitive", sensitive, what="column names")
     for c in sens:
         if c not in schema.columns:
             raise SchemaError(f"sensitive column {c!r} is not a modelled column; pick from {list(schema.columns)}")

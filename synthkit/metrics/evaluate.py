@@ -16,8 +16,8 @@ Steps (all seeded by ``random_state``), one function each below:
 4. :func:`_verdicts`: the **size-matched baseline** and the **p-value** of
    "worse than real" for fidelity, pairwise, coverage and privacy: the real
    rows are split into a reference half A and a half B, synthetic and B are
-   subsampled to the same size, both are compared with A, and a permutation
-   test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
+   subsampled to the same size, both are compared with A (in the space of an
+   Encoder fitted on A, with A's category levels), and a permutation test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
    subgroup balance carry their own calibrated tests.
 5. :func:`_per_row`: per-row scores of every real and synthetic row.
 """
@@ -25,13 +25,14 @@ Steps (all seeded by ``random_state``), one function each below:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import numpy as np
 import polars as pl
 
-from ..data import ROW_ID
+from ..data import ROW_ID, Dataset, Schema
+from .._categories import category_codes
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, Halves, halves, permutation_test
@@ -44,7 +45,7 @@ from .fidelity import column_shapes, marginals
 from .pairwise import pair_trends
 from .privacy import exact_copies, privacy_rows
 from .report import Report, ReportInputs
-from .utility import utility_rows
+from .utility import UTILITY_PERM, utility_rows
 
 __all__ = ["evaluate", "FAMILIES"]
 
@@ -58,7 +59,7 @@ ROWS_SCHEMA = {
 def _families(families: Iterable[str] | str | None) -> tuple[str, ...]:
     if families is None:
         return FAMILIES
-    fams = (families,) if isinstance(families, str) else tuple(families)
+    fams = tuple(families) if isinstance(families, (list, tuple, set, frozenset)) else (families,)
     bad = [f for f in fams if f not in FAMILIES]
     if bad or not fams:
         raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(FAMILIES)}")
@@ -126,7 +127,7 @@ def evaluate(
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
     fams = _families(families)
-    check_whole("n_boot", n_boot, 0)
+    check_whole("n_boot", n_boot, 0, " (bootstrap replicates, e.g. 100)", high=100_000)
     check_whole("k", k, 1, K_HINT)
     check_whole("random_state", random_state, 0, " (a seed such as 0)", high=2**32 - 1)
     check_whole("n_perm", n_perm, 0, " (19 permutations give a smallest p-value of 0.05)")
@@ -207,11 +208,12 @@ def _detection(run: _Run) -> None:
     cols = [c for c in run.inp.schema.columns if c not in run.inp.id_like]
     Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
     Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
-    p_real, p_synth = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state)
+    p_real, p_synth, folds = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state,
+                                                     return_folds=True)
     sp = run.split
     pa, pb = detection_probabilities(Xr[sp.a], Xr[sp.b], is_cat, random_state=run.random_state)
     base_auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
-    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng)
+    r, s = detection_rows(p_real, p_synth, base_auc, n_boot=run.n_boot, rng=run.boot_rng, folds=folds)
     run.rows += r
     run.summary["detection"] = s
     run.per_synth["detection_prob"], run.per_real["detection_prob"] = p_synth, p_real
@@ -265,7 +267,7 @@ def _utility(run: _Run) -> None:
             "generated from all real rows, which flatters TSTR"
         )
     r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
-                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, 4),
+                        n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, UTILITY_PERM),
                         skip=run.inp.id_like)
     run.rows += r
     run.summary["utility"] = s
@@ -296,9 +298,13 @@ def _verdicts(run: _Run) -> None:
         return
     cols = [ROW_ID, *run.inp.schema.columns]
     pool = pl.concat([run.synth[sp.s].select(cols), run.real[sp.b].select(cols)], how="vertical_relaxed")
-    X_pool = np.vstack([run.X_synth[sp.s], run.X_real[sp.b]])
-    stat, better = matched_stat(run.real[sp.a], pool, run.X_real[sp.a], X_pool, run.inp.schema, fams, run.k,
-                                skip=run.inp.id_like)
+    ref = run.real[sp.a]
+    # S' and B' must be treated alike: the encoder and the category levels come from A alone, so a
+    # category B' shares with no A row is "unseen" exactly like a category only S' has
+    schema_a = _levels_seen_in(run.inp.schema, ref)
+    enc_a = Encoder().fit(Dataset(run.inp.real.name, ref, schema_a))
+    X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
+    stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
     res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
     for r in run.rows:
         key = (r["family"], r["metric"], r["column"])
@@ -307,6 +313,16 @@ def _verdicts(run: _Run) -> None:
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+
+
+def _levels_seen_in(schema: Schema, frame: pl.DataFrame) -> Schema:
+    """``schema`` with each categorical column's levels cut to those present in ``frame``."""
+    cats = {}
+    for c, levels in schema.categories.items():
+        codes = category_codes(frame[c], levels) if c in frame.columns else np.empty(0, dtype=np.int64)
+        seen = set(np.unique(codes[codes >= 0]).tolist())  # matched by value, as everywhere
+        cats[c] = tuple(v for i, v in enumerate(levels) if i in seen)
+    return replace(schema, categories=cats)
 
 
 def _per_row(run: _Run) -> pl.DataFrame:

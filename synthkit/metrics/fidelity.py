@@ -15,11 +15,12 @@
   (categorical). 1 = nothing new was invented. Missing values are left out:
   a missing value is neither inside nor outside.
 
-The column-shapes score is the mean KS/TV complement over all columns; the
-overall within-support row (``column`` null) is the mean over columns. The
-public :func:`ks_complement` / :func:`tv_complement` and ``evaluate()``'s table
-share one kernel per metric (``_ks_counts`` and ``_category_counts``), so they
-give equal values on equal inputs.
+The column-shapes score is the mean KS/TV complement over all columns, and
+``worst_column_shape`` the lowest one (a single broken column is diluted in the
+mean, not in the minimum); the overall within-support row (``column`` null) is
+the mean over columns. The public :func:`ks_complement` / :func:`tv_complement`
+and ``evaluate()``'s table share one kernel per metric (``_ks_counts`` and
+``_category_counts``), so they give equal values on equal inputs.
 Bootstrap intervals resample the value counts of both sides (Poisson bootstrap,
 see :mod:`synthkit.metrics._common`), never the raw rows.
 """
@@ -190,6 +191,9 @@ def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
                         "ci_high": mean("ci_high"), "baseline": mean("baseline")})
     if shape_vals:
         reps = np.nanmean(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
+        worst = np.nanmin(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
+        rows.insert(0, metric_row(FAMILY, "worst_column_shape", None, float(np.min(shape_vals)), worst,
+                                  float(np.nanmin(shape_base)) if base_a is not None else None, "higher"))
         rows.insert(0, metric_row(FAMILY, "column_shapes", None, float(np.mean(shape_vals)), reps,
                                   float(np.nanmean(shape_base)) if base_a is not None else None, "higher"))
     return rows, {"columns": pl.DataFrame(per_col)}

@@ -30,7 +30,8 @@ __all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
 FORMULAS = {
     "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
                 "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
-                "synthetic values inside the real range / category set. column_shapes = mean over columns.",
+                "synthetic values inside the real range / category set. column_shapes = mean over columns; "
+                "worst_column_shape = minimum over columns.",
     "pairwise": "correlation similarity = 1 - |rho_real - rho_synth| / 2 (numeric pairs, Pearson); contingency "
                 "similarity = 1 - TVD of the joint frequency table (other pairs; numerics cut into 10 bins). "
                 "pair_trends = mean over pairs.",
@@ -48,16 +49,18 @@ FORMULAS = {
                "to the 2nd closest real row; closer_to_train_share (with a holdout) = share closer to a training "
                "row than to any holdout row.",
     "utility": "TSTR = score on real holdout rows of a model trained on synthetic rows; TRTR = the same model "
-               "trained on real rows (its baseline). Macro F1 (classification) or R^2 (regression), "
-               "HistGradientBoosting.",
+               "trained on real rows. Baseline of TSTR: TRTR with as many real training rows as synthetic ones "
+               "(at most all). Macro F1 (classification) or R^2 (regression), HistGradientBoosting.",
     "subgroup": "For each sensitive group (and group x target): ratio = share_synth / share_real; representation "
-                "= min(ratio, 1/ratio). Flagged: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
+                "= min(ratio, 1/ratio). Flagged when Fisher's exact test of the two counts, Holm-corrected over "
+                "all groups, gives p < 0.05: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
                 "(ratio > 1.25).",
 }
 
 #: what each headline number means, in one line
 METRIC_HELP = {
     "column_shapes": "mean per-column similarity of distributions (1 = identical)",
+    "worst_column_shape": "the least similar column's KS / TV complement",
     "within_support": "share of synthetic values inside the real range / categories",
     "pair_trends": "mean similarity of column-pair dependence (1 = identical)",
     "detection_auc": "how well a classifier tells synthetic from real (0.5 = cannot)",
@@ -368,24 +371,30 @@ def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:
 
 def compare(reports: dict, digits: int | None = 3) -> pl.DataFrame:
     """Headline metrics of several reports side by side (one column per report, then the
-    real-vs-real baseline of the first), e.g. ``compare({"copula": a, "bootstrap": b})``."""
+    real-vs-real baseline of the first), e.g. ``compare({"copula": a, "bootstrap": b})``.
+
+    Rows are the union of the reports' headline metrics. The subgroup headline is each
+    report's *worst* group, which may differ between reports, so it is one row,
+    ``representation (worst group)``; ``rep.table`` names the group.
+    """
     if not reports:
         raise DataError("compare() needs at least one report, e.g. {'copula': rep}")
     out = None
     for name, rep in reports.items():
         h = rep.headline()
         h = h.with_columns(
-            pl.when(pl.col("column").is_null()).then(pl.col("metric"))
+            pl.when(pl.col("family") == "subgroup").then(pl.concat_str([pl.col("metric"), pl.lit(" (worst group)")]))
+            .when(pl.col("column").is_null()).then(pl.col("metric"))
             .otherwise(pl.concat_str([pl.col("metric"), pl.lit(" ("), pl.col("column"), pl.lit(")")]))
             .alias("metric"))
-        if out is None:
-            out = h.select("family", "metric", "better", pl.col("value").alias(name),
-                           pl.col("baseline").alias("real vs real"))
-        else:
-            out = out.join(h.select("family", "metric", pl.col("value").alias(name)), on=["family", "metric"],
-                           how="full", coalesce=True, maintain_order="left")
-    cols = [c for c in out.columns if c not in ("family", "metric", "better", "real vs real")]
-    out = out.select("family", "metric", *cols, "real vs real", "better")
+        part = h.select("family", "metric", pl.col("better").alias(f"_better_{name}"), pl.col("value").alias(name),
+                        pl.col("baseline").alias(f"_base_{name}"))
+        out = part if out is None else out.join(part, on=["family", "metric"], how="full", coalesce=True,
+                                                maintain_order="left")
+    names = list(reports)
+    out = out.with_columns(pl.coalesce([f"_better_{n}" for n in names]).alias("better"),
+                           pl.coalesce([f"_base_{n}" for n in names]).alias("real vs real"))
+    out = out.select("family", "metric", *names, "real vs real", "better")
     if digits is not None:
         out = out.with_columns(pl.col(pl.Float64).round(digits))
     return out

@@ -18,7 +18,8 @@
   cluster apart.
 - ``underrepresented`` / ``overrepresented``: a sensitive group (or group x
   target cell) whose share shrank below ``shrink`` times its real share, vanished,
-  or grew above ``1 / shrink`` times. Row ids: the real rows of a shrunk group,
+  or grew above ``1 / shrink`` times, and only when the two-sample test of
+  :mod:`~synthkit.metrics.fairness` says it is not chance. Row ids: the real rows of a shrunk group,
   the synthetic rows of a grown one.
 """
 
@@ -33,6 +34,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .._checks import check_float, check_int, check_random_state
 from ..data import ROW_ID
 from ..errors import DataError
 from ..summary import MISSING
@@ -115,6 +117,12 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     from .evaluate import evaluate
     from .report import Report
 
+    check_int("min_cluster", min_cluster, minimum=1, hint=" (the fewest rows a region may have, e.g. 3)")
+    check_float("detection_threshold", detection_threshold, minimum=0.0, maximum=1.0,
+                hint=" (a probability, e.g. 0.7)")
+    check_float("shrink", shrink, minimum=0.0, maximum=1.0, strict_minimum=True,
+                hint=" (a share ratio below 1, e.g. 0.8)")
+    check_random_state(random_state, allow_generator=False, allow_none=False)
     if rep is None:
         rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
                        families=("detection", "coverage", "privacy", "subgroup"))
@@ -174,11 +182,17 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
         if unc.size >= min_cluster:
             labels = _components(ri.X_real[unc], 2 * k)
+            # clusters that the same values describe are one region to a person: merge them
+            merged: dict[str, np.ndarray] = {}
             for lab in np.unique(labels):
                 members = unc[labels == lab]
+                what = _describe(rf[members], rf, schema)
+                key = what or f"\x00{lab}"
+                merged[key] = np.sort(np.concatenate([merged[key], members])) if key in merged else members
+            for key, members in merged.items():
                 if members.size < min_cluster:
                     continue
-                what = _describe(rf[members], rf, schema)
+                what = "" if key.startswith("\x00") else key
                 out.append(Region(
                     "missing-mode", tuple(rrows[ROW_ID].to_numpy()[members]),
                     f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "

@@ -27,7 +27,7 @@ verdict compares like with like: ``t = min(n_train_real, M)`` synthetic rows
 (the ``matched`` TSTR) against ``t`` real training rows (the ``baseline``),
 both scored on the same holdout. How large a difference chance alone makes is
 measured by pooling the two training sets and re-splitting them ``n_perm``
-times (default 4, each a refit of two models); the p-value is the one-sided
+times (default 2, each a refit of two models); the p-value is the one-sided
 Student t tail of ``difference / rms(permuted differences)`` with ``n_perm``
 degrees of freedom. Refitting dominates the cost, hence few permutations and
 a t reference instead of the exact permutation count.
@@ -52,7 +52,7 @@ FAMILY = "utility"
 #: the model's settings: small and fixed (no early stopping), so scores are reproducible and quick
 _HGB = dict(max_iter=60, learning_rate=0.15, max_leaf_nodes=15, early_stopping=False)
 #: re-splits of the pooled training rows in :func:`utility_test` (two refits each)
-UTILITY_PERM = 4
+UTILITY_PERM = 2
 
 
 def _features(schema: Schema, target: str, skip: tuple[str, ...] = ()) -> list[str]:

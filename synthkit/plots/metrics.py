@@ -178,7 +178,8 @@ def _hist_shares(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def dcr_figure(dcr: np.ndarray, base_dcr: np.ndarray, threshold: float, *, bins: int = 40,
                title: str = "Distance to closest real row (DCR)") -> go.Figure:
-    """Histogram of synthetic DCR against the real-vs-real one (half B to half A), with the near-copy line."""
+    """Histogram of synthetic DCR against the real rows' distances to their nearest other real row,
+    with the near-copy line."""
     both = np.concatenate([np.asarray(dcr, float), np.asarray(base_dcr, float)])
     both = both[np.isfinite(both)]
     hi = float(np.percentile(both, 99.5)) if both.size else 1.0

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import ipywidgets as w
 import polars as pl
 
+from .._checks import check_sequence
 from ..batch import Batch, generate as _generate
 from ..errors import DataError, SynthkitError
 from ..tags import check_polygon, points_in_polygon
@@ -225,7 +226,7 @@ class Explorer:
         elif isinstance(rows, str):
             raise DataError("select() takes a list of row ids or a polygon, not a single string; wrap it in a list")
         else:
-            rows = list(rows)
+            rows = list(check_sequence("rows", rows, what="row ids or polygon points (x, y)"))
             if rows and all(isinstance(r, str) for r in rows):
                 ids = rows
             elif not rows:
@@ -371,8 +372,8 @@ class Explorer:
             raise SynthkitError("suggestions need synthkit.metrics (sk.suggest), which is not available here")
         if not self._batches:
             raise DataError("no batch to check yet: generate one first")
-        bid = batch_id or self.tag_panel.suggest_batch.value or self._batches[-1]
-        if bid not in self._batches:
+        bid = batch_id if batch_id is not None else (self.tag_panel.suggest_batch.value or self._batches[-1])
+        if not isinstance(bid, str) or bid not in self._batches:
             raise DataError(f"batch {bid!r} is not in this workspace; known: {self._batches}")
         self._regions = list(fn(self.dataset, self.ws.batch(bid)))
         self._regions_batch = bid
