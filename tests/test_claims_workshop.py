@@ -124,7 +124,7 @@ def test_3_1_gmm_batch_is_as_real_on_every_cheap_family(penguins):
 
 
 def test_3_2_interpolate_leaks_without_exact_copies(penguins):
-    """"exact_copy_share is 0, but near_copy_share is 0.66 against a baseline of 0.05"."""
+    """"exact_copy_share is 0, but near_copy_share is 0.66 against a baseline of 0.04"."""
     interp = sk.generate(penguins, "interpolate", n=300, random_state=1)
     rep = sk.evaluate(penguins, interp, families=("privacy",), random_state=0)
     h = {r["metric"]: r for r in rep.headline().iter_rows(named=True)}
