@@ -104,6 +104,19 @@ function render({ model, el }) {
   // Plotly.react itself emits plotly_selected / plotly_deselect while it clears
   // the outline; those are not the user's and must not reach Python.
   let quiet = false;
+  // Never redraw while a pointer is down on the plot: a Plotly.react in the middle of
+  // a drag cuts the lasso short (a person who lassos again at once lost the second
+  // lasso). Redraws asked for meanwhile run when the pointer goes up.
+  let pointerDown = false;
+  let deferred = false;
+  const onPointerDown = () => { pointerDown = true; };
+  const onPointerUp = () => {
+    if (!pointerDown) return;
+    pointerDown = false;
+    if (deferred) { deferred = false; setTimeout(() => redraw(), 0); }
+  };
+  div.addEventListener("pointerdown", onPointerDown, true);
+  window.addEventListener("pointerup", onPointerUp, true);
 
   function readData() {
     const pv = model.get("points_version");
@@ -199,10 +212,12 @@ function render({ model, el }) {
 
   let pending = null;
   function redraw() {
+    if (pointerDown) { deferred = true; return Promise.resolve(); }
     if (!Plotly || pending) return pending;
     pending = Promise.resolve().then(async () => {
       pending = null;
       if (!alive) return;
+      if (pointerDown) { deferred = true; return; }
       quiet = true;
       try {
         await Plotly.react(div, traces(), layout(), config);
@@ -278,6 +293,8 @@ function render({ model, el }) {
 
   return () => {
     alive = false;
+    div.removeEventListener("pointerdown", onPointerDown, true);
+    window.removeEventListener("pointerup", onPointerUp, true);
     model.off("change:data_version", onData);
     model.off("change:selection", onSelection);
     model.off("change:selection_polygon", onSelection);
