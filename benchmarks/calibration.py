@@ -154,6 +154,10 @@ def main() -> None:
     ap.add_argument("--out", default="calibration.jsonl")
     ap.add_argument("--only", choices=["perfect", "broken"], default=None)
     ap.add_argument("--families", nargs="+", default=None, help="families of the perfect runs (default: all)")
+    ap.add_argument("--broken-families", nargs="+", default=list(CHEAP),
+                    help="families of the broken runs (default: all but detection and utility)")
+    ap.add_argument("--kinds", nargs="+", choices=list(CATCH), default=list(CATCH), help="broken generators to run")
+    ap.add_argument("--sizes", nargs="+", type=int, default=None, help="only these sizes n")
     ap.add_argument("--data", nargs="+", choices=list(SETUP), default=list(SETUP), help="data sets to run")
     ap.add_argument("--summarise", action="store_true", help="only summarise an existing --out file")
     args = ap.parse_args()
@@ -165,12 +169,14 @@ def main() -> None:
         with path.open("a") as fh:
             for name, (sizes, _, _) in SETUP.items():
                 for n in sizes if name in args.data else ():
+                    if args.sizes and n not in args.sizes:
+                        continue
                     draws = args.big_draws if n >= 5000 or (name == "digits" and n > 200) else args.draws
                     jobs = []
                     if args.only in (None, "perfect"):
                         jobs.append(("perfect", args.families))
                     if args.only in (None, "broken") and n < 5000:
-                        jobs += [(kind, CHEAP) for kind in CATCH]
+                        jobs += [(kind, tuple(args.broken_families)) for kind in args.kinds]
                     for kind, fams in jobs:
                         for i in range(draws):
                             r = run_one(pops[name], n, kind, 1000 * n + i, fams)
