@@ -114,7 +114,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
         _check_tag(ws, label, xs, ys, pts, shown)
         _hover_inside(page, plot, ws, label, pts)
     # a box selection (toolbar's Box Select) arrives the same way
-    page.locator(L.PLOT + " .modebar-btn[data-val='select']").first.click()
+    _drag_mode(page, "select")
     box = plot.locator(".nsewdrag").first.bounding_box()
     before = page.locator(".synthkit-map").first.get_attribute("data-selection-count")
     x0, y0 = box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"]
@@ -135,7 +135,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
     assert ws.tag_list().height == n_tags0 + LASSOS + 1
 
     # two lassos back to back, as a hurried person draws them: the second one wins
-    page.locator(L.PLOT + " .modebar-btn[data-val='lasso']").first.click()
+    _drag_mode(page, "lasso")
     (ax, ay), (bx, by) = _targets(pts, 2)
     before = int(page.locator(".synthkit-map").first.get_attribute("data-selection-count") or "0")
     for k, (tx, ty) in enumerate([(ax, ay), (bx, by)]):
@@ -148,6 +148,9 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
                    and int(c) >= before + 2 and c, timeout=60)
     stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
     L.poll("the selection table of the second lasso", lambda: stamped.count() > 0, timeout=120)
+    assert (_selected_count(stamped.inner_text()) or 0) > 0, (
+        "the second quick lasso selected nothing: " + stamped.inner_text()[:200]
+        + f" (drag mode {page.evaluate('(s) => document.querySelector(s)._fullLayout.dragmode', L.PLOT)!r})")
     page.locator(".synthkit-label input").first.fill("quick")
     page.locator(".synthkit-label input").first.press("Tab")
     page.locator("button.synthkit-tag").first.click()
@@ -170,6 +173,21 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tour-after-lassos.png"), full_page=False)
     ws.close()
+
+
+def _drag_mode(page, mode: str) -> None:
+    """Switch the first map to ``mode`` with its toolbar button, and wait until plotly has it."""
+    mode_of = "(s) => document.querySelector(s)._fullLayout.dragmode"
+    for attempt in range(3):  # as a person would, click again if the first click did not take
+        page.locator(L.PLOT).first.hover()  # the toolbar shows on hover
+        page.locator(L.PLOT + f" .modebar-btn[data-val='{mode}']").first.click()
+        try:
+            L.poll(f"the map to be in {mode} mode", lambda: page.evaluate(mode_of, L.PLOT) == mode, timeout=5)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError(f"the toolbar did not switch the map to {mode} mode "
+                         f"(it is in {page.evaluate(mode_of, L.PLOT)!r})")
 
 
 def _to_pixels(page, x: float, y: float) -> tuple[float, float]:
