@@ -41,7 +41,7 @@ from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
-from .fidelity import column_shapes, marginals
+from .fidelity import category_shares, column_shapes, marginals
 from .pairwise import pair_trends
 from .privacy import exact_copies, privacy_rows
 from .report import Report, ReportInputs
@@ -189,6 +189,12 @@ def _encode(run: _Run) -> None:
 
 def _fidelity(run: _Run) -> None:
     r, s = column_shapes(run.real, run.synth, run.inp.schema, n_boot=run.n_boot, rng=run.boot_rng)
+    sp = run.split
+    shares_row, shares = category_shares(run.real, run.synth, run.inp.schema, base_a=run.real[sp.a],
+                                         base_b=run.real[sp.b], skip=run.inp.id_like)
+    if shares_row is not None:
+        r.insert(2, shares_row)  # after column_shapes and worst_column_shape
+        s["category_shares"] = shares
     run.rows += r
     run.summary["fidelity"] = s
     run.summary["marginals"] = marginals(run.real, run.synth, run.inp.schema, _worst_columns(s["columns"], 12))

@@ -15,6 +15,17 @@
   (categorical). 1 = nothing new was invented. Missing values are left out:
   a missing value is neither inside nor outside.
 
+- **Category shares** (headline ``category_shares``): does every category of
+  every categorical column keep its share? Each category gets Fisher's exact
+  test of its real and synthetic counts, with Holm's correction across all
+  categories of all categorical columns (ID-like columns left out), exactly as
+  the subgroup family tests sensitive groups (:mod:`synthkit.metrics.fairness`).
+  The value is the representation ``min(ratio, 1 / ratio)`` of the category
+  with the smallest adjusted p-value (0 = it vanished), its ``p_value`` that
+  adjusted p-value, so "worse than real" means some category's share changed
+  beyond chance. A category dropped by the generator is caught here even when
+  it is too small to move a mean score.
+
 The column-shapes score is the mean KS/TV complement over all columns, and
 ``worst_column_shape`` the lowest one (a single broken column is diluted in the
 mean, not in the minimum); the overall within-support row (``column`` null) is
@@ -236,3 +247,26 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
                 "synthetic": (cb / max(cb.sum(), 1)).tolist(),
             }
     return out
+
+
+def category_shares(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
+                    base_a: pl.DataFrame | None = None, base_b: pl.DataFrame | None = None,
+                    skip: tuple[str, ...] = ()) -> tuple[dict | None, pl.DataFrame]:
+    """The ``category_shares`` headline row (see the module docstring) and the per-category table.
+
+    ``None`` and an empty table when there is no categorical column to test.
+    """
+    from .fairness import _representation, subgroup_shares
+
+    cols = tuple(c for c in schema.categorical if c not in skip)
+    if not cols or real.height == 0 or synth.height == 0:
+        return None, pl.DataFrame()
+    shares = subgroup_shares(real, synth, cols)
+    worst = shares.sort(["p_value", "ratio"], nulls_last=True).row(0, named=True)
+    base = None
+    if base_a is not None and base_b is not None and base_a.height and base_b.height:
+        bs = subgroup_shares(base_a, base_b, cols)
+        base = float(_representation(bs.sort(["p_value", "ratio"]).row(0, named=True)["ratio"]))
+    row = metric_row(FAMILY, "category_shares", None, float(_representation(worst["ratio"])), None, base,
+                     "higher", p_value=float(worst["p_value"]))
+    return row, shares

@@ -31,7 +31,8 @@ FORMULAS = {
     "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
                 "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
                 "synthetic values inside the real range / category set. column_shapes = mean over columns; "
-                "worst_column_shape = minimum over columns.",
+                "worst_column_shape = minimum over columns; category_shares = min(ratio, 1/ratio) of the category whose "
+                "share changed most surely (Fisher's exact test per category, Holm over all categories).",
     "pairwise": "correlation similarity = 1 - |rho_real - rho_synth| / 2 (numeric pairs, Pearson); contingency "
                 "similarity = 1 - TVD of the joint frequency table (other pairs; numerics cut into 10 bins). "
                 "pair_trends = mean over pairs.",
@@ -61,6 +62,7 @@ FORMULAS = {
 METRIC_HELP = {
     "column_shapes": "mean per-column similarity of distributions (1 = identical)",
     "worst_column_shape": "the least similar column's KS / TV complement",
+    "category_shares": "representation of the category whose share changed most surely (Fisher + Holm)",
     "within_support": "share of synthetic values inside the real range / categories",
     "pair_trends": "mean similarity of column-pair dependence (1 = identical)",
     "detection_auc": "how well a classifier tells synthetic from real (0.5 = cannot)",
