@@ -15,6 +15,7 @@ from synthkit.collapse.recognised import Recogniser
 from synthkit.errors import ConditionError, GeneratorError
 from synthkit.generators import available, get, make
 from synthkit.generators.base import Generator
+from test_generators import check_schema
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +26,6 @@ def digit_gen(digits):
 @pytest.fixture(scope="module")
 def recogniser(digits):
     return Recogniser(digits, random_state=0)
-
-
-def check_schema(rows: pl.DataFrame, schema: sk.Schema, n: int) -> None:
-    assert rows.height == n and tuple(rows.columns) == schema.columns
-    for c in schema.columns:
-        assert rows[c].dtype == schema.polars_dtype(c), c
-    for c in schema.categorical:
-        assert set(rows[c].drop_nulls().to_list()) <= set(schema.categories[c]), c
-    for c in schema.numeric:
-        lo, hi = schema.bounds[c]
-        vals = rows[c].drop_nulls()
-        if vals.len():
-            assert lo - 1e-9 <= vals.min() and vals.max() <= hi + 1e-9, c
 
 
 # ----------------------------------------------------------------- the generator's contract

@@ -24,22 +24,14 @@ main modes). Conditions are met by rejection.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import polars as pl
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture as _SkGaussianMixture
-from threadpoolctl import threadpool_limits
 
 from .._checks import check_int
 from ..data import Schema
 from ..errors import GeneratorError
-from ._columns import build_frame, cat_codes, clip_to_bounds, decode_codes, numeric_array
-from .base import Generator, check_temperature, sharpen
-
-#: ridge added to each component's covariance (in units of the principal-component scores)
-_REG_COVAR = 1e-3
+from .base import Generator, check_temperature
+from .mixture import decode_blocks, draw_mixture, encode_blocks, fit_mixture
 
 
 class PCAMixture(Generator):
@@ -62,26 +54,7 @@ class PCAMixture(Generator):
 
     # ------------------------------------------------------------------ encoding
     def _encode(self, features: pl.DataFrame, schema: Schema) -> np.ndarray:
-        blocks = []
-        self.layout_: list[tuple[str, str, int]] = []  # (kind, column, width)
-        for c in schema.columns:
-            if c in schema.numeric:
-                x = numeric_array(features, c)
-                miss = np.isnan(x)
-                med = float(np.median(x[~miss])) if (~miss).any() else 0.0
-                blocks.append(np.where(miss, med, x)[:, None])
-                self.layout_.append(("numeric", c, 1))
-                if miss.any():
-                    blocks.append(np.column_stack([~miss, miss]).astype(float))
-                    self.layout_.append(("missing", c, 2))
-            else:
-                codes = cat_codes(features[c], schema.categories[c])
-                k = len(schema.categories[c])
-                width = k + 1 if (codes < 0).any() else k  # last level = missing
-                onehot = np.zeros((features.height, width))
-                onehot[np.arange(features.height), np.where(codes < 0, k, codes)] = 1.0
-                blocks.append(onehot)
-                self.layout_.append(("categorical", c, width))
+        blocks, self.layout_ = encode_blocks(features, schema)
         x = np.hstack(blocks)
         self.center_ = x.mean(axis=0)
         sd = x.std(axis=0)
@@ -102,48 +75,10 @@ class PCAMixture(Generator):
         p = min(p, vt.shape[0])
         self.components_ = vt[:p]
         self.explained_variance_ratio_ = (s[:p] ** 2) / max(float((s**2).sum()), 1e-300)
-        scores = z @ self.components_.T
-        model = _SkGaussianMixture(n_components=self.n_components_, covariance_type="full", reg_covar=_REG_COVAR,
-                                   random_state=self.random_state, max_iter=200, n_init=1)
-        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                model.fit(scores)
-            except ValueError as exc:
-                raise GeneratorError(f"GaussianMixture could not be fitted on these rows ({exc}); "
-                                     "try fewer n_components or n_pcs") from None
-        self.weights_ = model.weights_
-        self.means_ = model.means_
-        self.cholesky_ = np.linalg.cholesky(model.covariances_)
-        self.converged_ = bool(model.converged_)
+        fit_mixture(self, z @ self.components_.T, "try fewer n_components or n_pcs")
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, n, rng, conditions):
-        t = check_temperature(self.temperature)
-        w = sharpen(self.weights_, t)
-        comp = rng.choice(len(w), size=n, p=w)
-        d = self.means_.shape[1]
-        eps = rng.standard_normal((n, d))
-        scores = np.empty((n, d))
-        for j in range(len(w)):
-            m = comp == j
-            if m.any():
-                scores[m] = self.means_[j] + np.sqrt(t) * eps[m] @ self.cholesky_[j].T
+        scores = draw_mixture(self, n, rng, check_temperature(self.temperature))
         x = (scores @ self.components_) * self.scale_ + self.center_
-        cols: dict = {}
-        missing: dict[str, np.ndarray] = {}
-        pos = 0
-        for kind, c, width in self.layout_:
-            block = x[:, pos:pos + width]
-            pos += width
-            if kind == "numeric":
-                cols[c] = clip_to_bounds(block[:, 0], c, self.schema_)
-            elif kind == "missing":
-                missing[c] = block.argmax(axis=1) == 1
-            else:
-                code = block.argmax(axis=1)
-                k = len(self.schema_.categories[c])
-                cols[c] = decode_codes(np.where(code >= k, -1, code), c, self.schema_)
-        for c, m in missing.items():
-            cols[c] = np.where(m, np.nan, cols[c])
-        return build_frame(cols, self.schema_)
+        return decode_blocks(x, self.layout_, self.schema_)
