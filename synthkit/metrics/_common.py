@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from .._categories import MISSING, UNSEEN, category_codes
-from .._checks import check_int, check_sequence
+from .._checks import check_sequence
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, to_polars, with_row_ids
 from ..errors import DataError, SchemaError
 
@@ -89,11 +89,6 @@ def fingerprint(*frames: pl.DataFrame) -> str:
         h.update(repr((f.columns, [str(t) for t in f.dtypes], f.height)).encode())
         h.update(f.hash_rows(seed=0).to_numpy().tobytes() + f.hash_rows(seed=1).to_numpy().tobytes())
     return h.hexdigest()[:16]
-
-
-def check_whole(name: str, value: Any, low: int, hint: str = "", high: int | None = None) -> None:
-    """``DataError`` unless ``value`` is a whole number in ``[low, high]`` (:func:`synthkit._checks.check_int`)."""
-    check_int(name, value, minimum=low, maximum=high, hint=hint)
 
 
 def rows_frame(rows: list[dict]) -> pl.DataFrame:

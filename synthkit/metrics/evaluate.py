@@ -33,10 +33,11 @@ import polars as pl
 
 from ..data import ROW_ID, Dataset, Schema
 from .._categories import category_codes
+from .._checks import check_int
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, Halves, halves, permutation_test
-from ._common import Inputs, boot_mean, check_whole, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
+from ._common import Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
@@ -127,10 +128,10 @@ def evaluate(
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
     fams = _families(families)
-    check_whole("n_boot", n_boot, 0, " (bootstrap replicates, e.g. 100)", high=100_000)
-    check_whole("k", k, 1, K_HINT)
-    check_whole("random_state", random_state, 0, " (a seed such as 0)", high=2**32 - 1)
-    check_whole("n_perm", n_perm, 0, " (19 permutations give a smallest p-value of 0.05)")
+    check_int("n_boot", n_boot, minimum=0, maximum=100_000, hint=" (bootstrap replicates, e.g. 100)")
+    check_int("k", k, minimum=1, hint=K_HINT)
+    check_int("random_state", random_state, minimum=0, maximum=2**32 - 1, hint=" (a seed such as 0)")
+    check_int("n_perm", n_perm, minimum=0, hint=" (19 permutations give a smallest p-value of 0.05)")
     run = _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, n_perm, fams)
     run.timed("encode", _encode)
     if "fidelity" in fams:

@@ -314,19 +314,19 @@ class Explorer:
                                 "Use another label, or change the selection")
 
     def _show_undo(self) -> None:
-        nxt = self.ws.peek_undo() if hasattr(self.ws, "peek_undo") else None
+        nxt = self.ws.peek_undo()
         desc = nxt["description"] if nxt else None
         self.tag_panel.show_undo(desc, confirm=desc is not None and desc == self._pending_undo)
 
     def _undo_from_button(self) -> None:
         """The Undo button: a tag is undone at once; a whole batch only after a second, confirming click."""
-        nxt = self.ws.peek_undo() if hasattr(self.ws, "peek_undo") else None
-        if nxt is None and hasattr(self.ws, "peek_undo"):
+        nxt = self.ws.peek_undo()
+        if nxt is None:
             self._pending_undo = None
             self._show_undo()
             self.tag_panel.say("nothing to undo")
             return
-        if nxt is not None and nxt["destructive"] and self._pending_undo != nxt["description"]:
+        if nxt["destructive"] and self._pending_undo != nxt["description"]:
             self._pending_undo = nxt["description"]
             self._show_undo()
             self.tag_panel.say(f"undoing the {nxt['description']} removes its points from the map: "
