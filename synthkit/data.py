@@ -1,8 +1,8 @@
 """Datasets: the embedded seed sets, the user's own files, and their schema.
 
 A :class:`Dataset` is a polars frame with a stable ``row_id`` column (``real:<n>``)
-plus a :class:`Schema` that says what each column is: numeric or categorical,
-integer or not, the target, the sensitive columns, and for image data the image
+plus a :class:`Schema` that says what each column is: numeric, categorical or
+text, integer or not, the target, the sensitive columns, and for image data the image
 shape. Everything else in synthkit takes a Dataset (or a frame it turns into one).
 """
 
@@ -45,7 +45,8 @@ class Schema:
 
     ``columns`` lists the modelled columns in frame order. Each is either in
     ``numeric`` (``integer`` marks the numeric ones that hold whole numbers) or in
-    ``categorical`` (``categories`` keeps their real values, in a stable order).
+    ``categorical`` (``categories`` keeps their real values, in a stable order) or
+    in ``text`` (free text: one document per cell, never one-hot encoded).
     ``meta`` columns travel with real rows but are never modelled or generated.
     ``dtypes`` keeps each modelled column's polars dtype as a string, so generated
     rows come back with the same dtypes. ``bounds`` keeps numeric (min, max).
@@ -63,13 +64,16 @@ class Schema:
     categories: Mapping[str, tuple] = field(default_factory=dict)
     dtypes: Mapping[str, str] = field(default_factory=dict)
     bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
 
     def kind(self, column: str) -> str:
-        """``"numeric"`` or ``"categorical"`` (``SchemaError`` for other names)."""
+        """``"numeric"``, ``"categorical"`` or ``"text"`` (``SchemaError`` for other names)."""
         if column in self.numeric:
             return "numeric"
         if column in self.categorical:
             return "categorical"
+        if column in self.text:
+            return "text"
         raise SchemaError(
             f"column {column!r} is not a modelled column of this schema; "
             f"known columns: {list(self.columns)}"
@@ -100,6 +104,7 @@ class Schema:
             "categories": {k: list(v) for k, v in self.categories.items()},
             "dtypes": dict(self.dtypes),
             "bounds": {k: list(v) for k, v in self.bounds.items()},
+            "text": list(self.text),
         }
 
     @classmethod
@@ -118,6 +123,7 @@ class Schema:
                 categories={k: tuple(v) for k, v in d["categories"].items()},
                 dtypes=dict(d["dtypes"]),
                 bounds={k: tuple(v) for k, v in d["bounds"].items()},
+                text=tuple(d.get("text", ())),  # absent in schemas stored before text columns
             )
         except (KeyError, TypeError) as exc:
             raise SchemaError(f"stored schema is incomplete or malformed ({exc!r})") from None
@@ -285,16 +291,19 @@ def infer_schema(
     meta: Iterable[str] | str | None = None,
     image_shape: tuple[int, int] | None = None,
     image_columns: Iterable[str] | None = None,
+    text: Iterable[str] | str | None = None,
 ) -> Schema:
     """Decide each column's kind and check that the frame can be modelled.
 
-    Strings, booleans and categoricals are categorical; numbers are numeric unless
-    named in ``categorical`` (an integer target with at most 20 distinct values is
-    treated as classes). ``row_id`` and ``meta`` columns are kept aside.
+    Strings, booleans and categoricals are categorical unless named in ``text``
+    (free text); numbers are numeric unless named in ``categorical`` (an integer
+    target with at most 20 distinct values is treated as classes). ``row_id`` and
+    ``meta`` columns are kept aside.
     """
     sensitive = _as_tuple(sensitive, "sensitive")
     categorical = _as_tuple(categorical, "categorical")
     meta = _as_tuple(meta, "meta")
+    text = _as_tuple(text, "text")
     if target is not None and not isinstance(target, str):
         raise DataError(f"target={target!r} must be a column name (a string) or None")
     if frame.width == 0 or frame.height == 0:
@@ -303,7 +312,8 @@ def infer_schema(
             "give at least 2 rows and 1 column"
         )
     names = [c for c in frame.columns if c != ROW_ID]
-    for group, label in ((sensitive, "sensitive"), (categorical, "categorical"), (meta, "meta")):
+    for group, label in ((sensitive, "sensitive"), (categorical, "categorical"), (meta, "meta"),
+                         (text, "text")):
         missing = [c for c in group if c not in names]
         if missing:
             raise SchemaError(f"{label} column(s) {missing} not in the frame; columns are {names}")
@@ -311,6 +321,12 @@ def infer_schema(
         raise SchemaError(f"target column {target!r} not in the frame; columns are {names}")
     if target is not None and target in meta:
         raise SchemaError(f"target column {target!r} cannot also be a meta column")
+    for label, group in (("categorical", categorical), ("meta", meta), ("sensitive", sensitive)):
+        both = [c for c in text if c in group]
+        if both:
+            raise SchemaError(f"column(s) {both} are named both in text and in {label}; name each once")
+    if target is not None and target in text:
+        raise SchemaError(f"target column {target!r} is a text column; a target must be a label or a number")
     columns = tuple(c for c in names if c not in meta)
     if not columns:
         raise DataError("every column is a meta column; leave at least one column to model")
@@ -325,9 +341,15 @@ def infer_schema(
             f"column(s) {all_null} hold only missing values; drop them "
             f"(frame.drop({all_null!r})) or fill them before using synthkit"
         )
+    texts = []
     for c in columns:
         s = frame[c]
         dt = s.dtype
+        if c in text:
+            _check_text_column(c, s)
+            dtypes[c] = _dtype_to_str(pl.String)
+            texts.append(c)
+            continue
         is_num = isinstance(dt, _NUMERIC_DTYPES) or dt in _NUMERIC_DTYPES
         is_cat = isinstance(dt, _CATEGORICAL_DTYPES) or dt in _CATEGORICAL_DTYPES
         if not (is_num or is_cat):
@@ -391,7 +413,31 @@ def infer_schema(
         categories=categories,
         dtypes=dtypes,
         bounds=bounds,
+        text=tuple(texts),
     )
+
+
+#: the longest document a text column may hold, in characters
+MAX_TEXT_CHARS = 100_000
+
+
+def _check_text_column(c: str, s: pl.Series) -> None:
+    """A text column holds strings (some may be missing), none of them huge."""
+    if s.dtype not in (pl.String, pl.Categorical) and not isinstance(s.dtype, (pl.Categorical, pl.Enum)):
+        raise DataError(
+            f"text column {c!r} has dtype {s.dtype}; a text column holds strings "
+            f"(cast it with pl.col({c!r}).cast(pl.String), or do not name it in text=)"
+        )
+    s = s.cast(pl.String)
+    if s.drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
+        raise DataError(f"text column {c!r} holds no text (every value is missing or blank)")
+    longest = s.str.len_chars().max()
+    if longest is not None and longest > MAX_TEXT_CHARS:
+        raise DataError(
+            f"text column {c!r} holds a document of {longest:,} characters; synthkit takes "
+            f"documents up to {MAX_TEXT_CHARS:,} characters: split long documents into "
+            "paragraphs or sentences, one per row"
+        )
 
 
 def from_frame(
@@ -405,6 +451,7 @@ def from_frame(
     image_shape: tuple[int, int] | None = None,
     image_columns: Iterable[str] | None = None,
     min_rows: int = 2,
+    text: Iterable[str] | str | None = None,
 ) -> Dataset:
     """Turn a polars or pandas frame into a :class:`Dataset` (``row_id`` added if absent)."""
     if not isinstance(name, str) or not name.strip():
@@ -425,8 +472,10 @@ def from_frame(
     frame = _cast_categoricals(frame)
     schema = infer_schema(
         frame, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
-        image_shape=image_shape, image_columns=image_columns,
+        image_shape=image_shape, image_columns=image_columns, text=text,
     )
+    if schema.text:
+        frame = frame.with_columns(pl.col(list(schema.text)).cast(pl.String))
     frame = with_row_ids(frame, "real", keep_existing=True, what=f"the {name!r}")
     return Dataset(name, frame, schema)
 
@@ -574,10 +623,12 @@ def read(
     categorical: Iterable[str] | str | None = None,
     meta: Iterable[str] | str | None = None,
     name: str | None = None,
+    text: Iterable[str] | str | None = None,
     **read_options: Any,
 ) -> Dataset:
     """Read the user's CSV or parquet file into a :class:`Dataset`.
 
+    ``text=["review"]`` marks free-text columns (one document per cell).
     ``NA``, ``NaN``, ``?`` and empty cells in a CSV are read as missing values.
     Extra keyword arguments go to ``polars.read_csv`` / ``polars.read_parquet``.
     """
@@ -602,6 +653,7 @@ def read(
         raise DataError(f"could not read {str(p)!r}: {exc}") from None
     return from_frame(
         frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
+        text=text,
     )
 
 

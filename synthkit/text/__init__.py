@@ -1,0 +1,1 @@
+"""Text columns: tokens, n-gram language models, embeddings and text metrics."""
