@@ -22,9 +22,15 @@ does no better than the baseline tells nothing (flagged ``informative=False``).
   exactly one synthetic row (univariate: a rare value, the minimum or maximum
   of a column; multivariate: ``n_cols`` of one synthetic row's values, numeric
   ones as ``>=``/``<=`` against the median side they fall on). An attack succeeds
-  when its predicate matches exactly one training row. The control rate is
-  rescaled to the training set's size with the reference's model of how the
-  chance of isolating one row falls with the number of rows.
+  when its predicate matches exactly one training row. A predicate isolates a
+  row more easily in a smaller set, so the two sets are compared at the same
+  size: by default (``size_correction="subsample"``) the larger of the two is
+  subsampled (seeded) to the size of the smaller. The reference instead rescales
+  the control rate with a fitted model of how the chance of isolating one row
+  grows with the number of rows (``size_correction="model"``); measured on
+  adult with twice as many training as control rows, that model reads fresh
+  real rows (a perfect generator) as a multivariate singling-out risk of
+  0.12-0.18, while subsampling reads them as about 0 (see BENCHMARKS.md).
 - :func:`linkability`: the attacker knows two disjoint column sets of a
   person (e.g. from two other releases). For each target row, the nearest
   synthetic rows on each set; the link succeeds when the two sets of
@@ -480,14 +486,19 @@ def _size_correction(control: dict[str, np.ndarray], n_control: int, queries: li
 
 def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univariate",
                  n_attacks: int = 500, n_cols: int = 3, columns: Sequence[str] | None = None,
-                 random_state: int = 0, max_attempts: int = 100_000) -> AttackResult:
+                 random_state: int = 0, max_attempts: int = 100_000,
+                 size_correction: str = "subsample") -> AttackResult:
     """Singling-out risk: predicates that isolate one synthetic row, tried on the real rows.
 
     ``mode="univariate"`` uses one column per predicate, ``"multivariate"``
-    ``n_cols``. See the module docstring for the method and the risk.
+    ``n_cols``. ``size_correction`` (``"subsample"`` or the reference's
+    ``"model"``) says how training and control sets of different sizes are
+    compared. See the module docstring for the method and the risk.
     """
     if mode not in ("univariate", "multivariate"):
         raise DataError(f"mode={mode!r} must be 'univariate' or 'multivariate'")
+    if size_correction not in ("subsample", "model"):
+        raise DataError(f"size_correction={size_correction!r} must be 'subsample' or 'model'")
     n_attacks = check_int("n_attacks", n_attacks, minimum=1)
     n_cols = check_int("n_cols", n_cols, minimum=1)
     fr = _frames(train, synthetic, control, columns)
@@ -505,6 +516,15 @@ def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univa
         queries = _univariate_queries(sy_u, n_sy, num, n_attacks, rng)
     else:
         queries = _multivariate_queries(sy_u, n_sy, num, n_attacks, n_cols, rng, max_attempts)
+    if size_correction == "subsample" and n_tr != n_ct:
+        # compare at equal size: keep a seeded random subset of the larger set
+        m = min(n_tr, n_ct)
+        if n_tr > m:
+            pick = np.sort(rng.choice(n_tr, size=m, replace=False))
+            keep["train"], tr_u, n_tr = keep["train"][pick], {c: v[pick] for c, v in tr_u.items()}, m
+        else:
+            pick = np.sort(rng.choice(n_ct, size=m, replace=False))
+            ct_u, n_ct = {c: v[pick] for c, v in ct_u.items()}, m
     hits_tr = [_match(q, tr_u, n_tr) for q in queries]
     ok = np.array([h.sum() == 1 for h in hits_tr], dtype=bool)
     base = _random_queries(sy_u, num, n_attacks, 1 if mode == "univariate" else n_cols, rng)
@@ -523,7 +543,8 @@ def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univa
     return _result(
         f"singling_out_{mode}", n_attacks, float(ok.sum()), n_attacks, min(n_ctrl, float(n_attacks)),
         n_attacks, n_base,
-        detail={"n_queries": len(queries), "mode": mode, "n_cols": 1 if mode == "univariate" else n_cols},
+        detail={"n_queries": len(queries), "mode": mode, "n_cols": 1 if mode == "univariate" else n_cols,
+                "size_correction": size_correction, "compared_rows": (n_tr, n_ct)},
         train_exposed=train_exposed, synthetic_exposed=synth_exposed,
     )
 
