@@ -199,3 +199,139 @@ def test_bad_input(moods, penguins):
     with pytest.raises(sk.DataError, match="text"):
         sk.from_frame(pl.DataFrame({"text": [None, None, None], "y": ["a", "b", "a"]},
                                    schema={"text": pl.String, "y": pl.String}), "x", text=["text"])
+
+
+# ----------------------------------------------------------------- copy with edits
+def test_copy_edit_makes_near_copies(moods):
+    real = moods.frame["text"].to_list()
+    rows = sk.generate(moods, "copy_edit", 300, random_state=0, edits=2).frame
+    assert sk.generate(moods, "copy_edit", 300, random_state=0, edits=2).frame.equals(rows)
+    assert rows["text"].is_in(real).mean() < 0.05  # hardly any exact copy ...
+    real_sets = [set(tokenize(t)) for t in real]
+    long = rows.filter(pl.col("length") >= 8)["text"].head(60).to_list()
+    for t in long:  # ... but each shares most words with a real text
+        toks = set(tokenize(t))
+        assert max(len(toks & r) / len(toks | r) for r in real_sets) >= 0.5
+    assert sk.generate(moods, "copy_edit", 100, random_state=0, edits=0).frame["text"].is_in(real).all()
+
+
+@pytest.mark.parametrize("kind, change", [("delete", -3), ("duplicate", 3), ("swap", 0), ("replace", 0)])
+def test_copy_edit_each_edit(moods, kind, change):
+    rows = make("copy_edit", edits=3, kinds=(kind,)).fit(moods).sample(200, random_state=1)
+    words = np.array([sum(1 for t in tokenize(x) if t[0].isalpha()) for x in rows["text"].to_list()])
+    # the row's other columns are copied with it, and ``length`` counts the real text's words
+    expect = rows["length"].to_numpy() + change
+    if kind == "delete":  # a document keeps at least one word
+        expect = np.maximum(expect, 1)
+    assert np.array_equal(words, expect)
+    if kind != "replace":  # no new word comes in
+        assert words_of(rows["text"]) <= words_of(moods.frame["text"])
+
+
+def test_copy_edit_conditions_and_bad_input(moods, penguins):
+    rows = make("copy_edit").fit(moods).sample(50, random_state=0, conditions={"mood": "calm"})
+    assert (rows["mood"] == "calm").all()
+    with pytest.raises(sk.GeneratorError, match="text columns"):
+        make("copy_edit").fit(penguins)
+    for params, word in [({"edits": -1}, "edits"), ({"kinds": ("swap", "shout")}, "kinds"), ({"kinds": ()}, "kinds")]:
+        with pytest.raises(sk.GeneratorError, match=word):
+            make("copy_edit", **params).fit(moods)
+
+
+# ----------------------------------------------------------------- LLM adapter
+class FakeLLM:
+    """A deterministic stand-in for a language model: splices the first and last example it is shown."""
+
+    def __init__(self, fail_at: int | None = None, answer=None):
+        self.prompts: list[str] = []
+        self.fail_at = fail_at
+        self.answer = answer
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        if self.fail_at is not None and len(self.prompts) == self.fail_at:
+            raise TimeoutError("the model server did not answer")
+        if self.answer is not None:
+            return self.answer
+        lines = [ln[2:].split() for ln in prompt.splitlines() if ln.startswith("- ")]
+        first, last = lines[0], lines[-1]
+        return " ".join(first[: len(first) // 2 + 1] + last[len(last) // 2 + 1:])
+
+
+def test_llm_prompts_with_rows_of_the_same_label(moods):
+    fake = FakeLLM()
+    gen = sk.generators.LLMGenerator(fake, examples=4)
+    batch = sk.generate(moods, gen, 40, random_state=3)
+    assert batch.provenance.generator == "llm" and batch.provenance.params["examples"] == 4
+    assert len(fake.prompts) == 40
+    for prompt, mood in zip(fake.prompts, batch.frame["mood"].to_list()):
+        assert f"(mood = {mood})" in prompt
+        shown = [ln[2:] for ln in prompt.splitlines() if ln.startswith("- ")]
+        assert len(shown) == 4
+        assert set(moods.frame.filter(pl.col("text").is_in(shown))["mood"].to_list()) == {mood}
+    # the answers are the fake's splices, words from the label's own texts
+    for mood in ("calm", "storm"):
+        real_words = words_of(moods.frame.filter(pl.col("mood") == mood)["text"])
+        assert words_of(batch.frame.filter(pl.col("mood") == mood)["text"]) <= real_words
+    again = FakeLLM()
+    assert sk.generate(moods, sk.generators.LLMGenerator(again, examples=4), 40, random_state=3).frame.equals(batch.frame)
+    assert again.prompts == fake.prompts
+    cond = sk.generate(moods, sk.generators.LLMGenerator(FakeLLM()), 10, random_state=0, conditions={"mood": "calm"})
+    assert (cond.frame["mood"] == "calm").all()
+
+
+def test_llm_failure_keeps_finished_rows(moods):
+    fake = FakeLLM(fail_at=6)
+    with pytest.raises(sk.generators.LLMError, match=r"FakeLLM raised TimeoutError.*row 6 of 20.*5 row") as info:
+        sk.generate(moods, sk.generators.LLMGenerator(fake), 20, random_state=0)
+    err = info.value
+    assert isinstance(err, sk.GeneratorError) and err.done == 5 and err.asked == 20
+    assert err.partial.height == 5 and err.partial.columns == list(moods.schema.columns)
+    assert err.batch.frame.height == 5 and err.batch.frame["row_id"][0].startswith("llm-")
+    full = sk.generate(moods, sk.generators.LLMGenerator(FakeLLM()), 20, random_state=0).frame
+    assert err.partial.equals(full.head(5).drop("row_id"))  # the same rows as an undisturbed run
+    with pytest.raises(sk.generators.LLMError, match="no row was finished") as info:
+        make("llm", fn=FakeLLM(fail_at=1)).fit(moods).sample(3, random_state=0)
+    assert info.value.partial is None and info.value.done == 0
+
+
+@pytest.mark.parametrize("answer, word", [(42, "returned int"), (None, "returned NoneType"),
+                                          (b"bytes", "returned bytes")])
+def test_llm_non_string_answer(moods, answer, word):
+    def my_model(prompt):
+        return answer
+
+    with pytest.raises(sk.generators.LLMError, match=f"my_model {word}.*must return a str"):
+        make("llm", fn=my_model).fit(moods).sample(3, random_state=0)
+
+
+def test_llm_answers_are_cleaned(moods):
+    rows = make("llm", fn=FakeLLM(answer='  1. "Bright rain falls."\nAnd a second line\n')).fit(moods).sample(
+        3, random_state=0)
+    assert rows["text"].to_list() == ["Bright rain falls."] * 3
+    with pytest.warns(sk.SynthkitWarning, match="3 empty"):
+        rows = make("llm", fn=FakeLLM(answer=" \n - \n")).fit(moods).sample(3, random_state=0)
+    assert rows["text"].null_count() == 3
+
+
+def test_llm_temperature_and_bad_input(moods):
+    seen = []
+
+    def model(prompt, temperature=1.0):
+        seen.append(temperature)
+        return "ok"
+
+    make("llm", fn=model, temperature=0.3).fit(moods).sample(2, random_state=0)
+    assert seen == [0.3, 0.3]
+    make("llm", fn=model).fit(moods).sample(1, random_state=0)
+    assert seen[-1] == 1.0  # temperature=None leaves the callable's own default
+    with pytest.raises(sk.GeneratorError, match="takes no temperature"):
+        make("llm", fn=FakeLLM(), temperature=0.5).fit(moods)
+    with pytest.raises(sk.GeneratorError, match="fn=None must be a callable"):
+        make("llm").fit(moods)
+    with pytest.raises(sk.GeneratorError, match=r"\{examples\}"):
+        make("llm", fn=FakeLLM(), prompt_template="Write a {column}.").fit(moods)
+    with pytest.raises(sk.GeneratorError, match="unknown field"):
+        make("llm", fn=FakeLLM(), prompt_template="{examples} {tone}").fit(moods)
+    with pytest.raises(sk.GeneratorError, match="examples"):
+        make("llm", fn=FakeLLM(), examples=0).fit(moods)

@@ -23,14 +23,17 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "gaussian": ("synthkit.generators.gaussian", "Gaussian"),
     "markov": ("synthkit.generators.markov", "Markov"),
     "char": ("synthkit.generators.markov", "CharMarkov"),
+    "copy_edit": ("synthkit.generators.copy_edit", "CopyEdit"),
+    "llm": ("synthkit.generators.llm", "LLMGenerator"),
 }
 
 #: the families that write text columns (``available(text=True)``); bootstrap copies any row
-TEXT: tuple[str, ...] = ("markov", "char")
+TEXT: tuple[str, ...] = ("markov", "char", "copy_edit", "llm")
 
 #: class name -> module, for attribute access (includes families not in REGISTRY)
 _CLASSES: dict[str, str] = {cls: mod for mod, cls in REGISTRY.values()}
 _CLASSES["External"] = "synthkit.generators.external"
+_CLASSES["LLMError"] = "synthkit.generators.llm"
 
 
 def __getattr__(name: str) -> Any:

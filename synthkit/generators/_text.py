@@ -43,8 +43,10 @@ class TextGenerator(Generator):
     """Base class of the generators that write text columns (see the module docstring).
 
     Subclasses set their own parameters plus ``by``, ``min_docs`` and ``tabular``,
-    and implement ``_fit_text(docs) -> model`` (``docs``: the non-missing real
-    documents, at least one) and ``_write(model, n, rng) -> list[str]``.
+    and implement ``_fit_text(docs, key) -> model`` (``docs``: the non-missing real
+    documents with the label values ``key``, at least one) and
+    ``_write(model, n, rng, key) -> list[str]`` (``key``: the label values of the
+    rows to write, whichever model was fitted for them).
     """
 
     exact_conditions = True
@@ -71,7 +73,7 @@ class TextGenerator(Generator):
                 raise GeneratorError(
                     f"text column {c!r} holds only missing values in the rows to fit; give rows with text"
                 )
-            self.models_[(c, ())] = self._fit_text(docs)
+            self.models_[(c, ())] = self._fit_text(docs, ())
             if self.by_ is not None:
                 for value in features[self.by_].drop_nulls().unique().sort().to_list():
                     self._model(c, ((self.by_, value),))
@@ -123,7 +125,7 @@ class TextGenerator(Generator):
             return found
         docs = self._docs(column, key)
         if len(docs) >= self.min_docs_:
-            model = self._fit_text(docs)
+            model = self._fit_text(docs, key)
         else:
             shorter = tuple(kv for kv in key if kv[0] != self.by_) if self.by_ in dict(key) else ()
             if shorter == key:
@@ -164,30 +166,29 @@ class TextGenerator(Generator):
             out[c] = pl.Series(c, texts, dtype=pl.String)
         return labels.with_columns(**out).select(self.schema_.columns)
 
-    def _write_column(self, column: str, labels: pl.DataFrame, cond: tuple, n: int,
+    def _row_keys(self, labels: pl.DataFrame, cond: Key) -> list[Key]:
+        """Each row's model key: the conditions plus its ``by`` value (when it has one)."""
+        n = labels.height
+        if self.by_ is None or self.by_ in dict(cond):
+            return [cond] * n
+        return [cond if v is None else tuple(sorted(cond + ((self.by_, v),))) for v in labels[self.by_].to_list()]
+
+    def _write_column(self, column: str, labels: pl.DataFrame, cond: Key, n: int,
                       rng: np.random.Generator) -> list[str | None]:
         """``n`` documents for ``column``, each from the model of its row's labels."""
         texts: list[str | None] = [None] * n
-        if self.by_ is None or self.by_ in dict(cond):
-            groups = {cond: np.arange(n)}
-        else:
-            values = labels[self.by_].to_list()
-            index: dict[Any, list[int]] = {}
-            for i, v in enumerate(values):
-                index.setdefault(v, []).append(i)
-            groups = {}
-            for v in sorted(index, key=lambda x: (x is None, str(x))):
-                key = cond if v is None else tuple(sorted(cond + ((self.by_, v),)))
-                groups[key] = np.asarray(index[v])
+        groups: dict[Key, list[int]] = {}
+        for i, key in enumerate(self._row_keys(labels, cond)):
+            groups.setdefault(key, []).append(i)
         for key, rows in groups.items():
-            docs = self._write(self._model(column, key), len(rows), rng)
+            docs = self._write(self._model(column, key), len(rows), rng, key)
             for i, d in zip(rows, docs):
                 texts[i] = d
         return texts
 
     # ------------------------------------------------------------------ hooks
-    def _fit_text(self, docs: list[str]) -> Any:  # pragma: no cover
+    def _fit_text(self, docs: list[str], key: Key) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def _write(self, model: Any, n: int, rng: np.random.Generator) -> list[str]:  # pragma: no cover
+    def _write(self, model: Any, n: int, rng: np.random.Generator, key: Key) -> list[str]:  # pragma: no cover
         raise NotImplementedError

@@ -53,12 +53,12 @@ class _ChainGenerator(TextGenerator):
                   hint=" (the longest document written; None: twice the longest real one)")
         check_bool("reject_copies", self.reject_copies, error=GeneratorError)
 
-    def _fit_text(self, docs: list[str]) -> _Fitted:
+    def _fit_text(self, docs: list[str], key=()) -> _Fitted:
         split = [self._split(d) for d in docs]
         chain = NgramChain(int(self.state_size)).fit(split)
         return _Fitted(chain, {tuple(t) for t in split} if self.reject_copies else None)
 
-    def _write(self, model: _Fitted, n: int, rng: np.random.Generator) -> list[str]:
+    def _write(self, model: _Fitted, n: int, rng: np.random.Generator, key=()) -> list[str]:
         draw = lambda k: model.chain.sample(k, rng, float(self.temperature), self.max_tokens)  # noqa: E731
         docs = draw(n)
         if model.seen is not None:
