@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 
+import synthkit as sk
+from synthkit.data import from_frame
 from synthkit.errors import SynthkitError
 from synthkit.metrics import text as T
 from synthkit.metrics._baseline import halves
@@ -209,3 +212,39 @@ def test_memorised_rows_found_in_a_mixed_batch(corpora):
 def test_bad_input_raises_a_synthkit_error(call):
     with pytest.raises(SynthkitError, match="token|max_n|no tokens"):
         call()
+
+
+# ------------------------------------------------------------------ evaluate
+def _frame(docs, seed, label=True):
+    rng = np.random.default_rng(seed)
+    out = {"text": [" ".join(d) for d in docs]}
+    if label:
+        out["mood"] = rng.choice(["calm", "angry"], len(docs)).tolist()
+    return pl.DataFrame(out)
+
+
+def test_evaluate_runs_the_text_family_per_text_column(corpora):
+    real = from_frame(_frame(corpora["real"], 0), "texts", text=["text"])
+    rep = sk.evaluate(real, _frame(corpora["copies"], 1), families=["text", "fidelity"], n_boot=20)
+    assert "text" in rep.families
+    t = rep.family("text")
+    assert set(t["metric"]) == set(T.METRICS) and set(t["column"]) == {"text"}
+    head = rep.headline().filter(pl.col("family") == "text")
+    assert head["metric"].to_list() == list(T.HEADLINE)
+    assert head.filter(pl.col("metric") == "memorised_share")["status"].item() == "worse than real"
+    rows = rep.rows
+    assert rows.columns[-2:] == ["shared_ngram", "memorised"]
+    synth = rows.filter(pl.col("source") == "synthetic")
+    long_docs = np.array([len(d) >= T.MEMORISED_NGRAM for d in corpora["copies"]])
+    assert synth["memorised"].to_numpy().tolist() == long_docs.tolist()  # every copy of 8+ tokens
+    assert rows.filter(pl.col("source") == "real")["memorised"].null_count() == len(real)
+
+
+def test_evaluate_without_text_columns_drops_the_family():
+    frame = pl.DataFrame({"x": np.arange(40.0), "y": ["a", "b"] * 20})
+    real = from_frame(frame, "tab")
+    rep = sk.evaluate(real, frame.with_columns(pl.col("x") + 0.5), families=["fidelity", "text"], n_boot=0)
+    assert rep.families == ["fidelity"] and any("no text column" in n for n in rep.notes)
+    assert "shared_ngram" not in rep.rows.columns
+    rep = sk.evaluate(real, frame.with_columns(pl.col("x") + 0.5), families=None, n_boot=0, n_perm=0)
+    assert "text" not in rep.families and not any("no text column" in n for n in rep.notes)
