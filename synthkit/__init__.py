@@ -4,8 +4,9 @@
     ds = sk.load("penguins")
     batch = sk.generate(ds, "copula", n=200, random_state=1)
 
-Heavier parts (the map, metrics, widgets, collapse) load on first use, so
-``import synthkit`` stays quick.
+Every part (data, generators, the map, metrics, widgets, collapse) loads on
+first use, so ``import synthkit`` costs almost nothing and the command line and
+the pytest plugin pay only for what they use.
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import generators
-from .batch import Batch, Provenance, generate
-from .data import Dataset, Schema, from_frame, load, read
-from .encode import Encoder
 from .errors import (
     ConditionError,
     DataError,
@@ -33,6 +30,16 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
+    "generators": ("synthkit.generators", None),
+    "Batch": ("synthkit.batch", "Batch"),
+    "Provenance": ("synthkit.batch", "Provenance"),
+    "generate": ("synthkit.batch", "generate"),
+    "Dataset": ("synthkit.data", "Dataset"),
+    "Schema": ("synthkit.data", "Schema"),
+    "from_frame": ("synthkit.data", "from_frame"),
+    "load": ("synthkit.data", "load"),
+    "read": ("synthkit.data", "read"),
+    "Encoder": ("synthkit.encode", "Encoder"),
     "Map": ("synthkit.projection", "Map"),
     "Workspace": ("synthkit.workspace", "Workspace"),
     "Explorer": ("synthkit.widgets", "Explorer"),
@@ -64,8 +71,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Batch", "Provenance", "Dataset", "Schema", "Encoder", "generate", "generators", "load",
-    "read", "from_frame", "SynthkitError", "DataError", "SchemaError", "NotFittedError",
+    "SynthkitError", "DataError", "SchemaError", "NotFittedError",
     "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "SynthkitWarning",
     *_LAZY,
 ]

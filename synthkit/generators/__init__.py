@@ -26,6 +26,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
 #: class name -> module, for attribute access (includes families not in REGISTRY)
 _CLASSES: dict[str, str] = {cls: mod for mod, cls in REGISTRY.values()}
 _CLASSES["External"] = "synthkit.generators.external"
+_CLASSES["ShuffledColumns"] = "synthkit.generators.shuffled"
 
 
 def __getattr__(name: str) -> Any:
