@@ -12,6 +12,7 @@ the pytest plugin pay only for what they use.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from .errors import (
@@ -63,6 +64,8 @@ def __getattr__(name: str) -> Any:
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value
         return value
+    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # a submodule, e.g. sk.data
     raise AttributeError(f"module 'synthkit' has no attribute {name!r}")
 
 
