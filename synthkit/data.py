@@ -712,6 +712,17 @@ def read(
     Extra keyword arguments go to ``polars.read_csv`` / ``polars.read_parquet``.
     """
     p = check_path("path", path)
+    frame = read_frame(p, **read_options)
+    return from_frame(
+        frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
+        text=text,
+    )
+
+
+def read_frame(path: str | os.PathLike, **read_options: Any) -> pl.DataFrame:
+    """The rows of a CSV or parquet file as a polars frame, read as :func:`read` reads them
+    (no schema, no ``row_id`` added); ``DataError`` naming the file when it cannot be read."""
+    p = check_path("path", path)
     if not p.exists():
         raise DataError(f"file {str(p)!r} does not exist (paths are relative to {Path.cwd()})")
     suffix = p.suffix.lower()
@@ -732,10 +743,7 @@ def read(
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise DataError(_not_utf8(p, opts)) from None
         raise DataError(f"could not read {str(p)!r}: {exc}") from None
-    return from_frame(
-        frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
-        text=text,
-    )
+    return frame
 
 
 def _not_utf8(p: Path, opts: dict) -> str:

@@ -28,6 +28,13 @@ __all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
 
 #: one line per family, shown in the report
 FORMULAS = {
+    "privacy_attacks": "Each attack runs on the training rows and on control rows (real rows the generator "
+                       "never saw); risk = (attack rate - control rate) / (1 - control rate), with a 95% "
+                       "interval (Wilson rates, propagated). Singling out: predicates that isolate one "
+                       "synthetic row, tried on training vs control rows of equal size. Linkability: nearest "
+                       "synthetic rows on two disjoint column sets agree. Inference: the secret column of the "
+                       "nearest synthetic row on the other columns. Membership: AUC of training vs control rows "
+                       "scored by closeness to (or density ratio of) the synthetic rows; risk = 2 AUC - 1.",
     "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
                 "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
                 "synthetic values inside the real range / category set. column_shapes = mean over columns; "
@@ -56,10 +63,26 @@ FORMULAS = {
                 "= min(ratio, 1/ratio). Flagged when Fisher's exact test of the two counts, Holm-corrected over "
                 "all groups, gives p < 0.05: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
                 "(ratio > 1.25).",
+    "text": "Per text column, on lower-cased word and punctuation tokens. vocabulary_size = distinct words; "
+            "missing_word_share = share of the distinct words of real held-out text that no synthetic document "
+            "uses; distinct_n = distinct n-grams / all n-grams; self_similarity = mean cosine similarity of the "
+            "word-count vectors of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
+            "held-out text under an interpolated bigram model trained on the synthetic documents (vocabulary: "
+            "the held-out tokens); perplexity_ratio = that perplexity / the same model's trained on as many real "
+            "documents; length_ks_complement = 1 - KS statistic of words per document; exact_document_share = "
+            "share equal to a real document; memorised_share = share sharing a run of at least 8 consecutive "
+            "tokens with some real document; longest_shared_mean = mean longest shared run. Held-out text: the "
+            "holdout, else the reference half A.",
 }
 
 #: what each headline number means, in one line
 METRIC_HELP = {
+    "singling_out_univariate_risk": "one rare value in the synthetic rows picks out one real person",
+    "singling_out_multivariate_risk": "a few values of one synthetic row pick out one real person",
+    "linkability_risk": "the synthetic rows join two halves of a real person's record",
+    "inference_risk": "the synthetic rows reveal a person's secret column from the others",
+    "membership_distance_risk": "closeness to synthetic rows tells who was in the training data",
+    "membership_density_risk": "where synthetic rows crowd tells who was in the training data",
     "column_shapes": "mean per-column similarity of distributions (1 = identical)",
     "worst_column_shape": "the least similar column's KS / TV complement",
     "category_shares": "representation of the category whose share changed most surely (Fisher + Holm)",
@@ -81,6 +104,17 @@ METRIC_HELP = {
     "trtr_macro_f1": "the same model trained on real rows (the best to hope for)",
     "tstr_r2": "model trained on synthetic rows, scored on real holdout rows",
     "trtr_r2": "the same model trained on real rows (the best to hope for)",
+    "vocabulary_size": "distinct words in the synthetic documents",
+    "missing_word_share": "real held-out words the synthetic text never uses (tails lost)",
+    "distinct_1": "distinct words / all tokens (low = repetitive)",
+    "distinct_2": "distinct word pairs / all pairs (low = repetitive, generic)",
+    "self_similarity": "mean cosine similarity between synthetic documents (high = same-y)",
+    "perplexity": "how surprised a model trained on synthetic text is by real text",
+    "perplexity_ratio": "perplexity of real text, synthetic-trained / real-trained model (1 = as real)",
+    "length_ks_complement": "similarity of the words-per-document distributions",
+    "exact_document_share": "synthetic documents identical to a real one",
+    "memorised_share": "synthetic documents sharing 8+ consecutive tokens with a real one",
+    "longest_shared_mean": "mean longest run of tokens shared with a real document",
 }
 
 
@@ -149,10 +183,14 @@ class Report:
         5% level (``p_value <= 0.05``) and the size-matched value is worse than
         the baseline; see :mod:`synthkit.metrics._baseline`. For subgroup
         balance the row shown is the group with the smallest p-value (then the
-        lowest representation).
+        lowest representation). Text columns add the metrics of
+        :data:`synthkit.metrics.text.HEADLINE`, one row each per text column.
         """
         t = self.table
-        head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility"))
+        from .text import HEADLINE as TEXT_HEADLINE
+
+        head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility")
+                        | ((pl.col("family") == "text") & pl.col("metric").is_in(TEXT_HEADLINE)))
         parts = [head]
         sg = t.filter(pl.col("family") == "subgroup")
         if sg.height:
@@ -207,6 +245,8 @@ class Report:
                                                score_name=u["score_name"])
         if "subgroup" in s:
             figs["subgroup"] = P.subgroup_figure(s["subgroup"]["shares"])
+        if "privacy_attacks" in s:
+            figs["attacks"] = P.attacks_figure(s["privacy_attacks"]["table"])
         return figs
 
     def _headline_html(self) -> str:
@@ -272,10 +312,15 @@ class Report:
         ("dcr", "privacy", "Privacy: distance to closest real row"),
         ("utility", "utility", "Utility: TSTR vs TRTR"),
         ("subgroup", "subgroup", "Subgroup balance"),
+        ("attacks", "privacy_attacks", "Privacy: what an attacker learns"),
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
-        """The whole report as one HTML document (plotly.js included once, in the first figure)."""
+        """The whole report as one HTML document (plotly.js included once, in the first figure).
+
+        Each figure's ``<div>`` has a fixed id (``synthkit-<section>``), so the same
+        report renders to the same HTML every time.
+        """
         figs = self.figures()
         parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>synthkit quality report</title>"
                  f"{self._CSS}</head><body><div class='sk-report'><h1>synthkit quality report</h1>",
@@ -286,10 +331,13 @@ class Report:
                 continue
             parts.append(f"<h2>{html.escape(title)}</h2><p class='sk-formula'>{html.escape(FORMULAS[fam])}</p>")
             if key in figs:
-                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
+                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False,
+                                               div_id=f"synthkit-{key}"))
                 first = False
             if fam == "subgroup" and "subgroup" in self._data:
                 parts.append(_frame_html(self._data["subgroup"]["shares"]))
+            if fam == "privacy_attacks" and "privacy_attacks" in self._data:
+                parts.append(_attacks_html(self._data["privacy_attacks"]["table"]))
         parts.append("<h2>All metrics</h2><details><summary>full table</summary>")
         parts.append(_frame_html(self.table))
         parts.append("</details></div></body></html>")
@@ -317,7 +365,8 @@ class Report:
                 f.show()
 
     _FAMILY_FIGURE = {"fidelity": "marginals", "pairwise": "pairs", "detection": "detection", "coverage": "prdc",
-                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup"}
+                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup",
+                      "privacy_attacks": "attacks"}
 
     def browse(self, digits: int = 3):
         """A small widget: pick a family, see its formula, its table rows and its figure."""
@@ -361,6 +410,21 @@ def _status(r: dict) -> str:
         if not worse:
             return "as real"
     return "worse than real"
+
+
+def _attacks_html(table: pl.DataFrame) -> str:
+    """The attacks' rates beside their risk, with one plain sentence each."""
+    head = ("<tr><th>attack</th><th>risk</th><th>95% interval</th><th>attack rate</th><th>control rate</th>"
+            "<th>random guess</th><th>what it means</th></tr>")
+    body = []
+    for r in table.iter_rows(named=True):
+        note = METRIC_HELP.get(r["attack"] + "_risk", "")
+        if not r["informative"]:
+            note += " (no better than random guessing here: read it as no evidence either way)"
+        body.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
+            r["attack"], _fmt(r["risk"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", _fmt(r["attack_rate"]),
+            _fmt(r["control_rate"]), _fmt(r["baseline_rate"]), note)) + "</tr>")
+    return f"<table class='sk-table'>{head}{''.join(body)}</table>"
 
 
 def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:
