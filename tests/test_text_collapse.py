@@ -80,7 +80,8 @@ def test_rare_words_vanish_first(runs, corpus):
     gone = res.vanished(top=None)
     assert gone.height > 0 and set(gone.columns) == {"column", "word", "real_count", "seeds"}
     top = gone.head(20)  # most seeds first, then most frequent in the real text
-    assert top.sort(["seeds", "real_count"], descending=True)["word"].to_list() == top["word"].to_list()
+    ordered = top.sort(["seeds", "real_count"], descending=True, maintain_order=True)
+    assert ordered["word"].to_list() == top["word"].to_list()
     # the words lost are the rare ones
     words = res.words.filter(pl.col("generation") == G)
     from synthkit.text.stats import word_counts
