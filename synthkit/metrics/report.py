@@ -56,6 +56,16 @@ FORMULAS = {
                 "= min(ratio, 1/ratio). Flagged when Fisher's exact test of the two counts, Holm-corrected over "
                 "all groups, gives p < 0.05: shrunk (ratio < 0.8), vanished (no synthetic row), grown "
                 "(ratio > 1.25).",
+    "text": "Per text column, on lower-cased word and punctuation tokens. vocabulary_size = distinct words; "
+            "missing_word_share = share of the distinct words of real held-out text that no synthetic document "
+            "uses; distinct_n = distinct n-grams / all n-grams; self_similarity = mean cosine similarity of the "
+            "word-count vectors of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
+            "held-out text under an interpolated bigram model trained on the synthetic documents (vocabulary: "
+            "the held-out tokens); perplexity_ratio = that perplexity / the same model's trained on as many real "
+            "documents; length_ks_complement = 1 - KS statistic of words per document; exact_document_share = "
+            "share equal to a real document; memorised_share = share sharing a run of at least 8 consecutive "
+            "tokens with some real document; longest_shared_mean = mean longest shared run. Held-out text: the "
+            "holdout, else the reference half A.",
 }
 
 #: what each headline number means, in one line
@@ -81,6 +91,17 @@ METRIC_HELP = {
     "trtr_macro_f1": "the same model trained on real rows (the best to hope for)",
     "tstr_r2": "model trained on synthetic rows, scored on real holdout rows",
     "trtr_r2": "the same model trained on real rows (the best to hope for)",
+    "vocabulary_size": "distinct words in the synthetic documents",
+    "missing_word_share": "real held-out words the synthetic text never uses (tails lost)",
+    "distinct_1": "distinct words / all tokens (low = repetitive)",
+    "distinct_2": "distinct word pairs / all pairs (low = repetitive, generic)",
+    "self_similarity": "mean cosine similarity between synthetic documents (high = same-y)",
+    "perplexity": "how surprised a model trained on synthetic text is by real text",
+    "perplexity_ratio": "perplexity of real text, synthetic-trained / real-trained model (1 = as real)",
+    "length_ks_complement": "similarity of the words-per-document distributions",
+    "exact_document_share": "synthetic documents identical to a real one",
+    "memorised_share": "synthetic documents sharing 8+ consecutive tokens with a real one",
+    "longest_shared_mean": "mean longest run of tokens shared with a real document",
 }
 
 
@@ -149,10 +170,14 @@ class Report:
         5% level (``p_value <= 0.05``) and the size-matched value is worse than
         the baseline; see :mod:`synthkit.metrics._baseline`. For subgroup
         balance the row shown is the group with the smallest p-value (then the
-        lowest representation).
+        lowest representation). Text columns add the metrics of
+        :data:`synthkit.metrics.text.HEADLINE`, one row each per text column.
         """
         t = self.table
-        head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility"))
+        from .text import HEADLINE as TEXT_HEADLINE
+
+        head = t.filter(pl.col("column").is_null() | (pl.col("family") == "utility")
+                        | ((pl.col("family") == "text") & pl.col("metric").is_in(TEXT_HEADLINE)))
         parts = [head]
         sg = t.filter(pl.col("family") == "subgroup")
         if sg.height:
@@ -275,7 +300,11 @@ class Report:
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
-        """The whole report as one HTML document (plotly.js included once, in the first figure)."""
+        """The whole report as one HTML document (plotly.js included once, in the first figure).
+
+        Each figure's ``<div>`` has a fixed id (``synthkit-<section>``), so the same
+        report renders to the same HTML every time.
+        """
         figs = self.figures()
         parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>synthkit quality report</title>"
                  f"{self._CSS}</head><body><div class='sk-report'><h1>synthkit quality report</h1>",
@@ -286,7 +315,8 @@ class Report:
                 continue
             parts.append(f"<h2>{html.escape(title)}</h2><p class='sk-formula'>{html.escape(FORMULAS[fam])}</p>")
             if key in figs:
-                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
+                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False,
+                                               div_id=f"synthkit-{key}"))
                 first = False
             if fam == "subgroup" and "subgroup" in self._data:
                 parts.append(_frame_html(self._data["subgroup"]["shares"]))
