@@ -248,3 +248,30 @@ def test_evaluate_without_text_columns_drops_the_family():
     assert "shared_ngram" not in rep.rows.columns
     rep = sk.evaluate(real, frame.with_columns(pl.col("x") + 0.5), families=None, n_boot=0, n_perm=0)
     assert "text" not in rep.families and not any("no text column" in n for n in rep.notes)
+
+
+def test_report_text_section_marks_the_shared_run_and_escapes(corpora):
+    real = from_frame(_frame(corpora["real"], 0), "texts", text=["text"])
+    copies = [d + ["<b>", "x"] for d in corpora["real"][:60]] + corpora["perfect"][:340]
+    synth = _frame(copies, 1).with_columns(pl.col("text").str.replace_all("< b >", "<b>", literal=True))
+    rep = sk.evaluate(real, synth, families=["text"], n_boot=0, n_perm=0)
+    page = rep.html(include_plotlyjs=False)
+    assert "Text column <code>text</code>" in page and "Words lost." in page and "Memorised rows." in page
+    assert page.count("<mark>") == 10  # five rows shown, the run marked in the synthetic and the real text
+    assert "<b>" not in page.split("Memorised rows.")[1].split("</table>")[0].replace("<b>Memorised", "")
+    assert "&lt;b&gt;" in page
+    assert "text_lengths:text" in rep.figures()
+    lengths = rep.figures()["text_lengths:text"]
+    assert sum(lengths.data[0].y) == pytest.approx(1.0) and sum(lengths.data[1].y) == pytest.approx(1.0)
+
+
+def test_marked_cuts_long_text_and_handles_missing():
+    from synthkit.metrics.report import CONTEXT_CHARS, _marked
+
+    text = "word " * 200 + "the run is here" + " tail" * 200
+    start = 200
+    out = _marked(text, start, 4)
+    assert "<mark>the run is here</mark>" in out and out.startswith("…") and out.endswith("…")
+    assert len(out) < 2 * CONTEXT_CHARS + 60
+    assert _marked(None, 0, 1) == "<i>(missing)</i>"
+    assert _marked("<script>", 0, 1) == "<mark>&lt;</mark>script&gt;"

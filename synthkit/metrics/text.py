@@ -63,12 +63,12 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..text import stats
 from ..text.lm import NgramLM, _check_docs
-from ..text.tokens import is_word
+from ..text.tokens import _TOKEN, is_word
 
 __all__ = [
     "MAX_NGRAM", "MEMORISED_NGRAM", "LM_ORDER", "HEADLINE", "SharedNgrams", "exact_copies",
     "longest_shared_ngram", "longest_shared_within", "bag_of_words", "mean_pairwise_cosine",
-    "self_similarity", "heldout_perplexity", "length_ks_complement",
+    "self_similarity", "heldout_perplexity", "length_ks_complement", "token_spans", "find_run",
 ]
 
 FAMILY = "text"
@@ -262,6 +262,25 @@ def exact_copies(docs: Docs, reference: Docs) -> np.ndarray:
     docs, reference = _check_docs(docs, "docs"), _check_docs(reference, "reference")
     ref = {tuple(d) for d in reference if len(d)}
     return np.fromiter((len(d) > 0 and tuple(d) in ref for d in docs), dtype=bool, count=len(docs))
+
+
+def token_spans(text: str | None) -> list[tuple[int, int]]:
+    """Character span of every token of ``text`` (in the order of :func:`~synthkit.text.tokens.tokenize`).
+
+    The spans index ``text.lower()``, which is ``text``'s length for almost every text.
+    """
+    if text is None:
+        return []
+    return [m.span() for m in _TOKEN.finditer(text.lower())]
+
+
+def find_run(doc: Sequence[str], run: Sequence[str]) -> int:
+    """The first position of the token run ``run`` in ``doc`` (-1 if absent)."""
+    m = len(run)
+    for i in range(len(doc) - m + 1):
+        if list(doc[i:i + m]) == list(run):
+            return i
+    return -1
 
 
 # ------------------------------------------------------------------ repetition
