@@ -275,3 +275,16 @@ def test_marked_cuts_long_text_and_handles_missing():
     assert len(out) < 2 * CONTEXT_CHARS + 60
     assert _marked(None, 0, 1) == "<i>(missing)</i>"
     assert _marked("<script>", 0, 1) == "<mark>&lt;</mark>script&gt;"
+
+
+def test_suggest_finds_the_memorised_rows(corpora):
+    real = from_frame(_frame(corpora["real"], 0), "texts", text=["text"])
+    copied = [list(d) for d in corpora["real"][:40] if len(d) >= T.MEMORISED_NGRAM]
+    synth = _frame(corpora["perfect"][:360] + copied, 1)
+    rep = sk.evaluate(real, synth, families=["text"], n_boot=0, n_perm=0)
+    regions = [g for g in sk.suggest(real, synth, rep) if g.kind == "memorised"]
+    assert len(regions) == 1
+    ids = set(regions[0].row_ids)
+    assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
+    assert len(ids) <= len(copied) + 2
+    assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
