@@ -27,7 +27,9 @@ from .errors import DataError, SchemaError
 
 ROW_ID = "row_id"
 DATA_DIR_ENV = "SYNTHKIT_DATA"
-DATASETS = ("penguins", "digits", "adult")
+DATASETS = ("penguins", "digits", "adult", "shakespeare")
+#: the embedded datasets with a text column
+TEXT_DATASETS = ("shakespeare",)
 
 _NUMERIC_DTYPES = (
     pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
@@ -251,8 +253,11 @@ class Dataset(RowsMixin):
         head = self.frame.head(5)._repr_html_()  # polars escapes names and values
         esc = html.escape
         return (
-            f"<b>{esc(str(self.name))}</b>: {len(self):,} rows, {len(self.schema.numeric)} numeric and "
-            f"{len(self.schema.categorical)} categorical columns; target "
+            f"<b>{esc(str(self.name))}</b>: {len(self):,} rows, {len(self.schema.numeric)} numeric"
+            + (", " if self.schema.text else " and ")
+            + f"{len(self.schema.categorical)} categorical"
+            + (f" and {len(self.schema.text)} text" if self.schema.text else "")
+            + " columns; target "
             f"<code>{esc(str(self.schema.target))}</code>, sensitive "
             f"<code>{esc(', '.join(map(str, self.schema.sensitive)) or '-')}</code>{head}"
         )
@@ -260,7 +265,9 @@ class Dataset(RowsMixin):
     def __repr__(self) -> str:
         return (
             f"Dataset({self.name!r}, {len(self)} rows, {len(self.schema.numeric)} numeric, "
-            f"{len(self.schema.categorical)} categorical, target={self.schema.target!r}, "
+            f"{len(self.schema.categorical)} categorical, "
+            + (f"{len(self.schema.text)} text, " if self.schema.text else "")
+            + f"target={self.schema.target!r}, "
             f"sensitive={list(self.schema.sensitive)})"
         )
 
@@ -583,7 +590,7 @@ def data_dir() -> Path:
 
 
 def load(name: str) -> Dataset:
-    """One of the embedded seed datasets: ``"penguins"``, ``"digits"`` or ``"adult"``.
+    """One of the embedded seed datasets: ``"penguins"``, ``"digits"``, ``"adult"`` or ``"shakespeare"``.
 
     - penguins: 344 rows, mixed numeric/categorical with missing values;
       target ``species``, sensitive ``sex``.
@@ -592,6 +599,10 @@ def load(name: str) -> Dataset:
     - adult: 48,842 census rows (train + test, column ``split``); target
       ``income``, sensitive ``sex`` and ``race``; ``fnlwgt`` (a survey weight)
       and ``split`` are meta columns.
+    - shakespeare: 10,000 lines of dialogue (5 to 40 words each: a speech, or a
+      group of its sentences) drawn from 37 plays; text column ``text``,
+      categorical ``play``, target ``genre`` (comedy, history or tragedy, as the
+      First Folio sorts the plays); ``speaker`` is a meta column.
     """
     if not isinstance(name, str) or name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose one of {list(DATASETS)} or use sk.read(path)")
@@ -610,6 +621,8 @@ def load(name: str) -> Dataset:
             frame, "digits", target="label", categorical=["label"],
             image_shape=(8, 8), image_columns=px,
         )
+    if name == "shakespeare":
+        return from_frame(frame, "shakespeare", target="genre", text=["text"], meta=["speaker"])
     return from_frame(
         frame, "adult", target="income", sensitive=["sex", "race"], meta=["split", "fnlwgt"],
     )
@@ -633,6 +646,17 @@ def read(
     Extra keyword arguments go to ``polars.read_csv`` / ``polars.read_parquet``.
     """
     p = check_path("path", path)
+    frame = read_frame(p, **read_options)
+    return from_frame(
+        frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
+        text=text,
+    )
+
+
+def read_frame(path: str | os.PathLike, **read_options: Any) -> pl.DataFrame:
+    """The rows of a CSV or parquet file as a polars frame, read as :func:`read` reads them
+    (no schema, no ``row_id`` added); ``DataError`` naming the file when it cannot be read."""
+    p = check_path("path", path)
     if not p.exists():
         raise DataError(f"file {str(p)!r} does not exist (paths are relative to {Path.cwd()})")
     suffix = p.suffix.lower()
@@ -651,10 +675,7 @@ def read(
         raise
     except Exception as exc:  # noqa: BLE001 - polars/arrow errors become one clear error
         raise DataError(f"could not read {str(p)!r}: {exc}") from None
-    return from_frame(
-        frame, name or p.stem, target=target, sensitive=sensitive, categorical=categorical, meta=meta,
-        text=text,
-    )
+    return frame
 
 
 def image_array(frame: pl.DataFrame, schema: Schema) -> np.ndarray:

@@ -340,7 +340,11 @@ class Report:
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
-        """The whole report as one HTML document (plotly.js included once, in the first figure)."""
+        """The whole report as one HTML document (plotly.js included once, in the first figure).
+
+        Each figure's ``<div>`` has a fixed id (``synthkit-<section>``), so the same
+        report renders to the same HTML every time.
+        """
         figs = self.figures()
         parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>synthkit quality report</title>"
                  f"{self._CSS}</head><body><div class='sk-report'><h1>synthkit quality report</h1>",
@@ -351,7 +355,8 @@ class Report:
                 continue
             parts.append(f"<h2>{html.escape(title)}</h2><p class='sk-formula'>{html.escape(FORMULAS[fam])}</p>")
             if key in figs:
-                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
+                parts.append(figs[key].to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False,
+                                               div_id=f"synthkit-{key}"))
                 first = False
             if fam == "subgroup" and "subgroup" in self._data:
                 parts.append(_frame_html(self._data["subgroup"]["shares"]))
