@@ -46,6 +46,7 @@ from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import category_shares, column_shapes, marginals
 from .pairwise import pair_trends
+from .attacks import ATTACKS
 from .privacy import exact_copies, privacy_rows
 from .text import text_family
 from .report import Report, ReportInputs
@@ -54,6 +55,8 @@ from .utility import UTILITY_PERM, utility_rows
 __all__ = ["evaluate", "FAMILIES"]
 
 FAMILIES = ("fidelity", "pairwise", "detection", "coverage", "privacy", "utility", "subgroup", "text")
+#: families that run only when named in ``families=`` (slower, or needing a holdout)
+OPTIONAL_FAMILIES = ("privacy_attacks",)
 ROWS_SCHEMA = {
     ROW_ID: pl.String, "source": pl.String, "dcr": pl.Float64, "nearest_real": pl.String,
     "inside_support": pl.Boolean, "detection_prob": pl.Float64, "covered": pl.Boolean,
@@ -66,10 +69,11 @@ def _families(families: Iterable[str] | str | None) -> tuple[str, ...]:
     if families is None:
         return FAMILIES
     fams = tuple(families) if isinstance(families, (list, tuple, set, frozenset)) else (families,)
-    bad = [f for f in fams if f not in FAMILIES]
+    known = FAMILIES + OPTIONAL_FAMILIES
+    bad = [f for f in fams if f not in known]
     if bad or not fams:
-        raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(FAMILIES)}")
-    return tuple(f for f in FAMILIES if f in fams)
+        raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(known)}")
+    return tuple(f for f in known if f in fams)
 
 
 @dataclass
@@ -129,7 +133,9 @@ def evaluate(
     ``k`` is the neighbourhood size of precision/recall/density/coverage,
     ``n_boot`` the number of bootstrap replicates (0 = no intervals),
     ``families`` a subset of :data:`FAMILIES` (``text`` runs only when the data has
-    text columns), ``n_perm`` the number of
+    text columns), or names ``"privacy_attacks"`` too (singling out, linkability,
+    attribute inference and membership inference against the holdout as control
+    set; needs ``holdout``; see :mod:`synthkit.metrics.attacks`), ``n_perm`` the number of
     permutations behind each "worse than real" verdict (19: the smallest
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
@@ -155,6 +161,8 @@ def evaluate(
         run.timed("subgroup", _subgroup)
     if "text" in run.fams:
         run.timed("text", _text)
+    if "privacy_attacks" in fams:
+        run.timed("privacy_attacks", _privacy_attacks)
     run.timed("verdicts", _verdicts)
     run.summary["timings"] = run.timings
     inputs = ReportInputs(
@@ -313,6 +321,32 @@ def _subgroup(run: _Run) -> None:
     run.summary["subgroup"] = {"shares": shares, "shrink": SHRINK}
 
 
+def _privacy_attacks(run: _Run) -> None:
+    """Attacks on the training rows, with the holdout as the control set (see :mod:`.attacks`)."""
+    from .attacks import privacy_attacks
+
+    inp = run.inp
+    if inp.holdout is None:
+        raise DataError(
+            "the privacy_attacks family needs a control set: pass holdout= (real rows the generator "
+            "never saw, e.g. train, holdout = ds.split(0.8) before generating)"
+        )
+    secret = inp.target if inp.target is not None else (inp.sensitive[0] if inp.sensitive else None)
+    real = Dataset(inp.real.name, run.real, inp.schema)
+    att = privacy_attacks(real, run.synth, inp.holdout, secret=secret,
+                          attacks=ATTACKS if secret is not None else tuple(a for a in ATTACKS if a != "inference"),
+                          random_state=run.random_state)
+    for r in att.results.values():
+        row = metric_row("privacy_attacks", f"{r.attack}_risk", None, r.risk, None, 0.0, "lower",
+                         matched=r.risk, p_value=r.p_value)
+        row["ci_low"], row["ci_high"] = r.ci_low, r.ci_high
+        run.rows.append(row)
+    run.summary["privacy_attacks"] = {"table": att.table, "train_exposure": att.exposure("train"),
+                                      "synthetic_exposure": att.exposure("synthetic")}
+    run.per_synth["attack_exposure"] = att.exposure("synthetic")["exposure"].to_numpy()
+    run.per_real["attack_exposure"] = att.exposure("train")["exposure"].to_numpy()
+
+
 def _text(run: _Run) -> None:
     """Per text column: vocabulary, repetition, perplexity, lengths and memorisation (one size-matched test)."""
     from ..text.tokens import tokenize_all
@@ -394,6 +428,9 @@ def _per_row(run: _Run) -> pl.DataFrame:
                                pl.Series("memorised", ps["memorised"], dtype=pl.Boolean))
         rr = rr.with_columns(pl.Series("shared_ngram", pr["shared_ngram"], dtype=pl.Int64),
                              pl.lit(None, dtype=pl.Boolean).alias("memorised"))
+    if "privacy_attacks" in run.fams:  # successful attacks through each synthetic row / on each real row
+        per = per.with_columns(pl.Series("attack_exposure", ps["attack_exposure"], dtype=pl.Int64))
+        rr = rr.with_columns(pl.Series("attack_exposure", pr["attack_exposure"], dtype=pl.Int64))
     return pl.concat([rr, per]).with_columns(pl.col("dcr").fill_nan(None), pl.col("detection_prob").fill_nan(None))
 
 
