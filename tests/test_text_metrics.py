@@ -288,3 +288,40 @@ def test_suggest_finds_the_memorised_rows(corpora):
     assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
     assert len(ids) <= len(copied) + 2
     assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
+
+
+# ------------------------------------------------------------------ calibration (small version of benchmarks/calibration.py)
+def _text_draw(pop, n, seed, kind):
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(pop))
+    real = sk.data.Dataset(pop.name, pop.frame[np.sort(idx[:n])], pop.schema)
+    hold = pop.frame[np.sort(idx[n:2 * n])]
+    fresh = pop.frame[np.sort(idx[2 * n:3 * n])].drop("row_id")
+    if kind == "copies":
+        fresh = real.frame.drop("row_id")[rng.integers(0, n, n)]
+    elif kind == "repeated":
+        fresh = fresh.with_columns(fresh["text"].gather(rng.integers(0, 20, n)))
+    elif kind == "truncated":
+        fresh = fresh.with_columns(pl.col("text").str.split(" ").list.head(5).list.join(" "))
+    return real, fresh, hold
+
+
+def _text_flags(pop, n, seed, kind):
+    real, syn, hold = _text_draw(pop, n, seed, kind)
+    h = sk.evaluate(real, syn, holdout=hold, families=["text"], n_boot=0, random_state=seed).headline()
+    return {r["metric"]: r["status"] == "worse than real" for r in h.iter_rows(named=True)}
+
+
+def test_text_verdicts_are_calibrated_and_catch_broken_generators():
+    from scipy.stats import binom
+
+    pop = sk.load("shakespeare")
+    draws = 20
+    flags = [_text_flags(pop, 150, 100 + i, "perfect") for i in range(draws)]
+    slack = int(binom.ppf(0.95, draws, 0.05))
+    for m in T.HEADLINE:
+        assert sum(f[m] for f in flags) <= slack, m
+    for kind, metric in (("copies", "memorised_share"), ("repeated", "distinct_2"),
+                         ("truncated", "length_ks_complement")):
+        caught = [_text_flags(pop, 150, 200 + i, kind)[metric] for i in range(4)]
+        assert all(caught), kind
