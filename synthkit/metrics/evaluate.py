@@ -366,6 +366,12 @@ def _text(run: _Run) -> None:
         memorised |= s["memorised"]
         real_shared = np.maximum(real_shared, s["real_shared_ngram"])
     run.summary["text"] = {"columns": columns}
+    if inp.holdout is None:
+        run.summary["notes"].append(
+            "text: no holdout given, so perplexity and missing words are scored on the reference half A of the "
+            "real rows; a generator trained on them has seen that text, and copying it then looks good there "
+            "(memorised_share still shows it). Pass holdout= (real rows kept from the generator) for a true "
+            "held-out perplexity")
     run.per_synth.update(shared_ngram=shared, memorised=memorised)
     run.per_real.update(shared_ngram=real_shared)
 
