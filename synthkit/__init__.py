@@ -23,6 +23,7 @@ from .errors import (
     DependencyError,
     GeneratorError,
     NotFittedError,
+    QualityGateError,
     SchemaError,
     SynthkitError,
     SynthkitWarning,
@@ -39,6 +40,10 @@ _LAZY = {
     "evaluate": ("synthkit.metrics", "evaluate"),
     "suggest": ("synthkit.metrics", "suggest"),
     "Report": ("synthkit.metrics", "Report"),
+    "load_report": ("synthkit.metrics", "load_report"),
+    "gate": ("synthkit.metrics", "gate"),
+    "GateResult": ("synthkit.metrics", "GateResult"),
+    "Threshold": ("synthkit.metrics", "Threshold"),
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),
@@ -66,6 +71,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "Batch", "Provenance", "Dataset", "Schema", "Encoder", "generate", "generators", "load",
     "read", "from_frame", "SynthkitError", "DataError", "SchemaError", "NotFittedError",
-    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "SynthkitWarning",
+    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
     *_LAZY,
 ]
