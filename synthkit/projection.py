@@ -85,7 +85,7 @@ import numpy as np
 import polars as pl
 
 from ._checks import check_int, check_path, check_random_state, check_sequence
-from ._knn import EXACT_LIMIT, KnnIndex
+from .neighbors import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
 from .encode import Encoder
 from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning

@@ -47,7 +47,7 @@ from ..data import ROW_ID
 from ..errors import DataError
 from ..summary import MISSING
 from ._common import fingerprint, prepare
-from ._neighbors import knn
+from ..neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
