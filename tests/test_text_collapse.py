@@ -153,3 +153,14 @@ def test_holdout_is_the_test_text(corpus):
     assert not any("held out" in n for n in res.notes) and res.config["n_real"] == len(train)
     tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, progress=False)
     assert "perplexity" not in tab.metrics() and tab.vanished().height == 0
+
+
+def test_temperature_and_other_text_generators_in_the_loop(corpus):
+    small = corpus.sample(200, random_state=0)
+    kw = dict(generations=1, metrics=["text"], progress=False, seeds=2)
+    cold = sk.collapse.simulate(small, "markov", temperature=0.3, **kw)
+    warm = sk.collapse.simulate(small, "markov", **kw)
+    assert clearly_less(per_seed(cold, "distinct_2", 1), per_seed(warm, "distinct_2", 1))
+    for gen in ("char", "copy_edit", sk.generators.LLMGenerator(lambda p: p.splitlines()[1][2:])):
+        res = sk.collapse.simulate(small, gen, generations=2, metrics=["text"], progress=False)
+        assert res.table.filter(pl.col("metric") == "perplexity")["value"].is_finite().all()
