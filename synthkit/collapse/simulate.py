@@ -53,6 +53,8 @@ from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, with_row_ids
 from ..encode import Encoder
 from ..errors import DataError, GeneratorError, SchemaError, SynthkitError
 from ..generators import Generator, make
+from ..generators._columns import numeric_matrix
+from . import _fast
 
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
 
@@ -287,20 +289,7 @@ class _Reference:
         if self.text is not None:
             self.text.measure(rows, seed, generation, add)
         if self.numeric and ("std_ratio" in m or "tail_mass" in m):
-            x = _numeric_matrix(rows, self.numeric)
-            if "std_ratio" in m:
-                with np.errstate(all="ignore"):
-                    sd = np.nanstd(x, axis=0, ddof=1) if n > 1 else np.zeros(len(self.numeric))
-                    ratio = np.where(self.std > 0, sd / np.where(self.std > 0, self.std, 1), np.nan)
-                for c, v in zip(self.numeric, ratio):
-                    add("std_ratio", c, v)
-            if "tail_mass" in m:
-                with np.errstate(invalid="ignore"):
-                    valid = ~np.isnan(x)
-                    beyond = ((x < self.q_lo) | (x > self.q_hi)) & valid
-                    share = beyond.sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
-                for c, v in zip(self.numeric, share):
-                    add("tail_mass", c, v)
+            self._numeric_metrics(_numeric_matrix(rows, self.numeric), n, add)
         if "categories" in m or "minority_share" in m:
             for c in self.categorical:
                 col = rows[c]
@@ -312,6 +301,65 @@ class _Reference:
                     counts = dict(col.drop_nulls().value_counts().iter_rows())
                     for v in self.schema.categories.get(c, ()):
                         add("group_share", f"{c}={v}", counts.get(v, 0) / nn if nn else np.nan)
+        self.measure_models(rows, seed, generation, rng_seed, out)
+
+    def _numeric_metrics(self, x: np.ndarray, n: int, add: Callable) -> None:
+        """``std_ratio`` and ``tail_mass`` of the numeric matrix ``x`` (``n`` rows, ``NaN`` = missing)."""
+        m = self.metrics
+        if "std_ratio" in m:
+            with np.errstate(all="ignore"):
+                sd = np.nanstd(x, axis=0, ddof=1) if n > 1 else np.zeros(len(self.numeric))
+                ratio = np.where(self.std > 0, sd / np.where(self.std > 0, self.std, 1), np.nan)
+            for c, v in zip(self.numeric, ratio):
+                add("std_ratio", c, v)
+        if "tail_mass" in m:
+            with np.errstate(invalid="ignore"):
+                valid = ~np.isnan(x)
+                beyond = ((x < self.q_lo) | (x > self.q_hi)) & valid
+                share = beyond.sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
+            for c, v in zip(self.numeric, share):
+                add("tail_mass", c, v)
+
+    @property
+    def needs_rows(self) -> bool:
+        """True when a metric needs the rows as a frame (coverage, utility, recognised)."""
+        return self.prdc is not None or self.tstr is not None or self.recogniser is not None
+
+    def measure_columns(self, cols: dict[str, np.ndarray], n: int, seed: int, generation: int, rng_seed: int,
+                        out: list[tuple], rows: Callable[[], pl.DataFrame]) -> None:
+        """:meth:`measure` on numpy columns (numeric float64 with ``NaN``, categorical codes with
+        ``-1``): the same rows in the same order and the same values; ``rows()`` builds the
+        frame for the metrics that need one (see :attr:`needs_rows`)."""
+        def add(metric: str, column: str | None, value: float) -> None:
+            out.append((seed, generation, metric, column, float(value)))
+
+        m = self.metrics
+        if self.numeric and ("std_ratio" in m or "tail_mass" in m):
+            self._numeric_metrics(numeric_matrix(cols, self.numeric), n, add)
+        if "categories" in m or "minority_share" in m:
+            for c in self.categorical:
+                codes = cols[c]
+                present = codes[codes >= 0]
+                if "categories" in m:
+                    add("categories", c, len(np.unique(present)))
+                if "minority_share" in m and c in self.minority:
+                    nn = len(present)
+                    cats = self.schema.categories.get(c, ())
+                    counts = np.bincount(present, minlength=len(cats))
+                    code = self.lookups[c].get(self.minority[c])
+                    add("minority_share", c, int(counts[code]) / nn if nn and code is not None else
+                        (0.0 if nn else np.nan))
+                    for i, v in enumerate(cats):
+                        add("group_share", f"{c}={v}", int(counts[i]) / nn if nn else np.nan)
+        if self.needs_rows:
+            self.measure_models(rows(), seed, generation, rng_seed, out)
+
+    def measure_models(self, rows: pl.DataFrame, seed: int, generation: int, rng_seed: int,
+                       out: list[tuple]) -> None:
+        """The metrics that need the rows as a frame: coverage, utility, recognised."""
+        def add(metric: str, column: str | None, value: float) -> None:
+            out.append((seed, generation, metric, column, float(value)))
+
         if self.prdc is not None:
             sx = self.encoder.transform(rows)
             if len(sx) > COVERAGE_ROWS:
@@ -543,6 +591,7 @@ def simulate(
     metrics: Iterable[str] | None = None,
     holdout: Any = None,
     redraw_real: bool = False,
+    fast: bool = True,
 ) -> CollapseResult:
     """Train generators on their own output for ``generations`` rounds and measure the drift.
 
@@ -575,6 +624,12 @@ def simulate(
         set instead of once per seed (Shumailov et al. 2024 sample a random 10 % of
         the original data at each generation). A fixed small subset drifts like a
         small seed; redrawn subsets bring back, over the generations, the whole real set.
+        off the real rows before anything else, or a frame of held-out rows).
+    fast : run the closed-form generators (gaussian, copula, bootstrap) on numpy
+        arrays instead of a polars frame per generation, when nothing needs the
+        frames (no ``curate``, no image or text columns). The result is the same
+        table and samples, from the same random streams; ``False`` forces the
+        per-seed frame path (see :mod:`synthkit.collapse._fast`).
     """
     plan = _plan(real, generator, generations, n_per_generation, regime, real_fraction, temperature,
                  curate, seeds, random_state, keep_samples, metrics, holdout)
@@ -588,12 +643,16 @@ def simulate(
         ref.text = TextMetrics(plan.ds, plan.text_test)
     out = _Output()
 
+    fast = check_bool("fast", fast, error=CollapseError)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=plan.seeds * plan.generations, disable=not progress, desc="collapse", leave=False)
     try:
-        for s in range(plan.seeds):
-            _run_seed(plan, ref, s, out, bar)
+        if fast and _fast.fast_path(plan):
+            _fast.run(plan, ref, out, bar)
+        else:
+            for s in range(plan.seeds):
+                _run_seed(plan, ref, s, out, bar)
     finally:
         bar.close()
     result = _result(plan, out)
@@ -752,7 +811,9 @@ def _fit_generation(plan: _Plan, train: pl.DataFrame, g: int, s: int) -> Generat
     """A fresh clone of the generator fitted on ``train`` (a failure names the generation)."""
     gen = clone(plan.base)
     try:
-        gen.fit(Dataset(plan.ds.name, train, plan.schema))
+        # one chunk: a polars reduction in a fit (the bootstrap's standard deviations) then gives
+        # the same bits whichever regime glued the training set together (and as the numpy path)
+        gen.fit(Dataset(plan.ds.name, train.rechunk(), plan.schema))
     except SynthkitError:
         raise
     except Exception as exc:  # noqa: BLE001 - name the generation and re-raise clearly
