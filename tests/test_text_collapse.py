@@ -171,3 +171,16 @@ def test_temperature_and_other_text_generators_in_the_loop(corpus):
     for gen in ("char", "copy_edit", sk.generators.LLMGenerator(lambda p: p.splitlines()[1][2:])):
         res = sk.collapse.simulate(small, gen, generations=2, metrics=["text"], progress=False)
         assert res.table.filter(pl.col("metric") == "perplexity")["value"].is_finite().all()
+
+
+def test_collapse_widget_on_text(corpus):
+    from synthkit.widgets.collapse import CollapseControls
+
+    small = corpus.sample(200, random_state=0)
+    ctl = CollapseControls(small, generations=2, seeds=1)
+    assert ctl.w_generator.value == "markov" and "llm" not in ctl.w_generator.options
+    assert ctl.metric == "perplexity" and "perplexity" in ctl.result.metrics()
+    res = ctl.run(generator="char")
+    assert res.config["generator"] == "char"
+    with pytest.raises(sk.SynthkitError, match="copula"):
+        CollapseControls(small, generator="copula")
