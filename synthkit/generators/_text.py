@@ -15,8 +15,9 @@ numeric). A text generator draws each synthetic row in two steps:
    pooled model (fitted on every document). With ``conditions`` the model is
    fitted on the real documents meeting the conditions (and the row's ``by``
    value), again falling back to the conditions alone, then to the pooled model,
-   when fewer than ``min_docs`` documents match. Models for conditions are fitted
-   on first use and kept.
+   when fewer than ``min_docs`` documents match. The per-label models are fitted
+   by ``fit``; the pooled model and the models for conditions are fitted on first
+   use (a rare or missing label, ``by=None``, a new condition) and kept.
 
 A text column's missing values are reproduced at its real missing rate.
 """
