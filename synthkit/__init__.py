@@ -47,6 +47,7 @@ _LAZY = {
     "evaluate": ("synthkit.metrics", "evaluate"),
     "suggest": ("synthkit.metrics", "suggest"),
     "Report": ("synthkit.metrics", "Report"),
+    "privacy_attacks": ("synthkit.metrics.attacks", "privacy_attacks"),
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),
