@@ -335,3 +335,14 @@ def test_llm_temperature_and_bad_input(moods):
         make("llm", fn=FakeLLM(), prompt_template="{examples} {tone}").fit(moods)
     with pytest.raises(sk.GeneratorError, match="examples"):
         make("llm", fn=FakeLLM(), examples=0).fit(moods)
+
+
+def test_markov_writes_what_detokenize_would(moods):
+    from synthkit.text.tokens import detokenize
+
+    frame = pl.DataFrame({"text": ["Oh, (he said) 'tis \"so\" -- well... yes!", "A [b] {c}: d; e? f's g-h.",
+                                   "' Tis ; odd , spacing !"] * 20})
+    ds = sk.from_frame(frame, "p", text=["text"])
+    rows = make("markov", state_size=1).fit(ds).sample(200, random_state=0)
+    for t in rows["text"].to_list():
+        assert t == detokenize(tokenize(t, lower=False))

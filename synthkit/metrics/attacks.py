@@ -715,7 +715,7 @@ def membership_inference(train: Any, synthetic: Any, control: Any, *, method: st
     against non-members; the risk is ``2 * AUC - 1``.
     """
     from ..encode import Encoder
-    from ._neighbors import cross_pass
+    from ..neighbors import cross_pass
 
     if method not in ("distance", "density"):
         raise DataError(f"method={method!r} must be 'distance' or 'density'")

@@ -63,12 +63,12 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..text import stats
 from ..text.lm import NgramLM, _check_docs
-from ..text.tokens import is_word
+from ..text.tokens import _TOKEN, is_word
 
 __all__ = [
     "MAX_NGRAM", "MEMORISED_NGRAM", "LM_ORDER", "HEADLINE", "SharedNgrams", "exact_copies",
     "longest_shared_ngram", "longest_shared_within", "bag_of_words", "mean_pairwise_cosine",
-    "self_similarity", "heldout_perplexity", "length_ks_complement",
+    "self_similarity", "heldout_perplexity", "length_ks_complement", "token_spans", "find_run",
 ]
 
 FAMILY = "text"
@@ -264,6 +264,25 @@ def exact_copies(docs: Docs, reference: Docs) -> np.ndarray:
     return np.fromiter((len(d) > 0 and tuple(d) in ref for d in docs), dtype=bool, count=len(docs))
 
 
+def token_spans(text: str | None) -> list[tuple[int, int]]:
+    """Character span of every token of ``text`` (in the order of :func:`~synthkit.text.tokens.tokenize`).
+
+    The spans index ``text.lower()``, which is ``text``'s length for almost every text.
+    """
+    if text is None:
+        return []
+    return [m.span() for m in _TOKEN.finditer(text.lower())]
+
+
+def find_run(doc: Sequence[str], run: Sequence[str]) -> int:
+    """The first position of the token run ``run`` in ``doc`` (-1 if absent)."""
+    m = len(run)
+    for i in range(len(doc) - m + 1):
+        if list(doc[i:i + m]) == list(run):
+            return i
+    return -1
+
+
 # ------------------------------------------------------------------ repetition
 def bag_of_words(docs: Docs, index: dict[str, int] | None = None) -> sp.csr_matrix:
     """Word-count vectors of the documents, each scaled to length 1 (rows of zeros for no words).
@@ -444,9 +463,22 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
     pool_exact = exact_copies(pool_docs, A)
     real_shared = longest_shared_within(real)
 
-    def safe_ppl(train: Docs) -> float:
+    # per held-out document log probabilities under the models trained on S' and on B' (the intervals of
+    # perplexity_ratio resample them); the permutation test's first two calls reuse them
+    try:
+        s_sp, n_h = _doc_logprobs(Sp, H, vocab)
+        s_bp, _ = _doc_logprobs(Bp, H, vocab)
+        known = {np.arange(size).tobytes(): _ppl(s_sp, n_h), np.arange(size, 2 * size).tobytes(): _ppl(s_bp, n_h)}
+    except DataError:  # no tokens to train on or to score
+        s_sp = s_bp = None
+        known = {}
+
+    def safe_ppl(idx: np.ndarray) -> float:
+        key = idx.astype(np.int64).tobytes()
+        if key in known:
+            return known[key]
         try:
-            return heldout_perplexity(train, H, vocab)
+            return heldout_perplexity([pool_docs[i] for i in idx], H, vocab)
         except DataError:  # no tokens to train on or to score
             return np.nan
 
@@ -461,7 +493,7 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
             "distinct_1": corpus.distinct(w, 1),
             "distinct_2": corpus.distinct(w, 2),
             "self_similarity": mean_pairwise_cosine(corpus.U, w),
-            "perplexity": safe_ppl([pool_docs[i] for i in idx]),
+            "perplexity": safe_ppl(idx),
             "length_ks_complement": float(1.0 - _ks_stat(ca_ref, cb)[0]),
             "exact_document_share": float(pool_exact[idx].mean()),
             "memorised_share": float((pool_shared[idx] >= MEMORISED_NGRAM).mean()),
@@ -501,9 +533,9 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
     # perplexity: the model trained on all synthetic rows; the ratio is size-matched (S' vs B' models)
     ppl_rows = {}
     try:
+        if s_sp is None:
+            raise DataError("no tokens")
         s_all, n_h = _doc_logprobs(synth, H, vocab)
-        s_sp, _ = _doc_logprobs(Sp, H, vocab)
-        s_bp, _ = _doc_logprobs(Bp, H, vocab)
         Wh = rng.poisson(1.0, size=(n_boot, len(H))).astype(np.float64) if boot else None
         ratio = _ppl(s_sp, n_h) / _ppl(s_bp, n_h)
         ppl_rows = {

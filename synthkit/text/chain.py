@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import polars as pl
 
 BEGIN, END = 0, 1
 
@@ -155,6 +156,8 @@ def _encode(docs: list) -> tuple[np.ndarray, np.ndarray, list[str]]:
         uniq, inv = np.unique(cp, return_inverse=True)
         tokens = [chr(c) for c in uniq.tolist()]
         return inv.astype(np.int64).ravel() + 2, lengths, tokens
-    vocab: dict[str, int] = {}
-    flat = [vocab.setdefault(t, len(vocab) + 2) for d in docs for t in d]
-    return np.asarray(flat, dtype=np.int64), lengths, list(vocab)
+    flat = pl.Series([t for d in docs for t in d], dtype=pl.String)
+    if flat.len() == 0:
+        return np.zeros(0, dtype=np.int64), lengths, []
+    ids = flat.rank("dense").to_numpy().astype(np.int64) + 1  # ranks from 1: ids from 2
+    return ids, lengths, flat.unique().sort().to_list()
