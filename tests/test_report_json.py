@@ -77,6 +77,14 @@ def test_loaded_report_renders(saved, tmp_path):
     assert "penguins" in repr(back)
 
 
+def test_a_loaded_report_gates_like_the_original(rep, saved):
+    back = sk.load_report(saved)
+    assert repr(back.gate()) == repr(rep.gate())
+    assert back.gate().table.equals(rep.gate().table)
+    assert sk.gate(saved).table.equals(rep.gate().table)
+    assert back.gate(previous=rep).passed and rep.gate(previous=saved).passed
+
+
 def test_rows_can_be_left_out(rep, tmp_path):
     back = sk.load_report(rep.save(tmp_path / "small.json", rows=False))
     assert back.rows.height == 0 and back.rows.columns == rep.rows.columns

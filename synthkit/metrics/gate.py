@@ -158,7 +158,7 @@ def _bad_rules(r):
                     "a list of Threshold objects or 'metric<=number' strings, or None")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GateResult:
     """The outcome of a gate: ``table`` (rule, metric, value, limit, passed, p_value), ``passed``,
     ``failed`` (the failed rows), ``notes``, ``raise_if_failed()``."""
