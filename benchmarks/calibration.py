@@ -15,6 +15,16 @@ Broken generators start from such a fresh draw and break it:
 - ``shift``: one numeric column shifted by one population standard deviation;
 - ``dropped``: every row of one category removed (about 10-35% of the rows).
 
+Text (``shakespeare``, 10,000 lines; the ``text`` family, with a holdout of
+``n`` more fresh lines so that perplexity is scored on text no generator saw):
+n = 500 and 2,000 real lines. Perfect: ``n`` fresh lines. Broken:
+
+- ``text_copies``: the real lines drawn with replacement (bootstrap copies);
+- ``text_repeated``: every line is one of 20 fresh lines (a degenerate generator);
+- ``text_markov_cold``: the word-level Markov generator (``markov``, state size
+  2) fitted on the real lines, sampled at temperature 0.3;
+- ``text_truncated``: fresh lines cut to their first 5 words.
+
 For the perfect generator the table gives each headline metric's false flags
 ("worse than real") per data set and size; the nominal level is 5%, and a
 count above the 95% quantile of Binomial(draws, 0.05) is marked as beyond
@@ -36,7 +46,7 @@ Runs single-threaded (``OMP_NUM_THREADS=1``, ``NUMBA_NUM_THREADS=1``) with
 ``n_boot=0`` (intervals are not needed for verdicts). Results are appended as
 JSON lines to ``--out`` as they come, then summarised in Markdown.
 
-    .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits]
+    .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits shakespeare]
         [--only perfect|broken] [--out calibration.jsonl] [--summarise]
     .venv/bin/python benchmarks/calibration.py --gate [--draws 50] [--data adult penguins]
         [--kinds ...] [--only perfect|broken] [--out gate.jsonl] [--summarise]
@@ -74,6 +84,10 @@ CATCH = {"shuffled": "pairwise", "copies": "privacy", "shift": "fidelity", "drop
 CATCHERS = {"shuffled": ("pairwise", "detection"), "copies": ("privacy",), "shift": ("fidelity",),
             "dropped": ("coverage", "fidelity")}
 CHEAP = ("fidelity", "pairwise", "coverage", "privacy", "subgroup")
+#: text data set -> sizes n (perfect and broken runs use the text family)
+TEXT_SETUP = {"shakespeare": (500, 2000)}
+TEXT_KINDS = ("text_copies", "text_repeated", "text_markov_cold", "text_truncated")
+CATCHERS.update({k: ("text",) for k in TEXT_KINDS})
 
 
 def draw(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFrame]:
@@ -99,6 +113,39 @@ def draw(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFr
     else:
         raise ValueError(kind)
     return real, syn
+
+
+def draw_text(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFrame, pl.DataFrame]:
+    """(real, synthetic, holdout): three disjoint samples of ``n`` lines, the synthetic one broken by ``kind``."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(pop))
+    real = Dataset(pop.name, pop.frame[np.sort(idx[:n])], pop.schema)
+    hold = pop.frame[np.sort(idx[n:2 * n])]
+    fresh = pop.frame[np.sort(idx[2 * n:3 * n])].drop("row_id")
+    col = pop.schema.text[0]
+    if kind == "perfect":
+        syn = fresh
+    elif kind == "text_copies":
+        syn = real.frame.drop("row_id")[rng.integers(0, n, n)]
+    elif kind == "text_repeated":
+        syn = fresh.with_columns(fresh[col].gather(rng.integers(0, 20, n)))
+    elif kind == "text_markov_cold":
+        syn = sk.generate(real, "markov", n=n, temperature=0.3, random_state=seed).frame.drop("row_id")
+    elif kind == "text_truncated":
+        syn = fresh.with_columns(pl.col(col).str.split(" ").list.head(5).list.join(" "))
+    else:
+        raise ValueError(kind)
+    return real, syn, hold
+
+
+def run_one_text(pop: Dataset, n: int, kind: str, seed: int) -> dict:
+    real, syn, hold = draw_text(pop, n, kind, seed)
+    t = time.perf_counter()
+    rep = sk.evaluate(real, syn, holdout=hold, random_state=seed, n_boot=0, families=("text",))
+    h = rep.headline()
+    return {"data": pop.name, "n": n, "kind": kind, "seed": seed, "seconds": time.perf_counter() - t,
+            "flags": {f"{r['family']}/{r['metric']}": r["status"] == "worse than real" for r in h.iter_rows(named=True)
+                      if r["status"]}}
 
 
 def run_one(pop: Dataset, n: int, kind: str, seed: int, families) -> dict:
@@ -215,9 +262,11 @@ def main() -> None:
     ap.add_argument("--families", nargs="+", default=None, help="families of the perfect runs (default: all)")
     ap.add_argument("--broken-families", nargs="+", default=list(CHEAP),
                     help="families of the broken runs (default: all but detection and utility)")
-    ap.add_argument("--kinds", nargs="+", choices=list(CATCH), default=list(CATCH), help="broken generators to run")
+    ap.add_argument("--kinds", nargs="+", choices=list(CATCH) + list(TEXT_KINDS), default=list(CATCH) + list(TEXT_KINDS),
+                    help="broken generators to run")
     ap.add_argument("--sizes", nargs="+", type=int, default=None, help="only these sizes n")
-    ap.add_argument("--data", nargs="+", choices=list(SETUP), default=list(SETUP), help="data sets to run")
+    ap.add_argument("--data", nargs="+", choices=list(SETUP) + list(TEXT_SETUP),
+                    default=list(SETUP) + list(TEXT_SETUP), help="data sets to run")
     ap.add_argument("--summarise", action="store_true", help="only summarise an existing --out file")
     ap.add_argument("--gate", action="store_true",
                     help="measure the default quality gate (rep.gate()) at adult n=300 and penguins n=172")
@@ -226,7 +275,7 @@ def main() -> None:
     if args.gate:
         return main_gate(args, path)
     if not args.summarise:
-        pops = {name: sk.load(name) for name in SETUP}
+        pops = {name: sk.load(name) for name in list(SETUP) + list(TEXT_SETUP) if name in args.data or name == "penguins"}
         sk.evaluate(pops["penguins"], pops["penguins"].frame.drop("row_id").head(100), n_boot=0)  # warm-up
         t0 = time.perf_counter()
         with path.open("a") as fh:
@@ -239,11 +288,24 @@ def main() -> None:
                     if args.only in (None, "perfect"):
                         jobs.append(("perfect", args.families))
                     if args.only in (None, "broken") and n < 5000:
-                        jobs += [(kind, tuple(args.broken_families)) for kind in args.kinds]
+                        jobs += [(kind, tuple(args.broken_families)) for kind in args.kinds if kind in CATCH]
                     for kind, fams in jobs:
                         for i in range(draws):
                             r = run_one(pops[name], n, kind, 1000 * n + i, fams)
                             fh.write(json.dumps(r) + "\n")
+                            fh.flush()
+                        print(f"{name} n={n} {kind}: {draws} draws, {time.perf_counter() - t0:.0f} s so far",
+                              flush=True)
+            for name, sizes in TEXT_SETUP.items():
+                for n in sizes if name in args.data else ():
+                    if args.sizes and n not in args.sizes:
+                        continue
+                    draws = args.big_draws if n >= 2000 else args.draws
+                    jobs = (["perfect"] if args.only in (None, "perfect") else []) + (
+                        [k for k in args.kinds if k in TEXT_KINDS] if args.only in (None, "broken") and n < 2000 else [])
+                    for kind in jobs:
+                        for i in range(draws):
+                            fh.write(json.dumps(run_one_text(pops[name], n, kind, 1000 * n + i)) + "\n")
                             fh.flush()
                         print(f"{name} n={n} {kind}: {draws} draws, {time.perf_counter() - t0:.0f} s so far",
                               flush=True)

@@ -79,7 +79,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "SynthkitError", "DataError", "SchemaError", "NotFittedError", "GeneratorError", "ConditionError",
-    "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
+    "SynthkitError", "DataError", "SchemaError", "NotFittedError",
+    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
     *_LAZY,
 ]
