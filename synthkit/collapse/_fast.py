@@ -62,6 +62,8 @@ def fast_path(plan: Any) -> bool:
     base = type(plan.base)
     if _CLASSES.get(base.__module__) != base.__name__ or plan.curate is not None:
         return False
+    if getattr(plan, "redraw_real", False):  # the frame path draws the kept real rows anew
+        return False
     s = plan.schema
     if s.image_columns or s.text or not (s.numeric or s.categorical):
         return False
