@@ -1,9 +1,18 @@
-"""Build the compact embedded datasets in data/ from raw copies.
+"""Build the compact embedded datasets in data/ from raw copies, and the maps shipped with them.
 
 Run once by maintainers: python tools/build_data.py ../shared/data
 (digits come from scikit-learn, which ships them). Not used at run time.
+
+    python tools/build_data.py --maps [NAME ...]
+
+fits the map of every embedded dataset (synthkit.data.DATASETS, or the names
+given) at the default parameters and writes it to data/maps/<name>-<key>/
+(synthkit.projection.ship). UMAP is seeded, so a rebuild with the same
+versions writes the same files. Run it after changing a dataset, the Encoder
+or the map's stored format.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -53,5 +62,30 @@ def build(raw: Path, out: Path) -> None:
     digits.write_parquet(out / "digits.parquet", **opts)
 
 
+def build_maps(out: Path, names: list[str] | None = None) -> list[Path]:
+    """Fit and write the shipped map of each embedded dataset (default parameters) under out/maps."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import synthkit as sk
+    from synthkit.projection import SHIPPED_DIR, ship
+
+    folders = []
+    for name in names or list(sk.data.DATASETS):
+        folder = ship(sk.load(name), out / SHIPPED_DIR)
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        print(f"{name}: {folder} ({size / 1e6:.2f} MB)")
+        folders.append(folder)
+    return folders
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data"), Path(__file__).resolve().parent.parent / "data")
+    data = Path(__file__).resolve().parent.parent / "data"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("raw", nargs="*", help="folder of the raw copies (default ../shared/data); "
+                                           "with --maps: the dataset names (default: all)")
+    ap.add_argument("--maps", action="store_true", help="build the shipped maps instead of the datasets")
+    ap.add_argument("--out", type=Path, default=data, help="the data folder to write to (default: data/)")
+    args = ap.parse_args()
+    if args.maps:
+        build_maps(args.out, args.raw or None)
+    else:
+        build(Path(args.raw[0] if args.raw else "../shared/data"), data)
