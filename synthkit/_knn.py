@@ -2,8 +2,11 @@
 
 Small sets (up to ``EXACT_LIMIT`` rows, as UMAP itself does) are searched
 exactly by brute force (scikit-learn, set up at the first query); rebuilding
-that index costs nothing.
-Larger sets use a pynndescent index (the search UMAP uses): it answers a
+that index costs nothing. Euclidean sets of up to ``BLAS_LIMIT`` values (rows x
+columns) are searched exactly too, by blocked float32 matrix products with a
+certified candidate bound and an exact re-check (``KnnIndex._blas_query``):
+numpy only, so a fresh process compiles nothing before its first query.
+Larger sets, and other metrics, use a pynndescent index (the search UMAP uses): it answers a
 thousand queries on ~50k rows in tens of milliseconds, but building it takes
 seconds (plus a one-off numba compile in a fresh process). So its state is
 saved as plain arrays (compressed ``.npz`` without pickle) and JSON, and
@@ -27,11 +30,25 @@ from typing import Any
 
 import numpy as np
 
-#: at or below this many rows the search is exact (brute force)
+#: at or below this many rows the search is exact (brute force, scikit-learn)
 EXACT_LIMIT = 4096
+#: above EXACT_LIMIT rows, a euclidean index of at most this many values (rows x columns) is
+#: still searched exactly, by blocked matrix products (see ``_blas_query``); larger ones and
+#: other metrics use pynndescent
+BLAS_LIMIT = 16_000_000
 
 _SCALARS = (bool, int, float, str, type(None))
 _PENDING = object()  # stands in for a pynndescent index until the first query restores it
+
+
+#: the exact search takes the minimum of each run of this many indexed rows (see _blas_query)
+_RUN = 256
+#: query rows per block of the exact search: at most this many distances in memory at once
+_BLOCK_VALUES = 4_000_000
+
+
+def _use_blas(shape: tuple[int, ...], metric: str) -> bool:
+    return metric == "euclidean" and shape[0] > EXACT_LIMIT and shape[0] * max(1, shape[1]) <= BLAS_LIMIT
 
 
 def _pynndescent_version() -> str:
@@ -48,7 +65,8 @@ class KnnIndex:
         self.data = np.ascontiguousarray(data, dtype=np.float32)
         self.metric = metric
         self.random_state = random_state
-        self.exact = len(self.data) <= EXACT_LIMIT
+        self.blas = _use_blas(self.data.shape, metric)
+        self.exact = len(self.data) <= EXACT_LIMIT or self.blas
         self._nn: Any = None
         self._nnd: Any = nnd  # a prepared pynndescent.NNDescent (e.g. UMAP's own)
         self._stored: tuple[Path, str] | None = None  # (folder, name) of a saved state not restored yet
@@ -107,6 +125,8 @@ class KnnIndex:
         if len(q) == 0 or k < 1:
             return np.zeros((0, max(k, 0)), dtype=np.int64), np.zeros((0, max(k, 0)), dtype=np.float64)
         kk = k + (exclude is not None)
+        if self.blas:
+            return self._blas_query(q, k, exclude)
         self._ensure()
         if self.exact:
             if self._nn is None:  # built at the first query: drawing a loaded map needs no search
@@ -127,6 +147,63 @@ class KnnIndex:
         if not self.exact:
             self._repair(q, i, d, verify_above, exclude)
         return i, d
+
+    def _blas_query(self, q: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact euclidean k-NN by blocked matrix products, without an N x M matrix in memory.
+
+        Per block of queries: squared distances up to a per-query constant,
+        ``|x|^2 - 2 q.x``, in float32 (one BLAS product); the minimum of each
+        run of ``_RUN`` indexed rows; the k-th smallest of those minima, ``t``,
+        bounds the k-th nearest distance from above (k different runs each
+        hold a row at most ``t`` away). Every row within ``t`` plus twice a
+        bound on the float32 rounding error is a candidate; the candidates'
+        distances are recomputed exactly (float64) and the k nearest kept,
+        ties going to the lower row index. So the result is the exact k-NN,
+        whatever the rounding, at the cost of one product and a few passes
+        over each block. No numba: nothing to compile in a fresh process.
+        """
+        n, d = self.data.shape
+        prep = getattr(self, "_blas_prep", None)
+        if prep is None:
+            runs = -(-n // _RUN)
+            data_t = np.zeros((d, runs * _RUN), dtype=np.float32)
+            data_t[:, :n] = self.data.T
+            sq64 = np.einsum("ij,ij->i", self.data.astype(np.float64), self.data.astype(np.float64))
+            sq = np.full(runs * _RUN, np.inf, dtype=np.float32)
+            sq[:n] = sq64
+            prep = self._blas_prep = (data_t, sq, runs, float(np.sqrt(sq64.max(initial=0.0))))
+        data_t, sq, runs, xmax = prep
+        m = len(q)
+        out_i = np.zeros((m, k), dtype=np.int64)
+        out_d = np.full((m, k), np.inf, dtype=np.float64)
+        qn = np.sqrt(np.einsum("ij,ij->i", q.astype(np.float64), q.astype(np.float64)))
+        # float32 error of |x|^2 - 2 q.x: at most (d + 4) units in the last place of (|q| + |x|)^2
+        slack = 2.0 * (d + 4) * np.finfo(np.float32).eps * (qn + xmax) ** 2 + 1e-30
+        block = max(1, _BLOCK_VALUES // (runs * _RUN))
+        width = min(k, runs)
+        for s in range(0, m, block):
+            part = q[s : s + block]
+            b = len(part)
+            D = part @ data_t
+            D *= -2.0
+            D += sq
+            if exclude is not None:
+                D[np.arange(b), exclude[s : s + b]] = np.inf
+            mins = D.reshape(b, runs, _RUN).min(axis=2)
+            t = np.partition(mins, width - 1, axis=1)[:, width - 1]
+            if width < k:  # fewer runs than k: every row is a candidate
+                t = np.full(b, np.inf, dtype=np.float32)
+            rows, cols = np.nonzero(D[:, :n] <= (t + slack[s : s + b]).astype(np.float32)[:, None])
+            dist = pair_distances(self.data[cols], part[rows], self.metric)
+            if exclude is not None:
+                dist[cols == exclude[s + rows]] = np.inf
+            order = np.lexsort((cols, dist, rows))
+            rows, cols, dist = rows[order], cols[order], dist[order]
+            rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+            keep = rank < k
+            out_i[s + rows[keep], rank[keep]] = cols[keep]
+            out_d[s + rows[keep], rank[keep]] = dist[keep]
+        return out_i, out_d
 
     def _copies(self) -> dict[bytes, list[int]]:
         table = getattr(self, "_copy_table", None)
@@ -237,7 +314,7 @@ class KnnIndex:
         pynndescent's search in a fresh process); if the saved form turns out
         unusable, the first query rebuilds the index from ``data`` instead.
         """
-        if len(data) <= EXACT_LIMIT:
+        if len(data) <= EXACT_LIMIT or _use_blas(np.shape(data), metric):
             return cls(data, metric, random_state)
         index = cls(data, metric, random_state, nnd=_PENDING)
         index._nnd = None

@@ -28,12 +28,15 @@ Distance to the real data
     divided by ``nn_scale`` (the median distance from a real row to its nearest
     other real row). About 1 means "as close as real rows are to each other";
     much more than 1 means off the real data, whatever the map shows. 0 means
-    an exact copy of a real row. Up to 4,096 real rows the search is exact.
-    Above that it is pynndescent's approximate search, which can only
-    overestimate a distance; exact copies are always found, and every row it
-    finds more than ``VERIFY_ABOVE`` (4) units away is checked by brute force,
-    so a value above 4 is exact and a smaller one is an upper bound (on adult,
-    a 1,000-row copula batch: 79% of the values exact, 95% within 0.9 units).
+    an exact copy of a real row. The search is exact for every euclidean map
+    of up to 16 million encoded values (``_knn.BLAS_LIMIT``; adult's 48,842
+    rows x 109 columns are 5.3 million): scikit-learn's brute force up to
+    4,096 rows, blocked matrix products above (about 0.2 s of one core per
+    1,000 rows placed into adult; nothing to compile in a fresh process).
+    Larger maps and other metrics use pynndescent's approximate search, which
+    can only overestimate a distance; exact copies are always found, and every
+    row it finds more than ``VERIFY_ABOVE`` (4) units away is checked by brute
+    force, so a value above 4 is exact and a smaller one is an upper bound.
 
 Large data
     With more real rows than ``max_fit_rows`` (default ``MAX_FIT_ROWS`` =
@@ -56,8 +59,9 @@ Cache
     with the same data and parameters loads it instead of refitting. The hash
     covers the real data's fingerprint, the parameters, the batch ids of a
     joint map and the versions of the storage format and umap-learn. A loaded
-    map places rows exactly like the fitted one: the neighbour index is
-    restored from its stored arrays (or rebuilt, seeded, if the installed
+    map places rows exactly like the fitted one: an exact neighbour index is
+    rebuilt from the data (instantly), an approximate one restored from its
+    stored arrays at its first query (or rebuilt, seeded, if the installed
     pynndescent differs), and ``refine=True`` needs no UMAP object because the
     transform is recomputed from the stored embedding with umap-learn's own
     functions (see ``_umap_transform``). Nothing is refitted after a load.
@@ -117,8 +121,9 @@ MODES = ("anchored", "joint")
 METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
 #: default cap on the rows UMAP is fitted on (the rest are placed into the map)
 MAX_FIT_ROWS = 10_000
-#: bump when the stored layout or the placement rule changes (invalidates caches and shipped maps)
-FORMAT_VERSION = 1
+#: bump when the stored layout or the placement rule changes (invalidates caches and shipped maps);
+#: 2: exact neighbour search up to _knn.BLAS_LIMIT values, compact stored indexes
+FORMAT_VERSION = 2
 #: the folder, inside the embedded data folder, of the maps that ship with synthkit
 SHIPPED_DIR = "maps"
 #: Map.fit shows a progress bar (by default) when UMAP fits more rows than this
@@ -127,8 +132,8 @@ _IDW_POWER = 2.0
 #: fast placement averages this many nearest fitted rows (fewer than UMAP's
 #: n_neighbors: on penguins and digits 3-5 neighbours agree best with umap's transform)
 PLACE_K = 5
-#: above EXACT_LIMIT real rows the neighbour search is approximate (it can only
-#: overestimate a distance); rows it finds farther than this many nn_scale units
+#: where the neighbour search is approximate (pynndescent: it can only
+#: overestimate a distance), rows it finds farther than this many nn_scale units
 #: from the real data (the top of the colour scale) are checked by brute force,
 #: so no row is flagged as far off by mistake; exact copies are always found
 VERIFY_ABOVE = 4.0

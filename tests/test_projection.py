@@ -236,8 +236,11 @@ def test_cache_round_trip_is_used_and_identical(penguins, pbatch, tmp_path, monk
 
 
 @pytest.mark.slow  # the first pynndescent index in a process compiles for about a minute
-def test_cache_with_a_stored_search_index(adult, tmp_path):
-    """Above 4,096 rows the neighbour index is pynndescent's; it is stored as arrays and restored."""
+def test_cache_with_a_stored_search_index(adult, tmp_path, monkeypatch):
+    """Above BLAS_LIMIT values the neighbour index is pynndescent's; it is stored as arrays and restored."""
+    from synthkit import _knn
+
+    monkeypatch.setattr(_knn, "BLAS_LIMIT", 0)  # 4,500 rows stand in for a map too large to search exactly
     ds = adult.sample(4500, random_state=0)
     batch = sk.generate(ds, "bootstrap", n=200, random_state=1)
     m1 = Map.fit(ds, random_state=0, cache_dir=tmp_path, n_epochs=30)
