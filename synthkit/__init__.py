@@ -4,25 +4,24 @@
     ds = sk.load("penguins")
     batch = sk.generate(ds, "copula", n=200, random_state=1)
 
-Heavier parts (the map, metrics, widgets, collapse) load on first use, so
-``import synthkit`` stays quick.
+Every part (data, generators, the map, metrics, widgets, collapse) loads on
+first use, so ``import synthkit`` costs almost nothing and the command line and
+the pytest plugin pay only for what they use.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
-from . import generators
-from .batch import Batch, Provenance, generate
-from .data import Dataset, Schema, from_frame, load, read
-from .encode import Encoder
 from .errors import (
     ConditionError,
     DataError,
     DependencyError,
     GeneratorError,
     NotFittedError,
+    QualityGateError,
     SchemaError,
     SynthkitError,
     SynthkitWarning,
@@ -33,12 +32,26 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
+    "generators": ("synthkit.generators", None),
+    "Batch": ("synthkit.batch", "Batch"),
+    "Provenance": ("synthkit.batch", "Provenance"),
+    "generate": ("synthkit.batch", "generate"),
+    "Dataset": ("synthkit.data", "Dataset"),
+    "Schema": ("synthkit.data", "Schema"),
+    "from_frame": ("synthkit.data", "from_frame"),
+    "load": ("synthkit.data", "load"),
+    "read": ("synthkit.data", "read"),
+    "Encoder": ("synthkit.encode", "Encoder"),
     "Map": ("synthkit.projection", "Map"),
     "Workspace": ("synthkit.workspace", "Workspace"),
     "Explorer": ("synthkit.widgets", "Explorer"),
     "evaluate": ("synthkit.metrics", "evaluate"),
     "suggest": ("synthkit.metrics", "suggest"),
     "Report": ("synthkit.metrics", "Report"),
+    "load_report": ("synthkit.metrics", "load_report"),
+    "gate": ("synthkit.metrics", "gate"),
+    "GateResult": ("synthkit.metrics", "GateResult"),
+    "Threshold": ("synthkit.metrics", "Threshold"),
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),
@@ -56,6 +69,8 @@ def __getattr__(name: str) -> Any:
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value
         return value
+    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # a submodule, e.g. sk.data
     raise AttributeError(f"module 'synthkit' has no attribute {name!r}")
 
 
@@ -64,8 +79,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Batch", "Provenance", "Dataset", "Schema", "Encoder", "generate", "generators", "load",
-    "read", "from_frame", "SynthkitError", "DataError", "SchemaError", "NotFittedError",
-    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "SynthkitWarning",
+    "SynthkitError", "DataError", "SchemaError", "NotFittedError",
+    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
     *_LAZY,
 ]

@@ -21,7 +21,7 @@ import polars as pl
 
 from ._checks import check_random_state
 from .data import Dataset, RowsMixin, Schema, as_dataset, with_row_ids
-from .errors import DataError
+from .errors import DataError, GeneratorError
 from .generators import make
 from .generators.base import Generator, fitted_params
 
@@ -143,7 +143,9 @@ def generate(
     ``generator`` is a name from ``sk.generators.available()`` (``params`` go to
     its constructor) or a Generator instance (already fitted if ``fitted=True``).
     ``data`` may be the real Dataset or a Batch (recursive generation); the
-    provenance records which.
+    provenance records which. When a generator fails part-way and its error
+    carries the finished rows (``error.partial``, e.g. the ``llm`` adapter), they
+    are also wrapped as ``error.batch`` before the error is raised.
     """
     random_state = check_random_state(random_state)
     if isinstance(data, Batch):
@@ -154,15 +156,25 @@ def generate(
     gen = make(generator, **params)
     if not fitted:
         gen.fit(ds)
-    rows = gen.sample(n, random_state=random_state, conditions=conditions)
-    prov = Provenance(
-        generator=gen.name, params=fitted_params(gen), random_state=random_state,
-        fitted_on=fitted_on, dataset=ds.name if fitted_on == ("real",) else data_name(data),
-        data_fingerprint=ds.fingerprint, generation=generation, n=rows.height,
-        created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        conditions=dict(conditions or {}),
-    )
-    return make_batch(rows, ds.schema, prov)
+    def batch_of(rows: pl.DataFrame) -> Batch:
+        prov = Provenance(
+            generator=gen.name, params=fitted_params(gen), random_state=random_state,
+            fitted_on=fitted_on, dataset=ds.name if fitted_on == ("real",) else data_name(data),
+            data_fingerprint=ds.fingerprint, generation=generation, n=rows.height,
+            created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            conditions=dict(conditions or {}),
+        )
+        return make_batch(rows, ds.schema, prov)
+
+    try:
+        rows = gen.sample(n, random_state=random_state, conditions=conditions)
+    except GeneratorError as exc:
+        # a generator that stopped part-way (e.g. a failing language model) keeps its finished rows
+        partial = getattr(exc, "partial", None)
+        if isinstance(partial, pl.DataFrame) and partial.height:
+            exc.batch = batch_of(partial)
+        raise
+    return batch_of(rows)
 
 
 def data_name(data: Any) -> str:

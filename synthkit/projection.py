@@ -29,7 +29,7 @@ Distance to the real data
     other real row). About 1 means "as close as real rows are to each other";
     much more than 1 means off the real data, whatever the map shows. 0 means
     an exact copy of a real row. The search is exact for every euclidean map
-    of up to 16 million encoded values (``_knn.BLAS_LIMIT``; adult's 48,842
+    of up to 16 million encoded values (``neighbors.BLAS_LIMIT``; adult's 48,842
     rows x 109 columns are 5.3 million): scikit-learn's brute force up to
     4,096 rows, blocked matrix products above (about 0.2 s of one core per
     1,000 rows placed into adult; nothing to compile in a fresh process).
@@ -71,8 +71,8 @@ Shipped maps
     ships with synthkit in ``data/maps/`` (built by ``tools/build_data.py
     --maps``), in the cache's format minus the data itself, so the first map
     of an embedded dataset opens in about a second instead of fitting UMAP.
-    ``fit`` finds it by the data's fingerprint, its row ids, the parameters
-    and ``FORMAT_VERSION`` (not the umap-learn version: the shipped layout is
+    ``fit`` finds it by the data's fingerprint, its row ids, the parameters,
+    ``FORMAT_VERSION`` and, for text, the embedding in use (not the umap-learn version: the shipped layout is
     a valid map whatever UMAP is installed); anything different, such as a
     subsample, other parameters or a joint map, is fitted as before.
     ``shipped=False`` fits anyway. A shipped map that cannot be read is
@@ -107,10 +107,11 @@ import numpy as np
 import polars as pl
 
 from ._checks import check_int, check_path, check_random_state, check_sequence
-from ._knn import EXACT_LIMIT, KnnIndex
+from .neighbors import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, data_dir, frame_fingerprint, to_polars
 from .encode import Encoder
 from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
+from .text.embed import auto_backend
 
 __all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS", "PROGRESS_ROWS", "ship", "shipped_dir"]
 
@@ -122,7 +123,7 @@ METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
 #: default cap on the rows UMAP is fitted on (the rest are placed into the map)
 MAX_FIT_ROWS = 10_000
 #: bump when the stored layout or the placement rule changes (invalidates caches and shipped maps);
-#: 2: exact neighbour search up to _knn.BLAS_LIMIT values, compact stored indexes
+#: 2: exact neighbour search up to neighbors.BLAS_LIMIT values, compact stored indexes
 FORMAT_VERSION = 2
 #: the folder, inside the embedded data folder, of the maps that ship with synthkit
 SHIPPED_DIR = "maps"
@@ -741,19 +742,25 @@ def _joint_rows(batches: Sequence[Any], schema: Schema) -> tuple[pl.DataFrame | 
 
 
 def _hash(ds: Dataset, params: dict, batch_keys: list[str]) -> str:
-    payload = json.dumps({
+    content = {
         "format": FORMAT_VERSION, "umap": _umap_version(), "data": ds.fingerprint,
         "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params, "batches": batch_keys,
-    }, sort_keys=True)
+    }
+    if ds.schema.text:  # the documents' vectors depend on the embedding the Encoder will use
+        content["text_backend"] = auto_backend()
+    payload = json.dumps(content, sort_keys=True)
     return "map-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def _shipped_key(ds: Dataset, params: dict) -> str:
     """What a shipped map is found by: the data, its row ids, the parameters and the format version."""
-    payload = json.dumps({
+    content = {
         "format": FORMAT_VERSION, "data": ds.fingerprint,
         "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params,
-    }, sort_keys=True)
+    }
+    if ds.schema.text:  # documents are encoded by the embedding found here (wordllama, or TF-IDF without it)
+        content["text_backend"] = auto_backend()
+    payload = json.dumps(content, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthkit import _knn
-from synthkit._knn import KnnIndex
+from synthkit.neighbors import index as _knn
+from synthkit.neighbors import KnnIndex
 
 
 def brute(data: np.ndarray, q: np.ndarray, k: int, exclude=None) -> tuple[np.ndarray, np.ndarray]:

@@ -238,7 +238,7 @@ def test_cache_round_trip_is_used_and_identical(penguins, pbatch, tmp_path, monk
 @pytest.mark.slow  # the first pynndescent index in a process compiles for about a minute
 def test_cache_with_a_stored_search_index(adult, tmp_path, monkeypatch):
     """Above BLAS_LIMIT values the neighbour index is pynndescent's; it is stored as arrays and restored."""
-    from synthkit import _knn
+    from synthkit.neighbors import index as _knn
 
     monkeypatch.setattr(_knn, "BLAS_LIMIT", 0)  # 4,500 rows stand in for a map too large to search exactly
     ds = adult.sample(4500, random_state=0)

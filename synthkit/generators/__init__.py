@@ -21,11 +21,20 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "interpolate": ("synthkit.generators.interpolate", "Interpolate"),
     "bootstrap": ("synthkit.generators.bootstrap", "Bootstrap"),
     "gaussian": ("synthkit.generators.gaussian", "Gaussian"),
+    "markov": ("synthkit.generators.markov", "Markov"),
+    "char": ("synthkit.generators.markov", "CharMarkov"),
+    "copy_edit": ("synthkit.generators.copy_edit", "CopyEdit"),
+    "llm": ("synthkit.generators.llm", "LLMGenerator"),
 }
+
+#: the families that write text columns (``available(text=True)``); bootstrap copies any row
+TEXT: tuple[str, ...] = ("markov", "char", "copy_edit", "llm")
 
 #: class name -> module, for attribute access (includes families not in REGISTRY)
 _CLASSES: dict[str, str] = {cls: mod for mod, cls in REGISTRY.values()}
 _CLASSES["External"] = "synthkit.generators.external"
+_CLASSES["LLMError"] = "synthkit.generators.llm"
+_CLASSES["ShuffledColumns"] = "synthkit.generators.shuffled"
 
 
 def __getattr__(name: str) -> Any:
@@ -36,15 +45,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'synthkit.generators' has no attribute {name!r}")
 
 
-def available() -> list[str]:
-    """Names accepted by ``sk.generate(ds, name, ...)``."""
-    return list(REGISTRY)
+def available(text: bool = False) -> list[str]:
+    """Names accepted by ``sk.generate(ds, name, ...)``.
+
+    The tabular families by default; ``text=True`` lists those that write text
+    columns (plus ``bootstrap``, which copies any row).
+    """
+    if text:
+        return [*TEXT, "bootstrap"]
+    return [name for name in REGISTRY if name not in TEXT]
 
 
 def get(name: str) -> type[Generator]:
     """The generator class registered under ``name``."""
     if not isinstance(name, str) or name not in REGISTRY:
-        raise GeneratorError(f"unknown generator {name!r}; choose one of {available()}")
+        raise GeneratorError(f"unknown generator {name!r}; choose one of {available()} "
+                             f"(or, for text columns, {available(text=True)})")
     mod, cls = REGISTRY[name]
     return getattr(importlib.import_module(mod), cls)
 
@@ -64,4 +80,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_CLASSES))
 
 
-__all__ = ["Generator", "REGISTRY", "available", "get", "make", *_CLASSES]
+__all__ = ["Generator", "REGISTRY", "TEXT", "available", "get", "make", *_CLASSES]

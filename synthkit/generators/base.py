@@ -102,7 +102,7 @@ class Generator(BaseEstimator):
                 )
             if col not in self.schema_.categorical:
                 raise ConditionError(
-                    f"cannot condition on numeric column {col!r}; conditions take categorical "
+                    f"cannot condition on {self.schema_.kind(col)} column {col!r}; conditions take categorical "
                     f"columns ({list(self.schema_.categorical)})"
                 )
             cats = self.schema_.categories.get(col, ())

@@ -9,7 +9,7 @@ Steps (all seeded by ``random_state``), one function each below:
    its space, the same space the map uses.
 3. One step per family (:func:`_fidelity`, :func:`_pairwise`, :func:`_detection`,
    :func:`_neighbours` for coverage and privacy, :func:`_utility`,
-   :func:`_subgroup`): the **value** of each metric on all real and all
+   :func:`_subgroup`, :func:`_text` for text columns): the **value** of each metric on all real and all
    synthetic rows, with a bootstrap interval (95%, Poisson bootstrap of per-row
    or per-value statistics, ``n_boot`` replicates; detection and utility use
    ``max(20, n_boot // 5)``).
@@ -17,8 +17,12 @@ Steps (all seeded by ``random_state``), one function each below:
    "worse than real" for fidelity, pairwise, coverage and privacy: the real
    rows are split into a reference half A and a half B, synthetic and B are
    subsampled to the same size, both are compared with A (in the space of an
-   Encoder fitted on A, with A's category levels), and a permutation test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
-   subgroup balance carry their own calibrated tests.
+   Encoder fitted on A, with A's category levels), and a permutation test decides
+   (see :mod:`synthkit.metrics._baseline`; shares of per-row flags use its exact
+   limit, the hypergeometric test, :func:`~synthkit.metrics._baseline.share_test`). Detection, utility and
+   subgroup balance carry their own calibrated tests; the text family runs the
+   same size-matched permutation test on its own statistics
+   (:mod:`synthkit.metrics.text`).
 5. :func:`_per_row`: per-row scores of every real and synthetic row.
 """
 
@@ -36,7 +40,7 @@ from .._categories import category_codes
 from .._checks import check_int
 from ..encode import Encoder
 from ..errors import DataError
-from ._baseline import N_PERM, Halves, halves, permutation_test
+from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
 from ._common import Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
@@ -44,27 +48,34 @@ from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import category_shares, column_shapes, marginals
 from .pairwise import pair_trends
+from .attacks import ATTACKS
 from .privacy import exact_copies, privacy_rows
+from .text import text_family
 from .report import Report, ReportInputs
 from .utility import UTILITY_PERM, utility_rows
 
 __all__ = ["evaluate", "FAMILIES"]
 
-FAMILIES = ("fidelity", "pairwise", "detection", "coverage", "privacy", "utility", "subgroup")
+FAMILIES = ("fidelity", "pairwise", "detection", "coverage", "privacy", "utility", "subgroup", "text")
+#: families that run only when named in ``families=`` (slower, or needing a holdout)
+OPTIONAL_FAMILIES = ("privacy_attacks",)
 ROWS_SCHEMA = {
     ROW_ID: pl.String, "source": pl.String, "dcr": pl.Float64, "nearest_real": pl.String,
     "inside_support": pl.Boolean, "detection_prob": pl.Float64, "covered": pl.Boolean,
 }
+#: per-row columns added when text columns are measured (see :mod:`synthkit.metrics.text`)
+TEXT_ROWS_SCHEMA = {"shared_ngram": pl.Int64, "memorised": pl.Boolean}
 
 
 def _families(families: Iterable[str] | str | None) -> tuple[str, ...]:
     if families is None:
         return FAMILIES
     fams = tuple(families) if isinstance(families, (list, tuple, set, frozenset)) else (families,)
-    bad = [f for f in fams if f not in FAMILIES]
+    known = FAMILIES + OPTIONAL_FAMILIES
+    bad = [f for f in fams if f not in known]
     if bad or not fams:
-        raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(FAMILIES)}")
-    return tuple(f for f in FAMILIES if f in fams)
+        raise DataError(f"unknown metric families {bad or fams!r}; choose from {list(known)}")
+    return tuple(f for f in known if f in fams)
 
 
 @dataclass
@@ -123,7 +134,10 @@ def evaluate(
     check; without one, utility tests on a seeded 30% of the real rows.
     ``k`` is the neighbourhood size of precision/recall/density/coverage,
     ``n_boot`` the number of bootstrap replicates (0 = no intervals),
-    ``families`` a subset of :data:`FAMILIES`, ``n_perm`` the number of
+    ``families`` a subset of :data:`FAMILIES` (``text`` runs only when the data has
+    text columns), or names ``"privacy_attacks"`` too (singling out, linkability,
+    attribute inference and membership inference against the holdout as control
+    set; needs ``holdout``; see :mod:`synthkit.metrics.attacks`), ``n_perm`` the number of
     permutations behind each "worse than real" verdict (19: the smallest
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
     """
@@ -133,6 +147,7 @@ def evaluate(
     check_int("random_state", random_state, minimum=0, maximum=2**32 - 1, hint=" (a seed such as 0)")
     check_int("n_perm", n_perm, minimum=0, hint=" (19 permutations give a smallest p-value of 0.05)")
     run = _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, n_perm, fams)
+    _text_or_not(run, asked=families is not None)
     run.timed("encode", _encode)
     if "fidelity" in fams:
         run.timed("fidelity", _fidelity)
@@ -146,6 +161,10 @@ def evaluate(
         run.timed("utility", _utility)
     if "subgroup" in fams:
         run.timed("subgroup", _subgroup)
+    if "text" in run.fams:
+        run.timed("text", _text)
+    if "privacy_attacks" in fams:
+        run.timed("privacy_attacks", _privacy_attacks)
     run.timed("verdicts", _verdicts)
     run.summary["timings"] = run.timings
     inputs = ReportInputs(
@@ -181,6 +200,17 @@ def _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot
     return run
 
 
+def _text_or_not(run: _Run, asked: bool) -> None:
+    """The text family runs only on text columns: without any it is dropped (with a note if asked for)."""
+    if "text" not in run.fams or run.inp.schema.text:
+        return
+    run.fams = tuple(f for f in run.fams if f != "text")
+    run.summary["families"] = list(run.fams)
+    if asked:
+        run.summary["notes"].append("text metrics skipped: the data has no text column "
+                                    "(read it with text=[...] to measure free text)")
+
+
 def _encode(run: _Run) -> None:
     """Step 2: one Encoder fitted on the real rows; both sides in its space."""
     run.enc = Encoder().fit(run.inp.real)
@@ -213,8 +243,8 @@ def _detection(run: _Run) -> None:
 
     ID-like columns are skipped (see the notes)."""
     cols = [c for c in run.inp.schema.columns if c not in run.inp.id_like]
-    Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
-    Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
+    Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols, run.enc)
+    Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols, run.enc)
     p_real, p_synth, folds = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state,
                                                      return_folds=True)
     sp = run.split
@@ -275,7 +305,7 @@ def _utility(run: _Run) -> None:
         )
     r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
                         n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, UTILITY_PERM),
-                        skip=run.inp.id_like)
+                        skip=run.inp.id_like, encoder=run.enc)
     run.rows += r
     run.summary["utility"] = s
 
@@ -291,6 +321,61 @@ def _subgroup(run: _Run) -> None:
     base = subgroup_shares(run.real[sp.a], run.real[sp.b], inp.sensitive, inp.target, cat_target)
     run.rows += subgroup_rows(shares, base, run.real.height, run.synth.height, n_boot=run.n_boot, rng=run.boot_rng)
     run.summary["subgroup"] = {"shares": shares, "shrink": SHRINK}
+
+
+def _privacy_attacks(run: _Run) -> None:
+    """Attacks on the training rows, with the holdout as the control set (see :mod:`.attacks`)."""
+    from .attacks import privacy_attacks
+
+    inp = run.inp
+    if inp.holdout is None:
+        raise DataError(
+            "the privacy_attacks family needs a control set: pass holdout= (real rows the generator "
+            "never saw, e.g. train, holdout = ds.split(0.8) before generating)"
+        )
+    secret = inp.target if inp.target is not None else (inp.sensitive[0] if inp.sensitive else None)
+    real = Dataset(inp.real.name, run.real, inp.schema)
+    att = privacy_attacks(real, run.synth, inp.holdout, secret=secret,
+                          attacks=ATTACKS if secret is not None else tuple(a for a in ATTACKS if a != "inference"),
+                          random_state=run.random_state)
+    for r in att.results.values():
+        row = metric_row("privacy_attacks", f"{r.attack}_risk", None, r.risk, None, 0.0, "lower",
+                         matched=r.risk, p_value=r.p_value)
+        row["ci_low"], row["ci_high"] = r.ci_low, r.ci_high
+        run.rows.append(row)
+    run.summary["privacy_attacks"] = {"table": att.table, "train_exposure": att.exposure("train"),
+                                      "synthetic_exposure": att.exposure("synthetic")}
+    run.per_synth["attack_exposure"] = att.exposure("synthetic")["exposure"].to_numpy()
+    run.per_real["attack_exposure"] = att.exposure("train")["exposure"].to_numpy()
+
+
+def _text(run: _Run) -> None:
+    """Per text column: vocabulary, repetition, perplexity, lengths and memorisation (one size-matched test)."""
+    from ..text.tokens import tokenize_all
+
+    inp = run.inp
+    n_s, n_r = run.synth.height, run.real.height
+    shared, memorised = np.zeros(n_s, dtype=np.int64), np.zeros(n_s, dtype=bool)
+    real_shared = np.zeros(n_r, dtype=np.int64)
+    columns = {}
+    for c in inp.schema.text:
+        hold = tokenize_all(inp.holdout[c]) if inp.holdout is not None else None
+        r, s = text_family(c, tokenize_all(run.real[c]), tokenize_all(run.synth[c]), hold, run.split,
+                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state)
+        run.rows += r
+        columns[c] = s
+        shared = np.maximum(shared, s["shared_ngram"])
+        memorised |= s["memorised"]
+        real_shared = np.maximum(real_shared, s["real_shared_ngram"])
+    run.summary["text"] = {"columns": columns}
+    if inp.holdout is None:
+        run.summary["notes"].append(
+            "text: no holdout given, so perplexity and missing words are scored on the reference half A of the "
+            "real rows; a generator trained on them has seen that text, and copying it then looks good there "
+            "(memorised_share still shows it). Pass holdout= (real rows kept from the generator) for a true "
+            "held-out perplexity")
+    run.per_synth.update(shared_ngram=shared, memorised=memorised)
+    run.per_real.update(shared_ngram=real_shared)
 
 
 def _verdicts(run: _Run) -> None:
@@ -313,10 +398,13 @@ def _verdicts(run: _Run) -> None:
     X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
     stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
     res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
+    exact = {key: share_test(*res[key][:2], sp.size, better[key]) for key in SHARE_METRICS if key in res}
+    run.summary["permutation_metrics"] = sorted({k[1] for k in res if k[2] is None and k not in exact})
     for r in run.rows:
         key = (r["family"], r["metric"], r["column"])
         if key in res:
             m, b, p = res[key]
+            p = exact.get(key, p)
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None
@@ -346,6 +434,14 @@ def _per_row(run: _Run) -> pl.DataFrame:
         "nearest_real": pr["nearest_real"], "inside_support": [None] * rf.height,
         "detection_prob": pr["detection_prob"], "covered": pr["covered"],
     }, schema=ROWS_SCHEMA)
+    if "text" in run.fams:  # the longest run of tokens shared with a real document (another one, for real rows)
+        per = per.with_columns(pl.Series("shared_ngram", ps["shared_ngram"], dtype=pl.Int64),
+                               pl.Series("memorised", ps["memorised"], dtype=pl.Boolean))
+        rr = rr.with_columns(pl.Series("shared_ngram", pr["shared_ngram"], dtype=pl.Int64),
+                             pl.lit(None, dtype=pl.Boolean).alias("memorised"))
+    if "privacy_attacks" in run.fams:  # successful attacks through each synthetic row / on each real row
+        per = per.with_columns(pl.Series("attack_exposure", ps["attack_exposure"], dtype=pl.Int64))
+        rr = rr.with_columns(pl.Series("attack_exposure", pr["attack_exposure"], dtype=pl.Int64))
     return pl.concat([rr, per]).with_columns(pl.col("dcr").fill_nan(None), pl.col("detection_prob").fill_nan(None))
 
 

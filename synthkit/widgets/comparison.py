@@ -20,11 +20,14 @@ from IPython.display import display
 
 from .. import generators as _generators
 from ..batch import Batch, generate
-from ..data import DATASETS, Dataset, load
+from ..data import DATASETS, TEXT_DATASETS, Dataset, load
 from ..errors import GeneratorError, SynthkitError
 from ..plots.generators import default_columns, marginals
 from ..summary import compare
 from ._params import key_params, param_widget
+
+#: the datasets whose columns the marginal comparison can draw
+_TABLE_DATASETS = [d for d in DATASETS if d not in TEXT_DATASETS]
 
 __all__ = ["GeneratorComparison", "key_params"]
 
@@ -51,11 +54,11 @@ class GeneratorComparison(w.VBox):
         names = list(generators or _generators.available())
         if generator not in names:
             raise GeneratorError(f"generator {generator!r} is not among {names}")
-        if dataset not in DATASETS:
-            raise SynthkitError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
+        if dataset not in _TABLE_DATASETS:
+            raise SynthkitError(f"unknown dataset {dataset!r}; choose one of {_TABLE_DATASETS}")
         self.max_rows = int(max_rows)
         self._datasets: dict[str, Dataset] = {}
-        self.dataset = w.Dropdown(options=list(DATASETS), value=dataset, description="dataset",
+        self.dataset = w.Dropdown(options=_TABLE_DATASETS, value=dataset, description="dataset",
                                   style=_STYLE, layout=_LAYOUT)
         self.generator = w.Dropdown(options=names, value=generator, description="generator",
                                     style=_STYLE, layout=_LAYOUT)
