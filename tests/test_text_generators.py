@@ -346,3 +346,28 @@ def test_markov_writes_what_detokenize_would(moods):
     rows = make("markov", state_size=1).fit(ds).sample(200, random_state=0)
     for t in rows["text"].to_list():
         assert t == detokenize(tokenize(t, lower=False))
+
+
+@pytest.mark.parametrize("state_size", [1, 2, 4])
+@pytest.mark.parametrize("chars", [False, True])
+def test_chain_counts_alike_on_both_paths(moods, monkeypatch, state_size, chars):
+    from collections import Counter
+
+    from synthkit.text import chain as chain_mod
+
+    docs = moods.frame["text"].head(200).to_list()
+    docs = docs if chars else [tokenize(d, lower=False) for d in docs]
+    fast = chain_mod.NgramChain(state_size).fit(docs)
+    monkeypatch.setattr(chain_mod, "DIRECT_KEYS", 0)  # rank the contexts one token at a time instead
+    slow = chain_mod.NgramChain(state_size).fit(docs)
+    for name in ("state_of_", "next_", "dest_", "counts_", "starts_"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    # and the counts are the (context, next token) counts of the documents
+    want = Counter()
+    for d in docs:
+        seq = ["<begin>"] * state_size + list(d) + ["<end>"]
+        want.update((tuple(seq[i - state_size:i]), seq[i]) for i in range(state_size, len(seq)))
+    assert sorted(fast.counts_.astype(int).tolist()) == sorted(want.values())
+    a = fast.sample_ids(50, np.random.default_rng(0))
+    b = slow.sample_ids(50, np.random.default_rng(0))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
