@@ -447,8 +447,8 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
     n_s = len(synth)
     pool_at = np.r_[split.s, n_s + np.arange(size)].astype(np.int64)
     len_all = corpus.n_words
-    len_a = stats.lengths(A)
     len_real = stats.lengths(real)
+    len_a = len_real[split.a]
     top = int(max(len_all.max(initial=0), len_a.max(initial=0), len_real.max(initial=0))) + 1
     ca_ref = np.bincount(len_a, minlength=top)
 
