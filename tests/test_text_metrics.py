@@ -163,6 +163,12 @@ def test_family_values_agree_with_the_token_statistics(corpora):
     ratio = T.heldout_perplexity(Sp, A, vocab) / T.heldout_perplexity(Bp, A, vocab)
     assert rows["perplexity_ratio"]["value"] == pytest.approx(ratio)
     assert rows["perplexity_ratio"]["baseline"] == 1.0
+    # memorisation: the matched pair against half A, the per-row values against all real rows
+    assert rows["longest_shared_mean"]["matched"] == pytest.approx(T.longest_shared_ngram(Sp, A).length.mean())
+    assert rows["longest_shared_mean"]["baseline"] == pytest.approx(T.longest_shared_ngram(Bp, A).length.mean())
+    full = T.longest_shared_ngram(synth, real)
+    assert (s["shared_ngram"] == full.length).all() and (s["shared_source"] == full.source).all()
+    assert (s["real_shared_ngram"] == T.longest_shared_within(real)).all()
     for r in rows.values():
         if r["ci_low"] is not None:
             assert r["ci_low"] <= r["value"] + 1e-12 <= r["ci_high"] + 2e-12
