@@ -13,6 +13,7 @@ import html
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,7 @@ import polars as pl
 
 from ._categories import MISSING, UNSEEN, category_codes  # noqa: F401 - the one category coding
 from ._checks import check_int, check_path, check_sequence
-from .errors import DataError, SchemaError
+from .errors import DataError, SchemaError, SynthkitWarning
 
 ROW_ID = "row_id"
 DATA_DIR_ENV = "SYNTHKIT_DATA"
@@ -342,6 +343,8 @@ def infer_schema(
     categories: dict[str, tuple] = {}
     dtypes: dict[str, str] = {}
     bounds: dict[str, tuple[float, float]] = {}
+    for c in text:  # a text column gets its own message (holds no text, wrong dtype, too long)
+        _check_text_column(c, frame[c])
     all_null = [c for c in columns if frame[c].null_count() == frame.height]
     if all_null:
         raise DataError(
@@ -353,7 +356,6 @@ def infer_schema(
         s = frame[c]
         dt = s.dtype
         if c in text:
-            _check_text_column(c, s)
             dtypes[c] = _dtype_to_str(pl.String)
             texts.append(c)
             continue
@@ -370,6 +372,8 @@ def infer_schema(
         if isinstance(dt, (pl.Categorical, pl.Enum)):
             s = s.cast(pl.String)
         dtypes[c] = _dtype_to_str(dt)
+        if as_cat and s.dtype == pl.String:
+            _refuse_text_as_category(c, s, named=c in categorical or c == target)
         if as_cat:
             cats.append(c)
             categories[c] = tuple(s.drop_nulls().unique().sort().to_list())
@@ -426,6 +430,53 @@ def infer_schema(
 
 #: the longest document a text column may hold, in characters
 MAX_TEXT_CHARS = 100_000
+#: a string column looks like free text when it has at least this many values ...
+TEXT_MIN_VALUES = 20
+#: ... more than this share of them distinct ...
+TEXT_MIN_DISTINCT = 0.5
+#: ... and a median of at least this many words
+TEXT_MIN_WORDS = 5
+
+
+class LooksLikeTextWarning(SynthkitWarning):
+    """A string column was taken as categorical although it looks like free text."""
+
+
+def looks_like_text(s: pl.Series) -> str | None:
+    """Why a string column looks like free text (``None`` if it does not).
+
+    It does when it has at least ``TEXT_MIN_VALUES`` values, more than half of
+    them distinct, with a median of at least ``TEXT_MIN_WORDS`` words: one-hot
+    coding it would give almost every document its own category.
+    """
+    if s.dtype != pl.String:
+        return None
+    v = s.drop_nulls()
+    if v.len() < TEXT_MIN_VALUES:
+        return None
+    distinct = v.n_unique()
+    words = v.str.strip_chars().str.split(" ").list.len().median()
+    if distinct > TEXT_MIN_DISTINCT * v.len() and words is not None and words >= TEXT_MIN_WORDS:
+        return f"{distinct:,} of its {v.len():,} values are distinct, with a median of {words:g} words"
+    return None
+
+
+def _refuse_text_as_category(c: str, s: pl.Series, *, named: bool) -> None:
+    """A free-text column named as categorical is an error; one inferred as categorical, a warning."""
+    why = looks_like_text(s)
+    if why is None:
+        return
+    fix = (f"pass it as text (text=[{c!r}]) so each document is embedded, or as meta (meta=[{c!r}]) "
+           "to carry it along unmodelled")
+    if named:
+        raise SchemaError(
+            f"column {c!r} is named as a category (categorical= or target=) but looks like free text: "
+            f"{why}, so one-hot coding would give almost every document its own category; {fix}"
+        )
+    warnings.warn(
+        f"column {c!r} looks like free text ({why}) but is treated as categorical, where almost every "
+        f"document is its own category; {fix}", LooksLikeTextWarning, stacklevel=4,
+    )
 
 
 def _check_text_column(c: str, s: pl.Series) -> None:
@@ -437,7 +488,10 @@ def _check_text_column(c: str, s: pl.Series) -> None:
         )
     s = s.cast(pl.String)
     if s.drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
-        raise DataError(f"text column {c!r} holds no text (every value is missing or blank)")
+        raise DataError(
+            f"text column {c!r} holds no text (every value is missing or blank); fill it, or drop it "
+            f"and leave it out of text="
+        )
     longest = s.str.len_chars().max()
     if longest is not None and longest > MAX_TEXT_CHARS:
         raise DataError(
@@ -519,10 +573,22 @@ def to_polars(frame: Any) -> pl.DataFrame:
         try:
             return pl.from_pandas(frame)
         except Exception as exc:  # noqa: BLE001 - re-raised with a clear message
-            raise DataError(f"could not convert the pandas frame to polars: {exc}") from None
+            raise DataError(f"could not convert the pandas frame to polars: {exc}{_pandas_culprit(frame)}") from None
     raise DataError(
         f"expected a synthkit Dataset, a Batch, or a polars/pandas DataFrame, got {type(frame).__name__}"
     )
+
+
+def _pandas_culprit(frame: Any) -> str:
+    """`` (column 'x' mixes str and int ...)`` for the first pandas column polars cannot take."""
+    for c in getattr(frame, "columns", []):
+        try:
+            pl.from_pandas(frame[[c]])
+        except Exception:  # noqa: BLE001
+            kinds = sorted({type(v).__name__ for v in frame[c].dropna().head(10_000)})
+            return (f"; column {c!r} mixes value types ({', '.join(kinds)}): make it one type, e.g. "
+                    f"frame[{c!r}] = frame[{c!r}].astype(str) for text")
+    return ""
 
 
 def _cast_categoricals(frame: pl.DataFrame) -> pl.DataFrame:
@@ -674,8 +740,30 @@ def read_frame(path: str | os.PathLike, **read_options: Any) -> pl.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - polars/arrow errors become one clear error
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            raise DataError(_not_utf8(p, opts)) from None
         raise DataError(f"could not read {str(p)!r}: {exc}") from None
     return frame
+
+
+def _not_utf8(p: Path, opts: dict) -> str:
+    """The message for a CSV whose bytes are not UTF-8: which columns, which first row, what to do."""
+    where = ""
+    try:
+        lossy = pl.read_csv(p, **{**opts, "encoding": "utf8-lossy"})
+        bad = {c: lossy[c].cast(pl.String).str.contains("\ufffd", literal=True).fill_null(False)
+               for c in lossy.columns}
+        cols = [c for c, m in bad.items() if m.any()]
+        if cols:
+            first = int(bad[cols[0]].arg_true()[0])
+            where = f" in column(s) {cols} (first at data row {first + 1} of column {cols[0]!r})"
+    except Exception:  # noqa: BLE001 - the message is still useful without the column
+        pass
+    return (
+        f"file {str(p)!r} is not UTF-8 text: it holds bytes that are not UTF-8{where}. Save it as UTF-8, "
+        "or pass its encoding, e.g. sk.read(path, encoding='latin-1') (or encoding='utf8-lossy' to "
+        "replace the bad bytes with \ufffd)"
+    )
 
 
 def image_array(frame: pl.DataFrame, schema: Schema) -> np.ndarray:

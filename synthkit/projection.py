@@ -89,6 +89,7 @@ from ._knn import EXACT_LIMIT, KnnIndex
 from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
 from .encode import Encoder
 from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
+from .text.embed import auto_backend
 
 __all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS"]
 
@@ -641,10 +642,13 @@ def _joint_rows(batches: Sequence[Any], schema: Schema) -> tuple[pl.DataFrame | 
 
 
 def _hash(ds: Dataset, params: dict, batch_keys: list[str]) -> str:
-    payload = json.dumps({
+    content = {
         "format": FORMAT_VERSION, "umap": _umap_version(), "data": ds.fingerprint,
         "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params, "batches": batch_keys,
-    }, sort_keys=True)
+    }
+    if ds.schema.text:  # the documents' vectors depend on the embedding the Encoder will use
+        content["text_backend"] = auto_backend()
+    payload = json.dumps(content, sort_keys=True)
     return "map-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from ._categories import category_counts
 from .data import Schema, as_dataset, conform
-from .errors import DataError
+from .errors import DataError, SchemaError
 
 #: The one convention for ``dist_to_real``, the distance from a point to its closest
 #: real row in units of the real rows' typical nearest-neighbour distance:
@@ -181,11 +181,18 @@ def category_labels(s: pl.Series) -> pl.Series:
 
 
 def pick_columns(schema: Schema, columns: Sequence[str] | None) -> list[str]:
-    """``columns`` checked against the schema (all modelled columns when None)."""
+    """``columns`` checked against the schema (all modelled columns but the text ones when None).
+
+    A text column has no mean or category shares: naming one is a ``SchemaError``.
+    """
     if columns is None:
-        return list(schema.columns)
+        return [c for c in schema.columns if c not in schema.text]
     for c in columns:
-        schema.kind(c)  # SchemaError naming the column if unknown
+        if schema.kind(c) == "text":  # SchemaError naming the column if unknown
+            raise SchemaError(
+                f"column {c!r} holds text, which has no marginal to compare; leave it out of columns= "
+                "(the text metrics of sk.evaluate compare documents)"
+            )
     return list(columns)
 
 

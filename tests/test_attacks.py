@@ -140,3 +140,18 @@ def test_bad_input_gets_a_clear_error(adult_split):
         linkability(train, syn, control, (["age", "sex"], ["sex"]))
     with pytest.raises(DataError, match="unknown attack"):
         privacy_attacks(train, syn, control, attacks=["guessing"])
+
+
+def test_suggest_proposes_the_rows_that_enable_singling_out():
+    ds = sk.load("penguins")
+    train, hold = ds.split(0.7, random_state=0)
+    syn = sk.generate(train, "bootstrap", n=200, random_state=0)
+    rep = sk.evaluate(train, syn, holdout=hold, random_state=0, n_boot=0,
+                      families=["detection", "coverage", "privacy", "privacy_attacks"])
+    regions = [r for r in sk.suggest(train, syn, rep) if r.kind == "attack-exposed"]
+    assert regions and all(set(r.row_ids) <= set(syn.frame["row_id"].to_list()) for r in regions)
+    assert "single out" in regions[0].reason or "link" in regions[0].reason
+    # without the attacks family there is no such region
+    rep = sk.evaluate(train, syn, holdout=hold, random_state=0, n_boot=0,
+                      families=["detection", "coverage", "privacy"])
+    assert not [r for r in sk.suggest(train, syn, rep) if r.kind == "attack-exposed"]

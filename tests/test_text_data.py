@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 import synthkit as sk
-from synthkit.data import DATASETS, TEXT_DATASETS, ROW_ID, data_dir
+from synthkit.data import DATASETS, ROW_ID, TEXT_DATASETS, LooksLikeTextWarning, data_dir, looks_like_text
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,73 @@ def _build_module():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+# ----------------------------------------------------------------- text in the user's own files
+def _reviews(n: int = 40) -> pl.DataFrame:
+    words = ["good", "bad", "food", "service", "slow", "friendly", "cold", "warm", "price", "view"]
+    text = [" ".join(words[(i * k) % 10] for k in range(1, 8)) + f" visit {i}" for i in range(n)]
+    return pl.DataFrame({"review": text, "stars": [i % 5 + 1 for i in range(n)],
+                         "label": ["pos" if i % 2 else "neg" for i in range(n)]})
+
+
+def test_read_csv_with_a_text_column(tmp_path):
+    path = tmp_path / "reviews.csv"
+    _reviews().write_csv(path)
+    ds = sk.read(path, text=["review"], target="label")
+    assert ds.schema.text == ("review",) and ds.schema.kind("review") == "text"
+    assert ds.schema.categorical == ("label",) and "review" not in ds.schema.categories
+    assert ds.schema.dtypes["review"] == "String"
+
+
+def test_empty_or_all_null_text_column_names_it():
+    frame = _reviews().with_columns(pl.lit(None, dtype=pl.String).alias("review"))
+    with pytest.raises(sk.SynthkitError, match="text column 'review' holds no text"):
+        sk.from_frame(frame, text=["review"])
+    blank = _reviews().with_columns(pl.lit("  ").alias("review"))
+    with pytest.raises(sk.SynthkitError, match="'review' holds no text.*fill it"):
+        sk.from_frame(blank, text="review")
+
+
+def test_non_string_values_in_a_text_column_name_it():
+    with pytest.raises(sk.SynthkitError, match="text column 'stars' has dtype Int64.*cast"):
+        sk.from_frame(_reviews(), text=["stars"])
+    pd = pytest.importorskip("pandas")
+    mixed = pd.DataFrame({"review": ["a fine day", 3, "rain again"], "k": [1, 2, 3]})
+    with pytest.raises(sk.SynthkitError, match="column 'review' mixes value types \\(int, str\\)"):
+        sk.from_frame(mixed, text=["review"])
+
+
+def test_a_one_megabyte_document_is_refused():
+    frame = _reviews(3).with_columns(pl.Series("review", ["word " * 200_000, "short", "also short"]))
+    with pytest.raises(sk.SynthkitError, match="'review' holds a document of 1,000,000 characters.*split"):
+        sk.from_frame(frame, text=["review"])
+
+
+def test_non_utf8_bytes_in_a_csv_name_the_column(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,review,label\n1,a caf\xe9 by the sea,pos\n2,cold soup,neg\n".encode("latin-1"))
+    with pytest.raises(sk.SynthkitError, match=r"not UTF-8.*\['review'\].*row 1.*encoding='latin-1'"):
+        sk.read(path, text=["review"])
+    ds = sk.read(path, text=["review"], encoding="latin-1")
+    assert ds.frame["review"][0] == "a caf\xe9 by the sea"
+
+
+def test_a_text_column_named_as_categorical_is_refused():
+    with pytest.raises(sk.SchemaError, match="'review' is named as a category.*free text.*text=\\['review'\\]"):
+        sk.from_frame(_reviews(), categorical=["review"])
+    with pytest.raises(sk.SchemaError, match="'review'.*looks like free text"):
+        sk.from_frame(_reviews(), target="review")
+
+
+def test_a_text_column_inferred_as_categorical_warns_and_says_what_to_do():
+    with pytest.warns(LooksLikeTextWarning, match="'review' looks like free text.*text=\\['review'\\]"):
+        ds = sk.from_frame(_reviews())
+    assert "review" in ds.schema.categorical  # kept as asked, but the user is told
+    # short labels, few rows or repeated values are not text
+    assert looks_like_text(pl.Series(["red", "green"] * 30)) is None
+    assert looks_like_text(_reviews(10)["review"]) is None
+    assert looks_like_text(pl.Series(["the same five word line"] * 40)) is None
+    # named as text or meta: no warning (pytest turns synthkit warnings into errors)
+    sk.from_frame(_reviews(), text=["review"])
+    sk.from_frame(_reviews(), meta=["review"])

@@ -613,3 +613,26 @@ def test_show_selects_a_suggestions_rows_on_the_map(ex, ws, monkeypatch):
     assert ex.selection["row_id"].to_list() == batch.row_ids.to_list()[:3]
     assert list(ex.mapview.selection) == batch.row_ids.to_list()[:3]
     assert ws._tags == [], "showing does not tag"
+
+
+def test_scores_join_the_points_and_colour_the_map(ex, ws):
+    b = ex.generate("bootstrap", 30, random_state=0)
+    ids = b.frame["row_id"].to_list()
+    scores = pl.DataFrame({"row_id": ids[:10], "attack_exposure": list(range(10)), "flag": [True] * 10,
+                           "note": ["x"] * 10})
+    ex.add_scores(scores)
+    pts = ex.points
+    got = pts.filter(pl.col("row_id").is_in(ids[:10]))
+    assert sorted(got["attack_exposure"].to_list()) == list(range(10))
+    assert pts.filter(~pl.col("row_id").is_in(ids[:10]))["attack_exposure"].null_count() == pts.height - 10
+    assert "attack_exposure" in ex.color_menu.options and "note" not in pts.columns
+    ex.color_by("attack_exposure")
+    assert ex._color == "attack_exposure"
+    ex.add_scores(scores.with_columns(pl.col("attack_exposure") * 2), columns=["attack_exposure"])  # replaces
+    assert ex.points.filter(pl.col("row_id") == ids[3])["attack_exposure"].item() == 6
+    with pytest.raises(DataError, match="no row_id matches"):
+        ex.add_scores(pl.DataFrame({"row_id": ["nowhere:1"], "s": [1.0]}))
+    with pytest.raises(DataError, match="hide map or data"):
+        ex.add_scores(pl.DataFrame({"row_id": ids[:1], "dist_to_real": [1.0]}))
+    with pytest.raises(DataError, match="row_id column"):
+        ex.add_scores([1, 2])

@@ -152,6 +152,7 @@ def _reduced_schema(schema: Schema, keep: list[str]) -> Schema:
         image_shape=schema.image_shape if all(c in keep_set for c in schema.image_columns) else None,
         image_columns=schema.image_columns if all(c in keep_set for c in schema.image_columns) else (),
         categories={k: v for k, v in schema.categories.items() if k in keep_set},
+        text=tuple(c for c in schema.text if c in keep_set),
         dtypes={k: v for k, v in schema.dtypes.items() if k in keep_set},
         bounds={k: v for k, v in schema.bounds.items() if k in keep_set},
     )
@@ -290,16 +291,36 @@ def id_like_note(columns: Iterable[str]) -> str | None:
     )
 
 
-def ordinal_matrix(frame: pl.DataFrame, schema: Schema, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def table_columns(schema: Schema) -> list[str]:
+    """The modelled columns that hold one value per cell (every column but the text ones).
+
+    Per-column and per-pair statistics (column shapes, pair trends) are defined
+    on these; text columns are compared through their embeddings (coverage,
+    privacy, detection, utility) and by the text metrics.
+    """
+    return [c for c in schema.columns if c not in schema.text]
+
+
+def ordinal_matrix(frame: pl.DataFrame, schema: Schema, columns: list[str],
+                   encoder: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Numeric columns as floats (null -> NaN), categoricals as codes, for
     scikit-learn's HistGradientBoosting with native categorical support.
 
     A missing category is NaN (the trees' missing branch); a value that is not
     among the schema's categories shares the last code (254) with the
     categories beyond the 254th, which the trees cannot tell apart anyway.
+    A text column becomes the leading principal components of its embedding
+    (:meth:`synthkit.encode.Encoder.text_components`; a missing document is NaN)
+    when an ``encoder`` fitted on the real rows is given, and is left out otherwise.
     """
+    text = [c for c in columns if c in schema.text]
+    columns = [c for c in columns if c not in schema.text]
+    blocks = [encoder.text_components(frame, c) for c in text] if encoder is not None else []
     out = np.empty((frame.height, len(columns)), dtype=np.float64)
     is_cat = np.zeros(len(columns), dtype=bool)
+    if blocks:
+        out = np.hstack([out, *blocks])
+        is_cat = np.r_[is_cat, np.zeros(out.shape[1] - len(columns), dtype=bool)]
     for j, c in enumerate(columns):
         if c in schema.categorical:
             levels = schema.categories.get(c, ())

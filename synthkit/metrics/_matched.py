@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from ..data import Schema
+from ._common import table_columns
 from ._neighbors import cross_pass, knn
 from .fidelity import _ks_stat, _values, within_support
 from .pairwise import CONSTANT_RTOL, _codes, _corr, _is_constant
@@ -84,7 +85,7 @@ def _shape_stat(ref: pl.DataFrame, pool: pl.DataFrame, schema: Schema):
     vs ``ref``, and their means, as :func:`~synthkit.metrics.fidelity.column_shapes` computes
     them, from value codes computed once."""
     cols = []
-    for c in schema.columns:
+    for c in table_columns(schema):
         kind = schema.kind(c)
         inside = np.zeros(pool.height, dtype=bool)
         src = pool[c].fill_nan(None) if pool[c].dtype.is_float() else pool[c]
@@ -141,7 +142,7 @@ def _pair_stat(ref: pl.DataFrame, pool: pl.DataFrame, schema: Schema, bins: int 
     and correlation), with everything that depends on ``ref`` or on a whole
     column computed once, and complete numeric columns handled as one matrix.
     ID-like columns (``skip``) are left out, as pair_trends leaves them out."""
-    cols = [c for c in schema.columns if c not in skip]
+    cols = [c for c in table_columns(schema) if c not in skip]
     num = [c for c in cols if c in schema.numeric]
     nr = {c: ref[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in num}
     npool = {c: pool[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in num}

@@ -241,8 +241,8 @@ def _detection(run: _Run) -> None:
 
     ID-like columns are skipped (see the notes)."""
     cols = [c for c in run.inp.schema.columns if c not in run.inp.id_like]
-    Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols)
-    Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols)
+    Xr, is_cat = ordinal_matrix(run.real, run.inp.schema, cols, run.enc)
+    Xs, _ = ordinal_matrix(run.synth, run.inp.schema, cols, run.enc)
     p_real, p_synth, folds = detection_probabilities(Xr, Xs, is_cat, random_state=run.random_state,
                                                      return_folds=True)
     sp = run.split
@@ -303,7 +303,7 @@ def _utility(run: _Run) -> None:
         )
     r, s = utility_rows(train, run.synth, test, inp.schema, inp.target, random_state=run.random_state,
                         n_boot=run.n_boot, rng=run.boot_rng, n_perm=min(run.n_perm, UTILITY_PERM),
-                        skip=run.inp.id_like)
+                        skip=run.inp.id_like, encoder=run.enc)
     run.rows += r
     run.summary["utility"] = s
 

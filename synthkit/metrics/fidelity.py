@@ -48,7 +48,7 @@ from ..data import Schema
 from ..encode import OTHER
 from ..errors import DataError
 from ..summary import MISSING
-from ._common import boot_mean, metric_row, poisson_counts, tv_complement_counts
+from ._common import boot_mean, metric_row, poisson_counts, table_columns, tv_complement_counts
 
 __all__ = ["ks_complement", "tv_complement", "within_support", "column_shapes", "marginals"]
 
@@ -168,11 +168,14 @@ def _column_score(real: pl.Series, synth: pl.Series, kind: str, n_boot: int,
 def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
                   base_a: pl.DataFrame | None = None, base_b: pl.DataFrame | None = None,
                   n_boot: int = 100, rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
-    """Table rows (per column and overall) and a plain summary for the report."""
+    """Table rows (per column and overall) and a plain summary for the report.
+
+    Text columns have no single-value distribution and are left out (the text
+    metrics compare them)."""
     rows: list[dict] = []
     shape_reps, shape_vals, shape_base = [], [], []
     per_col = []
-    for c in schema.columns:
+    for c in table_columns(schema):
         kind = schema.kind(c)
         metric, value, reps = _column_score(real[c], synth[c], kind, n_boot, rng)
         base = None
@@ -220,7 +223,9 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
     combined share and one "(other)" bar for the rest.
     """
     out: dict[str, dict] = {}
-    for c in columns or list(schema.columns):
+    for c in columns or table_columns(schema):
+        if c in schema.text:  # documents have no bar chart
+            continue
         if schema.kind(c) == "numeric":
             a, b = _values(real[c]), _values(synth[c])
             both = np.concatenate([a, b])

@@ -43,7 +43,7 @@ import polars as pl
 
 from .._categories import category_codes, category_levels
 from ..data import Schema, to_polars
-from ._common import id_like_columns, metric_row, poisson_counts, tv_complement_counts
+from ._common import id_like_columns, metric_row, poisson_counts, table_columns, tv_complement_counts
 
 __all__ = ["correlation_similarity", "contingency_similarity", "pair_trends"]
 
@@ -169,7 +169,7 @@ def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> t
 
 def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: int,
                  n_boot: int, rng: np.random.Generator | None, skip: tuple[str, ...] = ()) -> list[dict]:
-    cols = [c for c in schema.columns if c not in skip]
+    cols = [c for c in table_columns(schema) if c not in skip]
     num = {c: (_floats(real[c]), _floats(synth[c])) for c in schema.numeric if c in cols}
     codes = {c: _codes(real[c], synth[c], schema.kind(c), schema.categories.get(c, ()), bins) for c in cols}
     wr = ws = None
@@ -204,6 +204,7 @@ def pair_trends(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
 
     ``skip`` names columns left out of every pair (default: the ID-like
     columns of ``real``, see :func:`synthkit.metrics._common.id_like_columns`).
+    Text columns are left out too.
     """
     skip = id_like_columns(real, schema) if skip is None else tuple(skip)
     pairs = _pair_scores(real, synth, schema, bins, n_boot, rng, skip)

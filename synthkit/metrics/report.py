@@ -28,6 +28,13 @@ __all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
 
 #: one line per family, shown in the report
 FORMULAS = {
+    "privacy_attacks": "Each attack runs on the training rows and on control rows (real rows the generator "
+                       "never saw); risk = (attack rate - control rate) / (1 - control rate), with a 95% "
+                       "interval (Wilson rates, propagated). Singling out: predicates that isolate one "
+                       "synthetic row, tried on training vs control rows of equal size. Linkability: nearest "
+                       "synthetic rows on two disjoint column sets agree. Inference: the secret column of the "
+                       "nearest synthetic row on the other columns. Membership: AUC of training vs control rows "
+                       "scored by closeness to (or density ratio of) the synthetic rows; risk = 2 AUC - 1.",
     "fidelity": "KS complement = 1 - max_x |F_real(x) - F_synth(x)| (numeric); TV complement = 1 - 1/2 sum_v "
                 "|p_real(v) - p_synth(v)| (categorical, missing is a category); within support = share of "
                 "synthetic values inside the real range / category set. column_shapes = mean over columns; "
@@ -70,6 +77,12 @@ FORMULAS = {
 
 #: what each headline number means, in one line
 METRIC_HELP = {
+    "singling_out_univariate_risk": "one rare value in the synthetic rows picks out one real person",
+    "singling_out_multivariate_risk": "a few values of one synthetic row pick out one real person",
+    "linkability_risk": "the synthetic rows join two halves of a real person's record",
+    "inference_risk": "the synthetic rows reveal a person's secret column from the others",
+    "membership_distance_risk": "closeness to synthetic rows tells who was in the training data",
+    "membership_density_risk": "where synthetic rows crowd tells who was in the training data",
     "column_shapes": "mean per-column similarity of distributions (1 = identical)",
     "worst_column_shape": "the least similar column's KS / TV complement",
     "category_shares": "representation of the category whose share changed most surely (Fisher + Holm)",
@@ -236,6 +249,8 @@ class Report:
         for c, ts in s.get("text", {}).get("columns", {}).items():
             figs[f"text_lengths:{c}"] = P.text_lengths_figure(ts["lengths"]["real"], ts["lengths"]["synthetic"],
                                                               column=c)
+        if "privacy_attacks" in s:
+            figs["attacks"] = P.attacks_figure(s["privacy_attacks"]["table"])
         return figs
 
     def _headline_html(self) -> str:
@@ -337,6 +352,7 @@ class Report:
         ("utility", "utility", "Utility: TSTR vs TRTR"),
         ("subgroup", "subgroup", "Subgroup balance"),
         ("text_lengths", "text", "Text: vocabulary, repetition, perplexity, lengths, memorisation"),
+        ("attacks", "privacy_attacks", "Privacy: what an attacker learns"),
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
@@ -366,6 +382,8 @@ class Report:
                     fig = figs[f"text_lengths:{c}"]
                     parts.append(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
                     first = False
+            if fam == "privacy_attacks" and "privacy_attacks" in self._data:
+                parts.append(_attacks_html(self._data["privacy_attacks"]["table"]))
         parts.append("<h2>All metrics</h2><details><summary>full table</summary>")
         parts.append(_frame_html(self.table))
         parts.append("</details></div></body></html>")
@@ -398,7 +416,8 @@ class Report:
                     self.figures()[f"text_lengths:{c}"].show()
 
     _FAMILY_FIGURE = {"fidelity": "marginals", "pairwise": "pairs", "detection": "detection", "coverage": "prdc",
-                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup", "text": "text_lengths"}
+                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup",
+                      "privacy_attacks": "attacks", "text": "text_lengths"}
 
     def browse(self, digits: int = 3):
         """A small widget: pick a family, see its formula, its table rows and its figure."""
@@ -486,6 +505,21 @@ def _marked(text: str | None, start: int, n: int) -> str:
     lo, hi = max(0, a - CONTEXT_CHARS), min(len(shown), b + CONTEXT_CHARS)
     return ("…" * (lo > 0) + html.escape(shown[lo:a]) + "<mark>" + html.escape(shown[a:b]) + "</mark>"
             + html.escape(shown[b:hi]) + "…" * (hi < len(shown)))
+
+
+def _attacks_html(table: pl.DataFrame) -> str:
+    """The attacks' rates beside their risk, with one plain sentence each."""
+    head = ("<tr><th>attack</th><th>risk</th><th>95% interval</th><th>attack rate</th><th>control rate</th>"
+            "<th>random guess</th><th>what it means</th></tr>")
+    body = []
+    for r in table.iter_rows(named=True):
+        note = METRIC_HELP.get(r["attack"] + "_risk", "")
+        if not r["informative"]:
+            note += " (no better than random guessing here: read it as no evidence either way)"
+        body.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
+            r["attack"], _fmt(r["risk"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", _fmt(r["attack_rate"]),
+            _fmt(r["control_rate"]), _fmt(r["baseline_rate"]), note)) + "</tr>")
+    return f"<table class='sk-table'>{head}{''.join(body)}</table>"
 
 
 def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:

@@ -25,6 +25,10 @@
   or grew above ``1 / shrink`` times, and only when the two-sample test of
   :mod:`~synthkit.metrics.fairness` says it is not chance. Row ids: the real rows of a shrunk group,
   the synthetic rows of a grown one.
+- ``attack-exposed`` (when the report ran the ``privacy_attacks`` family): the
+  synthetic rows through which a singling-out or linkability attack succeeded,
+  for each attack whose risk is significant (p <= 0.05): the rows to look at,
+  and perhaps to drop, to lower that risk.
 """
 
 from __future__ import annotations
@@ -48,9 +52,13 @@ from .fairness import SHRINK, group_rows, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
 
-KINDS = ("off-manifold", "near-copy", "memorised", "missing-mode", "underrepresented", "overrepresented")
+KINDS = ("off-manifold", "near-copy", "memorised", "missing-mode", "underrepresented", "overrepresented",
+         "attack-exposed")
 _WEIGHT = {"off-manifold": 1.0, "near-copy": 1.0, "memorised": 1.0, "missing-mode": 1.0, "underrepresented": 1.0,
-           "overrepresented": 0.5}
+           "overrepresented": 0.5, "attack-exposed": 1.0}
+#: attacks whose successful synthetic rows make an ``attack-exposed`` region
+_EXPOSING = {"singling_out_univariate": "single out", "singling_out_multivariate": "single out",
+             "linkability": "link"}
 
 
 @dataclass(frozen=True)
@@ -237,6 +245,23 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     f"group {r['group']} grew: {r['share_synth']:.1%} of synthetic rows vs "
                     f"{r['share_real']:.1%} of real rows (ratio {ratio:.2f}, p = {r['p_value']:.2g})",
                     _WEIGHT["overrepresented"] * (r["share_synth"] - r["share_real"])))
+    # rows that let an attacker single out or link real people
+    if "privacy_attacks" in data:
+        table = data["privacy_attacks"]["table"]
+        exposure = data["privacy_attacks"]["synthetic_exposure"]
+        for r in table.iter_rows(named=True):
+            verb = _EXPOSING.get(r["attack"])
+            if verb is None or r["p_value"] is None or r["p_value"] > 0.05 or r["attack"] not in exposure.columns:
+                continue
+            hit = exposure.filter(pl.col(r["attack"]) > 0)
+            if hit.height == 0:
+                continue
+            out.append(Region(
+                "attack-exposed", tuple(hit[ROW_ID].to_list()),
+                f"{hit.height} synthetic rows ({hit.height / n_s:.1%}) let an attacker {verb} real people "
+                f"({r['attack'].replace('_', ' ')}: risk {r['risk']:.2f}, "
+                f"{r['attack_rate']:.1%} of attacks succeed on training rows vs {r['control_rate']:.1%} on unseen rows)",
+                _WEIGHT["attack-exposed"] * hit.height / n_s))
     out.sort(key=lambda g: -g.severity)
     return out
 

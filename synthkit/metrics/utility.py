@@ -35,6 +35,8 @@ a t reference instead of the exact permutation count.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -70,20 +72,26 @@ def _target(frame: pl.DataFrame, schema: Schema, target: str, task: str) -> np.n
 
 
 def fit_predict(train: pl.DataFrame, test: pl.DataFrame, schema: Schema, target: str | None = None,
-                random_state: int = 0, skip: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, str]:
+                random_state: int = 0, skip: tuple[str, ...] = (),
+                encoder: Any = None) -> tuple[np.ndarray, np.ndarray, str]:
     """Fit on ``train``, predict ``test``: returns ``(y_true, y_pred, task)`` (rows with a target).
 
     ``skip`` names feature columns left out (the ID-like ones, see ``evaluate``).
+    Text columns are features through ``encoder`` (an Encoder fitted on the real
+    rows: the leading principal components of their embeddings) and are left
+    out without one.
     """
     target = target or schema.target
     if target is None or target not in schema.columns:
         raise SchemaError(f"utility needs a target column in the schema; got target={target!r}")
     task = "classification" if target in schema.categorical else "regression"
     feats = _features(schema, target, tuple(skip))
+    if encoder is None:
+        feats = [c for c in feats if c not in schema.text]
     if not feats:
         raise DataError(f"utility needs at least one feature besides the target {target!r}")
-    Xtr, is_cat = ordinal_matrix(train, schema, feats)
-    Xte, _ = ordinal_matrix(test, schema, feats)
+    Xtr, is_cat = ordinal_matrix(train, schema, feats, encoder)
+    Xte, _ = ordinal_matrix(test, schema, feats, encoder)
     ytr, yte = _target(train, schema, target, task), _target(test, schema, target, task)
     ok_tr, ok_te = ~np.isnan(ytr), ~np.isnan(yte)
     if ok_te.sum() == 0:
@@ -133,7 +141,7 @@ def trtr(train, test, schema: Schema, random_state: int = 0, target: str | None 
 def utility_test(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFrame, schema: Schema,
                  target: str, *, random_state: int = 0, n_perm: int = UTILITY_PERM,
                  known: tuple[float, float] | None = None,
-                 skip: tuple[str, ...] = ()) -> tuple[float, float, float]:
+                 skip: tuple[str, ...] = (), encoder: Any = None) -> tuple[float, float, float]:
     """``(matched TSTR, matched TRTR, p)`` at equal training sizes (see the module docstring).
 
     ``known`` = ``(TSTR on all synthetic rows, TRTR on all real training rows)``
@@ -146,7 +154,7 @@ def utility_test(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFra
     s_t, r_t = sub(synth).select(cols), sub(train_real).select(cols)
 
     def fit_score(frame: pl.DataFrame) -> float:
-        y, p, task = fit_predict(frame, test, schema, target, random_state, skip)
+        y, p, task = fit_predict(frame, test, schema, target, random_state, skip, encoder)
         return score(y, p, task)
 
     m_s = known[0] if known is not None and t == synth.height else fit_score(s_t)
@@ -172,12 +180,12 @@ def utility_test(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFra
 def utility_rows(train_real: pl.DataFrame, synth: pl.DataFrame, test: pl.DataFrame, schema: Schema,
                  target: str, *, random_state: int = 0, n_boot: int = 100,
                  rng: np.random.Generator | None = None, n_perm: int = UTILITY_PERM,
-                 skip: tuple[str, ...] = ()) -> tuple[list[dict], dict]:
-    y_s, p_s, task = fit_predict(synth, test, schema, target, random_state, skip)
-    y_r, p_r, _ = fit_predict(train_real, test, schema, target, random_state, skip)
+                 skip: tuple[str, ...] = (), encoder: Any = None) -> tuple[list[dict], dict]:
+    y_s, p_s, task = fit_predict(synth, test, schema, target, random_state, skip, encoder)
+    y_r, p_r, _ = fit_predict(train_real, test, schema, target, random_state, skip, encoder)
     v_s, v_r = score(y_s, p_s, task), score(y_r, p_r, task)
     m_s, m_r, p_val = utility_test(train_real, synth, test, schema, target, random_state=random_state,
-                                   n_perm=n_perm, known=(v_s, v_r), skip=skip)
+                                   n_perm=n_perm, known=(v_s, v_r), skip=skip, encoder=encoder)
     reps_s = reps_r = None
     if rng is not None and n_boot:
         nb = max(20, n_boot // 5)

@@ -33,7 +33,7 @@ def default_columns(schema: Any, real: pl.DataFrame, max_pixels: int = 5) -> lis
     For image data (64 pixel columns in digits) only the ``max_pixels`` pixels
     with the largest real variance are shown, in image order.
     """
-    cols = [c for c in schema.columns if c not in schema.image_columns]
+    cols = [c for c in schema.columns if c not in schema.image_columns and c not in schema.text]
     if schema.image_columns:
         var = real.select(schema.image_columns).cast(pl.Float64).var().row(0)
         top = sorted(np.argsort(np.nan_to_num(np.array(var, dtype=float)))[::-1][:max_pixels])

@@ -288,3 +288,31 @@ def text_lengths_figure(real: np.ndarray, synth: np.ndarray, *, column: str = "t
     fig.update_layout(barmode="overlay", bargap=0.05, xaxis_title="words per document",
                       yaxis_title="share of documents", yaxis_tickformat=".0%")
     return apply_style(fig, title=title or f"Document lengths: {_esc(column)}", height=320)
+ATTACK_LABELS = {
+    "singling_out_univariate": "singling out (1 column)",
+    "singling_out_multivariate": "singling out (3 columns)",
+    "linkability": "linkability",
+    "inference": "attribute inference",
+    "membership_distance": "membership (distance)",
+    "membership_density": "membership (density ratio)",
+}
+
+
+def attacks_figure(table, *, title: str = "Privacy attacks: risk beyond what unseen real rows give away") -> go.Figure:
+    """One bar per attack: its risk with the 95% interval (0 = no more than the control rows)."""
+    names = table["attack"].to_list()
+    labels = [ATTACK_LABELS.get(n, n) for n in names]
+    risk = table["risk"].to_list()
+    lo, hi = table["ci_low"].to_list(), table["ci_high"].to_list()
+    fig = go.Figure(go.Bar(
+        y=labels, x=risk, orientation="h", marker_color=SYNTH_COLOR, name="risk",
+        error_x=dict(type="data", symmetric=False, array=[h - r for r, h in zip(risk, hi)],
+                     arrayminus=[r - lo_ for r, lo_ in zip(risk, lo)]),
+        customdata=list(zip(table["attack_rate"].to_list(), table["control_rate"].to_list(),
+                            table["baseline_rate"].to_list())),
+        hovertemplate="%{y}<br>risk %{x:.3f}<br>attack %{customdata[0]:.3f}, control %{customdata[1]:.3f}, "
+                      "random guess %{customdata[2]:.3f}<extra></extra>",
+    ))
+    fig.update_layout(xaxis=dict(range=[0, 1.05], title="risk = (attack - control) / (1 - control)"),
+                      yaxis=dict(autorange="reversed"), showlegend=False)
+    return apply_style(fig, title=title, height=90 + 40 * len(names))

@@ -354,6 +354,40 @@ class Explorer:
         self._say(msg)
         return msg
 
+    def add_scores(self, scores: Any, columns: list[str] | None = None) -> "Explorer":
+        """Join per-row scores to the points, to colour and hover by them.
+
+        ``scores`` is a frame with a ``row_id`` column, or a Report (its per-row
+        ``rows``: e.g. ``attack_exposure`` after ``evaluate(..., holdout=control,
+        families=[..., "privacy_attacks"])``). ``columns`` picks the numeric or
+        boolean columns to add (default: all of them). Adding a column again
+        replaces it; rows without a score stay empty (null).
+        """
+        frame = scores.rows if hasattr(scores, "rows") and hasattr(scores, "table") else scores
+        if not isinstance(frame, pl.DataFrame) or "row_id" not in frame.columns:
+            raise DataError("scores must be a polars frame with a row_id column, or a Report of evaluate()")
+        usable = [c for c in frame.columns if c != "row_id"
+                  and (frame[c].dtype.is_numeric() or frame[c].dtype == pl.Boolean)]
+        cols = usable if columns is None else list(columns)
+        bad = [c for c in cols if c not in usable]
+        if bad or not cols:
+            raise DataError(f"cannot add score column(s) {bad or cols}; numeric or boolean columns of the "
+                            f"frame are {usable}")
+        clash = [c for c in cols if c in self.schema.columns or c in (*_MAP_COLUMNS, "tag")]
+        if clash:
+            raise DataError(f"score column(s) {clash} would hide map or data columns; rename them first")
+        frame = frame.select("row_id", *cols).unique("row_id", keep="last", maintain_order=True)
+        if not self._points["row_id"].is_in(frame["row_id"].implode()).any():
+            raise DataError("none of the score rows is on this map (no row_id matches); were the scores "
+                            "computed for this workspace's real rows and batches?")
+        self._points = self._points.drop(cols, strict=False).join(frame, on="row_id", how="left",
+                                                                  maintain_order="left")
+        options = list(self.color_menu.options)
+        self.color_menu.options = options + [c for c in cols if c not in options]
+        self._hover_cache = None
+        self._redraw()
+        return self
+
     def color_by(self, name: str) -> "Explorer":
         """Colour the map by source, batch, dist_to_real, tag or any data column."""
         map_layers(self._points.head(0), name)  # validates the name with a clear error
