@@ -331,3 +331,22 @@ def test_text_verdicts_are_calibrated_and_catch_broken_generators():
                          ("truncated", "length_ks_complement")):
         caught = [_text_flags(pop, 150, 200 + i, kind)[metric] for i in range(4)]
         assert all(caught), kind
+
+
+def test_self_similarity_uses_the_embeddings_when_given(corpora):
+    real, synth = corpora["real"], corpora["repeated"]
+    rng = np.random.default_rng(0)
+    e_real = rng.normal(size=(len(real), 8))
+    e_synth = rng.normal(size=(len(synth), 8))
+    e_real /= np.linalg.norm(e_real, axis=1, keepdims=True)
+    e_synth /= np.linalg.norm(e_synth, axis=1, keepdims=True)
+    split = halves(len(real), len(synth), 0)
+    rows, s = T.text_family("text", real, synth, None, split, n_boot=0, n_perm=2, rng=None, random_state=0,
+                            vectors=(e_real, e_synth))
+    row = {r["metric"]: r for r in rows}["self_similarity"]
+    assert row["value"] == pytest.approx(T.mean_pairwise_cosine(e_synth))
+    assert row["baseline"] == pytest.approx(T.mean_pairwise_cosine(e_real[split.b]))
+    assert s["self_similarity_space"] == "embeddings"
+    with pytest.raises(SynthkitError, match="one row per document"):
+        T.text_family("text", real, synth, None, split, n_boot=0, n_perm=0, rng=None, random_state=0,
+                      vectors=(e_real[:5], e_synth))

@@ -12,10 +12,11 @@ marks). Per text column, ``evaluate()`` reports (family ``text``):
 - **distinct_1**, **distinct_2**: distinct n-grams / all n-grams
   (:func:`synthkit.text.stats.distinct_n`). Low = repetitive, generic text.
 - **self_similarity**: mean cosine similarity over all pairs of different
-  synthetic documents, of their bag-of-words vectors (word counts; documents
-  without words are left out), :func:`self_similarity`. High = the documents
-  say the same things. It is computed in closed form,
-  ``(|sum_i u_i|^2 - n) / (n (n - 1))`` for unit vectors ``u_i``.
+  synthetic documents, of their embeddings (the Encoder's text model,
+  :mod:`synthkit.text.embed`) in ``evaluate()``, or of their bag-of-words
+  vectors (word counts, :func:`self_similarity`); documents without words are
+  left out. High = the documents say the same things. It is computed in
+  closed form, ``(|sum_i u_i|^2 - n) / (n (n - 1))`` for unit vectors ``u_i``.
 - **perplexity**: perplexity of real held-out text under an interpolated
   bigram model (:class:`synthkit.text.lm.NgramLM`) trained on the synthetic
   documents, its vocabulary fixed to the real training tokens, so a word the
@@ -438,12 +439,15 @@ def _ppl(sums: np.ndarray, n: np.ndarray, w: np.ndarray | None = None) -> float 
 
 
 def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, split, *, n_boot: int,
-                n_perm: int, rng: np.random.Generator | None, random_state: int) -> tuple[list[dict], dict]:
+                n_perm: int, rng: np.random.Generator | None, random_state: int,
+                vectors: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[dict], dict]:
     """Table rows and plain summary of the text metrics of one text column.
 
     ``real``/``synth``/``heldout`` are the tokenized documents of the column
     (``heldout``: a real holdout, or None), ``split`` the
-    :class:`~synthkit.metrics._baseline.Halves` of ``evaluate``. The summary also
+    :class:`~synthkit.metrics._baseline.Halves` of ``evaluate``. ``vectors``
+    (real, synthetic): unit-length document embeddings for ``self_similarity``
+    (zero rows for empty documents); without them it uses bag-of-words vectors. The summary also
     holds per-row arrays: ``shared_ngram`` / ``memorised`` / ``exact`` per
     synthetic row, ``real_shared_ngram`` per real row (against the other real rows).
     """
@@ -463,6 +467,12 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
     h_ids = _word_ids(H, index)  # first, so that the corpus knows the held-out words
     # one corpus of all synthetic documents followed by B': pool row j is S'[j] (j < size) or B'[j - size]
     corpus = _Corpus(list(synth) + Bp, index)
+    if vectors is not None:  # self-similarity in the embedding space: the same rows, dense unit vectors
+        e_real, e_synth = (np.asarray(v, dtype=np.float64) for v in vectors)
+        if e_real.shape[0] != len(real) or e_synth.shape[0] != len(synth):
+            raise DataError(f"vectors for text column {column!r} must have one row per document "
+                            f"({len(real)} real, {len(synth)} synthetic)")
+        corpus.U = np.vstack([e_synth, e_real[split.b]])
     n_s = len(synth)
     pool_at = np.r_[split.s, n_s + np.arange(size)].astype(np.int64)
     len_all = corpus.n_words
@@ -596,6 +606,7 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
         "threshold": MEMORISED_NGRAM, "max_n": MAX_NGRAM,
         "most_shared": [int(i) for i in order[: 50] if shared.length[i] >= MEMORISED_NGRAM],
         "heldout": "holdout" if heldout is not None else "reference half A",
+        "self_similarity_space": "embeddings" if vectors is not None else "bag of words",
     }
     return rows, summary
 
