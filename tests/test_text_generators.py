@@ -371,3 +371,20 @@ def test_chain_counts_alike_on_both_paths(moods, monkeypatch, state_size, chars)
     a = fast.sample_ids(50, np.random.default_rng(0))
     b = slow.sample_ids(50, np.random.default_rng(0))
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_remix_model_is_a_deterministic_stand_in_for_a_language_model():
+    from synthkit.generators.llm import RemixModel
+
+    prompt = "Here are 2 examples of text (genre = comedy):\n- the cat sat on the mat\n- a dog ran far away\nWrite one."
+    m = RemixModel(random_state=0)
+    out = m(prompt)
+    assert out == m(prompt) and out  # same prompt, same answer
+    words = set("the cat sat on the mat a dog ran far away".split())
+    assert set(out.split()) <= words
+    assert {RemixModel(random_state=s)(prompt) for s in range(8)} != {out}  # the seed changes the answer
+    assert m("no examples here") == ""
+    ds = sk.load("shakespeare").sample(300, random_state=0)
+    b = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    b2 = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    assert b.frame["text"].to_list() == b2.frame["text"].to_list()
