@@ -160,6 +160,9 @@ def test_holdout_is_the_test_text(corpus):
     assert not any("held out" in n for n in res.notes) and res.config["n_real"] == len(train)
     tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, progress=False)
     assert "perplexity" not in tab.metrics() and tab.vanished().height == 0
+    assert not any(n.startswith("text") for n in tab.notes)
+    tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, metrics=["text"], progress=False)
+    assert tab.table.height == 0 and tab.notes == ["text skipped: the data has no text columns"]
 
 
 def test_temperature_and_other_text_generators_in_the_loop(corpus):
