@@ -140,3 +140,21 @@ def test_match_real_density_counts_are_scikit_learns(curate_case):
     d_ours, _ = ExactIndex(S).self_query(k)
     np.testing.assert_allclose(d_ours[:, -1], radius, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(ExactIndex(R).count_within(S, d_ours[:, -1]), want)
+
+
+def test_dense_text_block_is_searched_exactly():
+    """Encoded text is a dense block (one column per embedding dimension): still exact."""
+    ds = sk.load("shakespeare").sample(700, random_state=0)
+    real, other = ds.split(0.7, random_state=0)
+    enc = sk.Encoder().fit(real)
+    R, S = enc.transform(real).astype(np.float64), enc.transform(other).astype(np.float64)
+    assert R.shape[1] > 200  # the embedding columns
+    d, i = ExactIndex(R).query(S, 3)
+    np.testing.assert_allclose(d, np.sort(brute(R, S), axis=1)[:, :3], rtol=1e-9, atol=1e-9)
+    radius = d[:, 2]
+    np.testing.assert_array_equal(ExactIndex(R).count_within(S, radius),
+                                  (brute(R, S) ** 2 <= radius[:, None] ** 2 * (1 + TIE_RTOL)).sum(axis=1))
+    index = KnnIndex(R.astype(np.float32), "euclidean", 0)
+    _, dn = index.exact_nearest(S)
+    R32, S32 = R.astype(np.float32).astype(np.float64), S.astype(np.float32).astype(np.float64)
+    np.testing.assert_allclose(dn, brute(R32, S32).min(axis=1), rtol=1e-6, atol=1e-6)
