@@ -32,12 +32,24 @@ sampling slack. For
 each broken generator it gives the rate at which the family meant to catch it
 flags it (any headline metric of that family "worse than real").
 
+**Gate mode** (``--gate``) measures the default quality gate (``rep.gate()``, Holm
+over the headline metrics it checks, family-wise alpha = 0.05) at the sizes a
+regression-test notebook uses: adult 300 real vs 300 synthetic rows, penguins
+172 vs 172 (two disjoint halves; the set has 344 rows). Every family is
+evaluated (the gate checks all headline metrics). For the perfect generator it
+counts the draws the gate passes (the goal: at least 95%), for each broken one
+the draws it fails (the goal: at least 95%), and, side by side, what the naive
+rule "every headline metric as real at 5%" (any status "worse than real") would
+have done.
+
 Runs single-threaded (``OMP_NUM_THREADS=1``, ``NUMBA_NUM_THREADS=1``) with
 ``n_boot=0`` (intervals are not needed for verdicts). Results are appended as
 JSON lines to ``--out`` as they come, then summarised in Markdown.
 
     .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits shakespeare]
         [--only perfect|broken] [--out calibration.jsonl] [--summarise]
+    .venv/bin/python benchmarks/calibration.py --gate [--draws 50] [--data adult penguins]
+        [--kinds ...] [--only perfect|broken] [--out gate.jsonl] [--summarise]
 """
 
 from __future__ import annotations
@@ -146,6 +158,49 @@ def run_one(pop: Dataset, n: int, kind: str, seed: int, families) -> dict:
                       if r["status"]}}
 
 
+#: data set -> rows per side in gate mode (penguins: two disjoint halves of 344 rows)
+GATE_SIZES = {"adult": 300, "penguins": 172, "digits": 300}
+
+
+def run_gate(pop: Dataset, n: int, kind: str, seed: int) -> dict:
+    """One draw in gate mode: every family, the default gate and the naive per-metric rule."""
+    real, syn = draw(pop, n, kind, seed)
+    t = time.perf_counter()
+    rep = sk.evaluate(real, syn, random_state=seed, n_boot=0)
+    res = rep.gate()
+    h = rep.headline()
+    return {"mode": "gate", "data": pop.name, "n": n, "kind": kind, "seed": seed,
+            "seconds": time.perf_counter() - t, "gate_passed": res.passed,
+            "gate_failed": res.failed["metric"].to_list(), "checked": res.table["metric"].to_list(),
+            "naive_failed": [r["metric"] for r in h.iter_rows(named=True) if r["status"] == "worse than real"]}
+
+
+def summarise_gate(results: list[dict]) -> str:
+    groups = defaultdict(list)
+    for r in results:
+        groups[(r["data"], r["n"], r["kind"])].append(r)
+    order = ["perfect", *CATCH]
+    out = ["| data | n | generator | draws | default gate fails | goal | met | naive rule fails | "
+           "metrics failing the gate most often |", "|---|---|---|---|---|---|---|---|---|"]
+    for (d, n, kind), rs in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], order.index(g[0][2]))):
+        k = sum(not r["gate_passed"] for r in rs)
+        naive = sum(bool(r["naive_failed"]) for r in rs)
+        rate = k / len(rs)
+        goal, met = ("pass >= 95%", 1 - rate >= 0.95) if kind == "perfect" else ("fail >= 95%", rate >= 0.95)
+        top = defaultdict(int)
+        for r in rs:
+            for m in r["gate_failed"]:
+                top[m] += 1
+        tops = ", ".join(f"{m} {c}" for m, c in sorted(top.items(), key=lambda x: (-x[1], x[0]))[:3]) or "-"
+        out.append(f"| {d} | {n} | {kind} | {len(rs)} | {k}/{len(rs)} ({rate:.0%}) | {goal} | "
+                   f"{'yes' if met else '**no**'} | {naive}/{len(rs)} ({naive / len(rs):.0%}) | {tops} |")
+    checked = sorted({len(r["checked"]) for r in results})
+    secs = [r["seconds"] for r in results]
+    out.append(f"\nMetrics the default gate checked per draw: {checked[0]}-{checked[-1]}; evaluate() per draw "
+               f"(all families, n_boot=0): median {np.median(secs):.1f} s.")
+    return "\n".join(out)
+
+
 def slack(n: int) -> int:
     """The most false flags a 5% rate gives in ``n`` draws, 95% of the time."""
     return int(binom.ppf(0.95, n, 0.05))
@@ -213,8 +268,12 @@ def main() -> None:
     ap.add_argument("--data", nargs="+", choices=list(SETUP) + list(TEXT_SETUP),
                     default=list(SETUP) + list(TEXT_SETUP), help="data sets to run")
     ap.add_argument("--summarise", action="store_true", help="only summarise an existing --out file")
+    ap.add_argument("--gate", action="store_true",
+                    help="measure the default quality gate (rep.gate()) at adult n=300 and penguins n=172")
     args = ap.parse_args()
     path = Path(args.out)
+    if args.gate:
+        return main_gate(args, path)
     if not args.summarise:
         pops = {name: sk.load(name) for name in list(SETUP) + list(TEXT_SETUP) if name in args.data or name == "penguins"}
         sk.evaluate(pops["penguins"], pops["penguins"].frame.drop("row_id").head(100), n_boot=0)  # warm-up
@@ -252,6 +311,28 @@ def main() -> None:
                               flush=True)
     results = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     print(summarise(results))
+
+
+def main_gate(args, path: Path) -> None:
+    if not args.summarise:
+        names = [d for d in args.data if d in GATE_SIZES]
+        pops = {name: sk.load(name) for name in names}
+        sk.evaluate(pops[names[0]], pops[names[0]].frame.drop("row_id").head(100), n_boot=0)  # warm-up
+        kinds = (["perfect"] if args.only in (None, "perfect") else []) + \
+                (list(args.kinds) if args.only in (None, "broken") else [])
+        t0 = time.perf_counter()
+        with path.open("a") as fh:
+            for name in names:
+                for n in args.sizes or (GATE_SIZES[name],):
+                    for kind in kinds:
+                        for i in range(args.draws):
+                            r = run_gate(pops[name], n, kind, 7000 + 1000 * n + i)
+                            fh.write(json.dumps(r) + "\n")
+                            fh.flush()
+                        print(f"gate {name} n={n} {kind}: {args.draws} draws, {time.perf_counter() - t0:.0f} s so far",
+                              flush=True)
+    results = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    print(summarise_gate([r for r in results if r.get("mode") == "gate"]))
 
 
 if __name__ == "__main__":

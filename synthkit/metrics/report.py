@@ -24,7 +24,7 @@ from ..data import Schema
 from ..errors import DataError
 from ._baseline import ALPHA
 
-__all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
+__all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare", "load_report"]
 
 #: one line per family, shown in the report
 FORMULAS = {
@@ -153,13 +153,123 @@ class ReportInputs:
 class Report:
     """What ``evaluate()`` returns: ``table`` (tidy metrics), ``rows`` (per-row scores),
     ``summary`` (plain data for rendering), ``inputs`` (what it was computed from),
-    ``figures()``, ``to_html(path)``."""
+    ``figures()``, ``to_html(path)``, ``save(path)`` (JSON; read back with
+    :func:`load_report`) and ``gate(...)`` (quality gates, :mod:`synthkit.metrics.gate`).
 
-    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, inputs: ReportInputs):
+    A report read from a file has ``inputs = None``: the real and synthetic rows are not stored.
+    """
+
+    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, inputs: ReportInputs | None,
+                 meta: dict | None = None):
         self.table = table
         self.rows = rows
         self._data = data
         self.inputs = inputs
+        self._meta = meta
+
+    # ------------------------------------------------------------------ identity and files
+    @property
+    def meta(self) -> dict:
+        """What the report is about: ``dataset`` (name, fingerprint of the real rows, columns,
+        kinds), ``inputs_fingerprint`` (real and synthetic rows) and ``synthkit_version``
+        (of the synthkit that computed it)."""
+        if self._meta is None:
+            from .. import __version__
+            from ..data import ROW_ID
+            from ._common import fingerprint
+
+            inp = self.inputs
+            real = inp.real.drop(ROW_ID) if ROW_ID in inp.real.columns else inp.real
+            cols = list(inp.schema.columns)
+            self._meta = {
+                "dataset": {"name": str(self._data["dataset"]), "fingerprint": fingerprint(real), "columns": cols,
+                            "kinds": {c: inp.schema.kind(c) for c in cols}},
+                "inputs_fingerprint": inp.fingerprint,
+                "synthkit_version": __version__,
+            }
+        return self._meta
+
+    def to_json(self, rows: bool = True) -> str:
+        """The report as a JSON document (see :mod:`synthkit.metrics._report_json` for what it keeps);
+        ``rows=False`` leaves out the per-row scores (smaller files for large data)."""
+        import json
+
+        from .. import __version__
+        from . import _report_json as J
+
+        data = {k: v for k, v in self._data.items() if k != "timings"}
+        doc = {
+            "format": J.FORMAT, "format_version": J.FORMAT_VERSION, "synthkit_version": __version__,
+            "computed_with": self.meta["synthkit_version"],
+            "dataset": self.meta["dataset"], "inputs_fingerprint": self.meta["inputs_fingerprint"],
+            "table": J.encode(self.table), "headline": J.encode(self.headline()),
+            "summary": J.encode(data), "rows": J.encode(self.rows) if rows else None,
+        }
+        return json.dumps(doc, allow_nan=False, indent=1, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | Path, rows: bool = True) -> Path:
+        """Write the report to ``path`` as JSON (returns the path); read it back with
+        ``sk.load_report(path)``. ``rows=False`` leaves out the per-row scores."""
+        p = Path(path).expanduser()
+        if p.suffix.lower() != ".json":
+            raise DataError(f"report path {str(p)!r} should end in .json")
+        if not p.parent.exists():
+            raise DataError(f"folder {str(p.parent)!r} does not exist; create it first")
+        p.write_text(self.to_json(rows=rows), encoding="utf-8")
+        return p
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "the report text") -> "Report":
+        """A report from the text :meth:`to_json` wrote (``SynthkitError`` if it is corrupt or newer)."""
+        from ..errors import SynthkitError
+        from . import _report_json as J
+        from ._common import TABLE_SCHEMA
+
+        doc = J.parse(text, where)
+        try:
+            table = J.decode(doc["table"])
+            if not isinstance(table, pl.DataFrame) or dict(table.schema) != TABLE_SCHEMA:
+                raise SynthkitError(f"{where} is corrupt: its metric table does not have the columns "
+                                    f"{list(TABLE_SCHEMA)}; save it again with rep.save(path)")
+            from .evaluate import ROWS_SCHEMA
+
+            rows = J.decode(doc.get("rows")) if doc.get("rows") is not None else pl.DataFrame(schema=ROWS_SCHEMA)
+            data = J.decode(doc["summary"])
+            if not isinstance(data, dict) or not isinstance(rows, pl.DataFrame):
+                raise SynthkitError(f"{where} is corrupt: bad summary or rows; save it again with rep.save(path)")
+            for key in ("families", "notes", "dataset", "synthetic_name", "n_real", "n_synthetic", "columns"):
+                if key not in data:
+                    raise SynthkitError(f"{where} is corrupt: its summary lacks {key!r}; save it again")
+            ds = doc["dataset"]
+            meta = {"dataset": {"name": str(ds["name"]), "fingerprint": str(ds["fingerprint"]),
+                                "columns": list(ds["columns"]), "kinds": dict(ds["kinds"])},
+                    "inputs_fingerprint": str(doc.get("inputs_fingerprint")),
+                    "synthkit_version": str(doc.get("computed_with", doc.get("synthkit_version")))}
+        except SynthkitError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, pl.exceptions.PolarsError) as e:
+            raise SynthkitError(f"{where} is corrupt ({type(e).__name__}: {e}); save it again with "
+                                "rep.save(path)") from e
+        return cls(table, rows, data, None, meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Report":
+        """The report :meth:`save` wrote to ``path`` (``inputs`` is None: the rows are not stored)."""
+        from . import _report_json as J
+
+        text, p = J.read_text(path)
+        return cls.from_json(text, where=f"report file {str(p)!r}")
+
+    def gate(self, rules=None, *, previous=None, alpha: float = 0.05, tolerance=0.02, baseline: bool = True,
+             enforce: bool = False):
+        """Check the report against quality rules; returns a :class:`~synthkit.metrics.gate.GateResult`.
+
+        See :func:`synthkit.metrics.gate.gate` (``sk.gate(rep, ...)`` is the same call).
+        """
+        from .gate import gate
+
+        return gate(self, rules, previous=previous, alpha=alpha, tolerance=tolerance, baseline=baseline,
+                    enforce=enforce)
 
     # ------------------------------------------------------------------ plain data
     @property
@@ -246,11 +356,11 @@ class Report:
                                                score_name=u["score_name"])
         if "subgroup" in s:
             figs["subgroup"] = P.subgroup_figure(s["subgroup"]["shares"])
+        if "privacy_attacks" in s:
+            figs["attacks"] = P.attacks_figure(s["privacy_attacks"]["table"])
         for c, ts in s.get("text", {}).get("columns", {}).items():
             figs[f"text_lengths:{c}"] = P.text_lengths_figure(ts["lengths"]["real"], ts["lengths"]["synthetic"],
                                                               column=c)
-        if "privacy_attacks" in s:
-            figs["attacks"] = P.attacks_figure(s["privacy_attacks"]["table"])
         return figs
 
     def _headline_html(self) -> str:
@@ -351,8 +461,8 @@ class Report:
         ("dcr", "privacy", "Privacy: distance to closest real row"),
         ("utility", "utility", "Utility: TSTR vs TRTR"),
         ("subgroup", "subgroup", "Subgroup balance"),
-        ("text_lengths", "text", "Text: vocabulary, repetition, perplexity, lengths, memorisation"),
         ("attacks", "privacy_attacks", "Privacy: what an attacker learns"),
+        ("text_lengths", "text", "Text: vocabulary, repetition, perplexity, lengths, memorisation"),
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
@@ -376,14 +486,14 @@ class Report:
                 first = False
             if fam == "subgroup" and "subgroup" in self._data:
                 parts.append(_frame_html(self._data["subgroup"]["shares"]))
+            if fam == "privacy_attacks" and "privacy_attacks" in self._data:
+                parts.append(_attacks_html(self._data["privacy_attacks"]["table"]))
             if fam == "text":
                 for c in self._data["text"]["columns"]:
                     parts.append(self._text_html(c))
                     fig = figs[f"text_lengths:{c}"]
                     parts.append(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
                     first = False
-            if fam == "privacy_attacks" and "privacy_attacks" in self._data:
-                parts.append(_attacks_html(self._data["privacy_attacks"]["table"]))
         parts.append("<h2>All metrics</h2><details><summary>full table</summary>")
         parts.append(_frame_html(self.table))
         parts.append("</details></div></body></html>")
@@ -416,8 +526,8 @@ class Report:
                     self.figures()[f"text_lengths:{c}"].show()
 
     _FAMILY_FIGURE = {"fidelity": "marginals", "pairwise": "pairs", "detection": "detection", "coverage": "prdc",
-                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup",
-                      "privacy_attacks": "attacks", "text": "text_lengths"}
+                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup", "text": "text_lengths",
+                      "privacy_attacks": "attacks"}
 
     def browse(self, digits: int = 3):
         """A small widget: pick a family, see its formula, its table rows and its figure."""
@@ -452,6 +562,15 @@ class Report:
                 f"{s['n_real']} real rows; families {self.families})")
 
 
+def load_report(path: str | Path) -> Report:
+    """The report ``rep.save(path)`` wrote (same as ``Report.load(path)``).
+
+    Raises ``SynthkitError`` for a missing or corrupt file and for a file written
+    by a newer synthkit (a higher report format version).
+    """
+    return Report.load(path)
+
+
 def _status(r: dict) -> str:
     """"worse than real" when the test rejects at ALPHA and the matched value is worse; else "as real"."""
     p = r.get("p_value")
@@ -465,6 +584,21 @@ def _status(r: dict) -> str:
         if not worse:
             return "as real"
     return "worse than real"
+
+
+def _attacks_html(table: pl.DataFrame) -> str:
+    """The attacks' rates beside their risk, with one plain sentence each."""
+    head = ("<tr><th>attack</th><th>risk</th><th>95% interval</th><th>attack rate</th><th>control rate</th>"
+            "<th>random guess</th><th>what it means</th></tr>")
+    body = []
+    for r in table.iter_rows(named=True):
+        note = METRIC_HELP.get(r["attack"] + "_risk", "")
+        if not r["informative"]:
+            note += " (no better than random guessing here: read it as no evidence either way)"
+        body.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
+            r["attack"], _fmt(r["risk"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", _fmt(r["attack_rate"]),
+            _fmt(r["control_rate"]), _fmt(r["baseline_rate"]), note)) + "</tr>")
+    return f"<table class='sk-table'>{head}{''.join(body)}</table>"
 
 
 def _metrics_html(h: pl.DataFrame, show_family: bool = True) -> str:
@@ -505,21 +639,6 @@ def _marked(text: str | None, start: int, n: int) -> str:
     lo, hi = max(0, a - CONTEXT_CHARS), min(len(shown), b + CONTEXT_CHARS)
     return ("…" * (lo > 0) + html.escape(shown[lo:a]) + "<mark>" + html.escape(shown[a:b]) + "</mark>"
             + html.escape(shown[b:hi]) + "…" * (hi < len(shown)))
-
-
-def _attacks_html(table: pl.DataFrame) -> str:
-    """The attacks' rates beside their risk, with one plain sentence each."""
-    head = ("<tr><th>attack</th><th>risk</th><th>95% interval</th><th>attack rate</th><th>control rate</th>"
-            "<th>random guess</th><th>what it means</th></tr>")
-    body = []
-    for r in table.iter_rows(named=True):
-        note = METRIC_HELP.get(r["attack"] + "_risk", "")
-        if not r["informative"]:
-            note += " (no better than random guessing here: read it as no evidence either way)"
-        body.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
-            r["attack"], _fmt(r["risk"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", _fmt(r["attack_rate"]),
-            _fmt(r["control_rate"]), _fmt(r["baseline_rate"]), note)) + "</tr>")
-    return f"<table class='sk-table'>{head}{''.join(body)}</table>"
 
 
 def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:

@@ -47,7 +47,7 @@ from ..data import ROW_ID
 from ..errors import DataError
 from ..summary import MISSING
 from ._common import fingerprint, prepare
-from ._neighbors import knn
+from ..neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
@@ -141,6 +141,9 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     elif not isinstance(rep, Report):
         raise DataError(f"rep must be the Report of evaluate(real, synthetic), got {type(rep).__name__}; "
                         "or pass rep=None to evaluate here")
+    elif rep.inputs is None:
+        raise DataError("rep was loaded from a file and holds no real or synthetic rows; pass the report of "
+                        "evaluate(real, synthetic) computed in this session, or rep=None to evaluate here")
     else:
         inp = prepare(real, synthetic, None, None, None, min_rows=1)
         if fingerprint(inp.real.frame, inp.synthetic) != rep.inputs.fingerprint:
