@@ -294,9 +294,10 @@ def test_suggest_finds_the_memorised_rows(corpora):
     assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
     assert len(ids) <= len(copied) + 2
     assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
+    assert "e.g. \"w" in regions[0].reason  # the longest shared run, quoted
 
 
-# ------------------------------------------------------------------ calibration (small version of benchmarks/calibration.py)
+# ------------------------------------------------------------------ calibration (benchmarks/calibration.py, small)
 def _text_draw(pop, n, seed, kind):
     rng = np.random.default_rng(seed)
     idx = rng.permutation(len(pop))
