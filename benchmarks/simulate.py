@@ -75,8 +75,9 @@ def slider_case(repeats: int) -> dict:
     kw = dict(generations=20, n_per_generation=100, seeds=3, metrics=["std_ratio"], keep_samples=(),
               progress=False, random_state=0)
     fast, slow, widget = [], [], []
-    ctl = sk.widgets.CollapseControls(penguins, generator="copula", generations=20, n_per_generation=100,
-                                      seeds=3, metric="std_ratio")
+    with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook display() prints the figure
+        ctl = sk.widgets.CollapseControls(penguins, generator="copula", generations=20, n_per_generation=100,
+                                          seeds=3, metric="std_ratio")
     for r in range(repeats):
         fast.append(best(lambda: sk.collapse.simulate(penguins, "copula", **kw), 1))
         slow.append(best(lambda: sk.collapse.simulate(penguins, "copula", fast=False, **kw), 1))
