@@ -390,7 +390,7 @@ class Report:
             f"copies); among the real rows, {ts['real_memorised_share']:.1%} share such a run with another real "
             "row.</p>")
         shown = ts["most_shared"][:5]
-        if shown:
+        if shown and self.inputs is not None:  # a report loaded from a file holds no text to show
             parts.append(self._memorised_html(column, ts, shown))
         return "".join(parts)
 
