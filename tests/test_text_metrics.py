@@ -163,6 +163,12 @@ def test_family_values_agree_with_the_token_statistics(corpora):
     ratio = T.heldout_perplexity(Sp, A, vocab) / T.heldout_perplexity(Bp, A, vocab)
     assert rows["perplexity_ratio"]["value"] == pytest.approx(ratio)
     assert rows["perplexity_ratio"]["baseline"] == 1.0
+    # memorisation: the matched pair against half A, the per-row values against all real rows
+    assert rows["longest_shared_mean"]["matched"] == pytest.approx(T.longest_shared_ngram(Sp, A).length.mean())
+    assert rows["longest_shared_mean"]["baseline"] == pytest.approx(T.longest_shared_ngram(Bp, A).length.mean())
+    full = T.longest_shared_ngram(synth, real)
+    assert (s["shared_ngram"] == full.length).all() and (s["shared_source"] == full.source).all()
+    assert (s["real_shared_ngram"] == T.longest_shared_within(real)).all()
     for r in rows.values():
         if r["ci_low"] is not None:
             assert r["ci_low"] <= r["value"] + 1e-12 <= r["ci_high"] + 2e-12
@@ -325,3 +331,22 @@ def test_text_verdicts_are_calibrated_and_catch_broken_generators():
                          ("truncated", "length_ks_complement")):
         caught = [_text_flags(pop, 150, 200 + i, kind)[metric] for i in range(4)]
         assert all(caught), kind
+
+
+def test_self_similarity_uses_the_embeddings_when_given(corpora):
+    real, synth = corpora["real"], corpora["repeated"]
+    rng = np.random.default_rng(0)
+    e_real = rng.normal(size=(len(real), 8))
+    e_synth = rng.normal(size=(len(synth), 8))
+    e_real /= np.linalg.norm(e_real, axis=1, keepdims=True)
+    e_synth /= np.linalg.norm(e_synth, axis=1, keepdims=True)
+    split = halves(len(real), len(synth), 0)
+    rows, s = T.text_family("text", real, synth, None, split, n_boot=0, n_perm=2, rng=None, random_state=0,
+                            vectors=(e_real, e_synth))
+    row = {r["metric"]: r for r in rows}["self_similarity"]
+    assert row["value"] == pytest.approx(T.mean_pairwise_cosine(e_synth))
+    assert row["baseline"] == pytest.approx(T.mean_pairwise_cosine(e_real[split.b]))
+    assert s["self_similarity_space"] == "embeddings"
+    with pytest.raises(SynthkitError, match="one row per document"):
+        T.text_family("text", real, synth, None, split, n_boot=0, n_perm=0, rng=None, random_state=0,
+                      vectors=(e_real[:5], e_synth))

@@ -325,19 +325,19 @@ def _run_gaussian_batch(plan: Any, ref: Any, out: Any, bar: Any) -> None:
             out.samples.append(_tag(with_row_ids(columns_frame(cols, schema), f"gen{g}-s{s}"), s, g))
 
 
-def _draw_seeds(rngs: list, k: int) -> np.ndarray:
-    """``(seeds, k)``: each rng's next ``k`` draws of ``integers(2**31)`` in one call per rng.
+def _draw_seeds(rngs: list, k: int) -> np.ndarray | None:
+    """``(seeds, k)``: each rng's next ``k`` draws of ``integers(2**31)``, one call per rng.
 
     One call of size ``k`` gives the same numbers and leaves the same state as ``k`` calls of
-    size one (checked here on a copy of the first rng; if numpy ever differs, ``k`` calls)."""
+    size one; this is checked on copies of the first rng, and ``None`` (draw one by one) is
+    returned if a numpy ever differs."""
     import copy
 
-    probe = copy.deepcopy(rngs[0])
-    single = [int(probe.integers(2**31)) for _ in range(k)]
-    out = np.stack([rng.integers(2**31, size=k) for rng in rngs])
-    if out[0].tolist() != single or probe.bit_generator.state != rngs[0].bit_generator.state:
-        raise AssertionError("numpy's integers(size=k) no longer matches k single draws")
-    return out
+    one, many = copy.deepcopy(rngs[0]), copy.deepcopy(rngs[0])
+    single = [int(one.integers(2**31)) for _ in range(k)]
+    if many.integers(2**31, size=k).tolist() != single or one.bit_generator.state != many.bit_generator.state:
+        return None
+    return np.stack([rng.integers(2**31, size=k) for rng in rngs])
 
 
 # SeedSequence (numpy/random/bit_generator.pyx) and PCG64 seeding constants

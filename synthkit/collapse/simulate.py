@@ -765,6 +765,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
                      "of the perplexity; pass holdout= to choose them")
     if not ds.schema.text:
         text_test = None
+        if metrics is not None and "text" in wanted:
+            notes.append("text skipped: the data has no text columns")
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real

@@ -356,8 +356,11 @@ def _text(run: _Run) -> None:
     columns = {}
     for c in inp.schema.text:
         hold = tokenize_all(inp.holdout[c]) if inp.holdout is not None else None
+        emb = getattr(run.enc, "embedders_", {}).get(c)  # the Encoder's text model (it keeps recent results)
+        vectors = None if emb is None else (emb.transform(run.real[c]), emb.transform(run.synth[c]))
         r, s = text_family(c, tokenize_all(run.real[c]), tokenize_all(run.synth[c]), hold, run.split,
-                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state)
+                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state,
+                           vectors=vectors)
         run.rows += r
         columns[c] = s
         shared = np.maximum(shared, s["shared_ngram"])

@@ -66,7 +66,7 @@ FORMULAS = {
     "text": "Per text column, on lower-cased word and punctuation tokens. vocabulary_size = distinct words; "
             "missing_word_share = share of the distinct words of real held-out text that no synthetic document "
             "uses; distinct_n = distinct n-grams / all n-grams; self_similarity = mean cosine similarity of the "
-            "word-count vectors of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
+            "embeddings of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
             "held-out text under an interpolated bigram model trained on the synthetic documents (vocabulary: "
             "the held-out tokens); perplexity_ratio = that perplexity / the same model's trained on as many real "
             "documents; length_ks_complement = 1 - KS statistic of words per document; exact_document_share = "
