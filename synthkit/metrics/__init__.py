@@ -7,6 +7,7 @@
 - :mod:`~synthkit.metrics.privacy`: DCR, near and exact copies, NNDR, memorisation
 - :mod:`~synthkit.metrics.utility`: train synthetic, test real (TSTR) vs TRTR
 - :mod:`~synthkit.metrics.fairness`: subgroup balance of sensitive groups
+- :mod:`~synthkit.metrics.text`: text columns (vocabulary, repetition, perplexity, lengths, memorisation)
 
 :func:`evaluate` runs them all with size-matched real-vs-real baselines,
 calibrated "worse than real" verdicts (:mod:`~synthkit.metrics._baseline`) and bootstrap
@@ -74,5 +75,5 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     "evaluate", "suggest", "compare", "Report", "load_report", "gate", "GateResult", "Threshold", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
     "METRIC_HELP", "prdc", "tstr", "trtr", "ks_complement", "tv_complement",
-    "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "utility",
+    "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "text", "utility",
 ]
