@@ -72,9 +72,7 @@ def _wordllama() -> tuple[np.ndarray, Any]:
             f"the wordllama model shipped in {folder} could not be read ({exc}); reinstall "
             "wordllama, or use Embedder(backend='tfidf')"
         ) from None
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_str(model.tokenizer.to_str())
+    tok = model.tokenizer  # this model object is private to the cache: unpad its tokenizer in place
     tok.no_padding()
     tok.no_truncation()
     return model.embedding, tok
