@@ -15,6 +15,16 @@ Broken generators start from such a fresh draw and break it:
 - ``shift``: one numeric column shifted by one population standard deviation;
 - ``dropped``: every row of one category removed (about 10-35% of the rows).
 
+Text (``shakespeare``, 10,000 lines; the ``text`` family, with a holdout of
+``n`` more fresh lines so that perplexity is scored on text no generator saw):
+n = 500 and 2,000 real lines. Perfect: ``n`` fresh lines. Broken:
+
+- ``text_copies``: the real lines drawn with replacement (bootstrap copies);
+- ``text_repeated``: every line is one of 20 fresh lines (a degenerate generator);
+- ``text_markov_cold``: the word-level Markov generator (``markov``, state size
+  2) fitted on the real lines, sampled at temperature 0.3;
+- ``text_truncated``: fresh lines cut to their first 5 words.
+
 For the perfect generator the table gives each headline metric's false flags
 ("worse than real") per data set and size; the nominal level is 5%, and a
 count above the 95% quantile of Binomial(draws, 0.05) is marked as beyond
@@ -22,12 +32,24 @@ sampling slack. For
 each broken generator it gives the rate at which the family meant to catch it
 flags it (any headline metric of that family "worse than real").
 
+**Gate mode** (``--gate``) measures the default quality gate (``rep.gate()``, Holm
+over the headline metrics it checks, family-wise alpha = 0.05) at the sizes a
+regression-test notebook uses: adult 300 real vs 300 synthetic rows, penguins
+172 vs 172 (two disjoint halves; the set has 344 rows). Every family is
+evaluated (the gate checks all headline metrics). For the perfect generator it
+counts the draws the gate passes (the goal: at least 95%), for each broken one
+the draws it fails (the goal: at least 95%), and, side by side, what the naive
+rule "every headline metric as real at 5%" (any status "worse than real") would
+have done.
+
 Runs single-threaded (``OMP_NUM_THREADS=1``, ``NUMBA_NUM_THREADS=1``) with
 ``n_boot=0`` (intervals are not needed for verdicts). Results are appended as
 JSON lines to ``--out`` as they come, then summarised in Markdown.
 
-    .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits]
+    .venv/bin/python benchmarks/calibration.py [--draws 50] [--big-draws 20] [--data adult penguins digits shakespeare]
         [--only perfect|broken] [--out calibration.jsonl] [--summarise]
+    .venv/bin/python benchmarks/calibration.py --gate [--draws 50] [--data adult penguins]
+        [--kinds ...] [--only perfect|broken] [--out gate.jsonl] [--summarise]
 """
 
 from __future__ import annotations
@@ -62,6 +84,10 @@ CATCH = {"shuffled": "pairwise", "copies": "privacy", "shift": "fidelity", "drop
 CATCHERS = {"shuffled": ("pairwise", "detection"), "copies": ("privacy",), "shift": ("fidelity",),
             "dropped": ("coverage", "fidelity")}
 CHEAP = ("fidelity", "pairwise", "coverage", "privacy", "subgroup")
+#: text data set -> sizes n (perfect and broken runs use the text family)
+TEXT_SETUP = {"shakespeare": (500, 2000)}
+TEXT_KINDS = ("text_copies", "text_repeated", "text_markov_cold", "text_truncated")
+CATCHERS.update({k: ("text",) for k in TEXT_KINDS})
 
 
 def draw(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFrame]:
@@ -89,6 +115,39 @@ def draw(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFr
     return real, syn
 
 
+def draw_text(pop: Dataset, n: int, kind: str, seed: int) -> tuple[Dataset, pl.DataFrame, pl.DataFrame]:
+    """(real, synthetic, holdout): three disjoint samples of ``n`` lines, the synthetic one broken by ``kind``."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(pop))
+    real = Dataset(pop.name, pop.frame[np.sort(idx[:n])], pop.schema)
+    hold = pop.frame[np.sort(idx[n:2 * n])]
+    fresh = pop.frame[np.sort(idx[2 * n:3 * n])].drop("row_id")
+    col = pop.schema.text[0]
+    if kind == "perfect":
+        syn = fresh
+    elif kind == "text_copies":
+        syn = real.frame.drop("row_id")[rng.integers(0, n, n)]
+    elif kind == "text_repeated":
+        syn = fresh.with_columns(fresh[col].gather(rng.integers(0, 20, n)))
+    elif kind == "text_markov_cold":
+        syn = sk.generate(real, "markov", n=n, temperature=0.3, random_state=seed).frame.drop("row_id")
+    elif kind == "text_truncated":
+        syn = fresh.with_columns(pl.col(col).str.split(" ").list.head(5).list.join(" "))
+    else:
+        raise ValueError(kind)
+    return real, syn, hold
+
+
+def run_one_text(pop: Dataset, n: int, kind: str, seed: int) -> dict:
+    real, syn, hold = draw_text(pop, n, kind, seed)
+    t = time.perf_counter()
+    rep = sk.evaluate(real, syn, holdout=hold, random_state=seed, n_boot=0, families=("text",))
+    h = rep.headline()
+    return {"data": pop.name, "n": n, "kind": kind, "seed": seed, "seconds": time.perf_counter() - t,
+            "flags": {f"{r['family']}/{r['metric']}": r["status"] == "worse than real" for r in h.iter_rows(named=True)
+                      if r["status"]}}
+
+
 def run_one(pop: Dataset, n: int, kind: str, seed: int, families) -> dict:
     real, syn = draw(pop, n, kind, seed)
     t = time.perf_counter()
@@ -97,6 +156,49 @@ def run_one(pop: Dataset, n: int, kind: str, seed: int, families) -> dict:
     return {"data": pop.name, "n": n, "kind": kind, "seed": seed, "seconds": time.perf_counter() - t,
             "flags": {f"{r['family']}/{r['metric']}": r["status"] == "worse than real" for r in h.iter_rows(named=True)
                       if r["status"]}}
+
+
+#: data set -> rows per side in gate mode (penguins: two disjoint halves of 344 rows)
+GATE_SIZES = {"adult": 300, "penguins": 172, "digits": 300}
+
+
+def run_gate(pop: Dataset, n: int, kind: str, seed: int) -> dict:
+    """One draw in gate mode: every family, the default gate and the naive per-metric rule."""
+    real, syn = draw(pop, n, kind, seed)
+    t = time.perf_counter()
+    rep = sk.evaluate(real, syn, random_state=seed, n_boot=0)
+    res = rep.gate()
+    h = rep.headline()
+    return {"mode": "gate", "data": pop.name, "n": n, "kind": kind, "seed": seed,
+            "seconds": time.perf_counter() - t, "gate_passed": res.passed,
+            "gate_failed": res.failed["metric"].to_list(), "checked": res.table["metric"].to_list(),
+            "naive_failed": [r["metric"] for r in h.iter_rows(named=True) if r["status"] == "worse than real"]}
+
+
+def summarise_gate(results: list[dict]) -> str:
+    groups = defaultdict(list)
+    for r in results:
+        groups[(r["data"], r["n"], r["kind"])].append(r)
+    order = ["perfect", *CATCH]
+    out = ["| data | n | generator | draws | default gate fails | goal | met | naive rule fails | "
+           "metrics failing the gate most often |", "|---|---|---|---|---|---|---|---|---|"]
+    for (d, n, kind), rs in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], order.index(g[0][2]))):
+        k = sum(not r["gate_passed"] for r in rs)
+        naive = sum(bool(r["naive_failed"]) for r in rs)
+        rate = k / len(rs)
+        goal, met = ("pass >= 95%", 1 - rate >= 0.95) if kind == "perfect" else ("fail >= 95%", rate >= 0.95)
+        top = defaultdict(int)
+        for r in rs:
+            for m in r["gate_failed"]:
+                top[m] += 1
+        tops = ", ".join(f"{m} {c}" for m, c in sorted(top.items(), key=lambda x: (-x[1], x[0]))[:3]) or "-"
+        out.append(f"| {d} | {n} | {kind} | {len(rs)} | {k}/{len(rs)} ({rate:.0%}) | {goal} | "
+                   f"{'yes' if met else '**no**'} | {naive}/{len(rs)} ({naive / len(rs):.0%}) | {tops} |")
+    checked = sorted({len(r["checked"]) for r in results})
+    secs = [r["seconds"] for r in results]
+    out.append(f"\nMetrics the default gate checked per draw: {checked[0]}-{checked[-1]}; evaluate() per draw "
+               f"(all families, n_boot=0): median {np.median(secs):.1f} s.")
+    return "\n".join(out)
 
 
 def slack(n: int) -> int:
@@ -160,14 +262,20 @@ def main() -> None:
     ap.add_argument("--families", nargs="+", default=None, help="families of the perfect runs (default: all)")
     ap.add_argument("--broken-families", nargs="+", default=list(CHEAP),
                     help="families of the broken runs (default: all but detection and utility)")
-    ap.add_argument("--kinds", nargs="+", choices=list(CATCH), default=list(CATCH), help="broken generators to run")
+    ap.add_argument("--kinds", nargs="+", choices=list(CATCH) + list(TEXT_KINDS), default=list(CATCH) + list(TEXT_KINDS),
+                    help="broken generators to run")
     ap.add_argument("--sizes", nargs="+", type=int, default=None, help="only these sizes n")
-    ap.add_argument("--data", nargs="+", choices=list(SETUP), default=list(SETUP), help="data sets to run")
+    ap.add_argument("--data", nargs="+", choices=list(SETUP) + list(TEXT_SETUP),
+                    default=list(SETUP) + list(TEXT_SETUP), help="data sets to run")
     ap.add_argument("--summarise", action="store_true", help="only summarise an existing --out file")
+    ap.add_argument("--gate", action="store_true",
+                    help="measure the default quality gate (rep.gate()) at adult n=300 and penguins n=172")
     args = ap.parse_args()
     path = Path(args.out)
+    if args.gate:
+        return main_gate(args, path)
     if not args.summarise:
-        pops = {name: sk.load(name) for name in SETUP}
+        pops = {name: sk.load(name) for name in list(SETUP) + list(TEXT_SETUP) if name in args.data or name == "penguins"}
         sk.evaluate(pops["penguins"], pops["penguins"].frame.drop("row_id").head(100), n_boot=0)  # warm-up
         t0 = time.perf_counter()
         with path.open("a") as fh:
@@ -180,7 +288,7 @@ def main() -> None:
                     if args.only in (None, "perfect"):
                         jobs.append(("perfect", args.families))
                     if args.only in (None, "broken") and n < 5000:
-                        jobs += [(kind, tuple(args.broken_families)) for kind in args.kinds]
+                        jobs += [(kind, tuple(args.broken_families)) for kind in args.kinds if kind in CATCH]
                     for kind, fams in jobs:
                         for i in range(draws):
                             r = run_one(pops[name], n, kind, 1000 * n + i, fams)
@@ -188,8 +296,43 @@ def main() -> None:
                             fh.flush()
                         print(f"{name} n={n} {kind}: {draws} draws, {time.perf_counter() - t0:.0f} s so far",
                               flush=True)
+            for name, sizes in TEXT_SETUP.items():
+                for n in sizes if name in args.data else ():
+                    if args.sizes and n not in args.sizes:
+                        continue
+                    draws = args.big_draws if n >= 2000 else args.draws
+                    jobs = (["perfect"] if args.only in (None, "perfect") else []) + (
+                        [k for k in args.kinds if k in TEXT_KINDS] if args.only in (None, "broken") and n < 2000 else [])
+                    for kind in jobs:
+                        for i in range(draws):
+                            fh.write(json.dumps(run_one_text(pops[name], n, kind, 1000 * n + i)) + "\n")
+                            fh.flush()
+                        print(f"{name} n={n} {kind}: {draws} draws, {time.perf_counter() - t0:.0f} s so far",
+                              flush=True)
     results = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     print(summarise(results))
+
+
+def main_gate(args, path: Path) -> None:
+    if not args.summarise:
+        names = [d for d in args.data if d in GATE_SIZES]
+        pops = {name: sk.load(name) for name in names}
+        sk.evaluate(pops[names[0]], pops[names[0]].frame.drop("row_id").head(100), n_boot=0)  # warm-up
+        kinds = (["perfect"] if args.only in (None, "perfect") else []) + \
+                (list(args.kinds) if args.only in (None, "broken") else [])
+        t0 = time.perf_counter()
+        with path.open("a") as fh:
+            for name in names:
+                for n in args.sizes or (GATE_SIZES[name],):
+                    for kind in kinds:
+                        for i in range(args.draws):
+                            r = run_gate(pops[name], n, kind, 7000 + 1000 * n + i)
+                            fh.write(json.dumps(r) + "\n")
+                            fh.flush()
+                        print(f"gate {name} n={n} {kind}: {args.draws} draws, {time.perf_counter() - t0:.0f} s so far",
+                              flush=True)
+    results = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    print(summarise_gate([r for r in results if r.get("mode") == "gate"]))
 
 
 if __name__ == "__main__":

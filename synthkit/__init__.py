@@ -21,6 +21,7 @@ from .errors import (
     DependencyError,
     GeneratorError,
     NotFittedError,
+    QualityGateError,
     SchemaError,
     SynthkitError,
     SynthkitWarning,
@@ -47,6 +48,11 @@ _LAZY = {
     "evaluate": ("synthkit.metrics", "evaluate"),
     "suggest": ("synthkit.metrics", "suggest"),
     "Report": ("synthkit.metrics", "Report"),
+    "load_report": ("synthkit.metrics", "load_report"),
+    "gate": ("synthkit.metrics", "gate"),
+    "GateResult": ("synthkit.metrics", "GateResult"),
+    "Threshold": ("synthkit.metrics", "Threshold"),
+    "privacy_attacks": ("synthkit.metrics.attacks", "privacy_attacks"),
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),
@@ -75,6 +81,6 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "SynthkitError", "DataError", "SchemaError", "NotFittedError",
-    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "SynthkitWarning",
+    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
     *_LAZY,
 ]

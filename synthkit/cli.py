@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seed of every random step (splits, bootstrap, permutations, models; default 0)")
     ev.add_argument("--n-boot", type=int, default=100, metavar="N",
                     help="bootstrap replicates behind each 95%% interval (default 100; 0 = no intervals)")
+    ev.add_argument("--n-perm", type=int, default=None, metavar="N",
+                    help="permutations behind each 'worse than real' verdict of the permutation-tested metrics "
+                         "(default 19: smallest p-value 0.05; the gate checks these metrics family-wise only "
+                         "with more, as its note says)")
     ev.add_argument("-o", "--json", dest="json", metavar="REPORT.json",
                     help="write the report as JSON (values, intervals, baselines, settings, synthkit version); "
                          "a later run can gate against it with --previous")
@@ -86,11 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="apply the default quality gate (no headline metric worse than real, family-wise error "
                          "controlled at --alpha) and exit 1 if it fails")
     ev.add_argument("--rule", action="append", metavar="RULE", dest="rules",
-                    help="a gate rule replacing the default ones (repeatable; implies --gate), e.g. "
-                         "'detection_auc <= 0.6'")
+                    help="an absolute threshold added to the gate (repeatable; implies --gate): METRIC, "
+                         "FAMILY/METRIC or FAMILY, then <=, >=, < or >, then a number, e.g. "
+                         "'detection_auc<=0.6' or 'fidelity>=0.9'")
     ev.add_argument("--previous", metavar="ACCEPTED.json",
                     help="a report saved earlier (-o) for the same real data: also fail when a metric is worse "
                          "than in it (implies --gate)")
+    ev.add_argument("--tolerance", type=float, default=0.02,
+                    help="with --previous: how much worse than the previous report a metric may get, in its "
+                         "own units (default 0.02)")
     ev.add_argument("--alpha", type=float, default=0.05,
                     help="family-wise false-alarm rate of the gate's statistical rules (default 0.05)")
     ev.add_argument("--digits", type=int, default=3, help="decimals printed in the tables (default 3)")
@@ -159,12 +167,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .regression import read_rows
 
     _check_outputs(json=args.json, html=args.html)
+    rules = ", ".join(args.rules) if args.rules else None
+    if rules:
+        from .metrics.gate import parse_rules
+
+        parse_rules(rules)  # a malformed rule fails before the evaluation, not after
     previous = sk.load_report(args.previous) if args.previous else None
     real = _seed(args, args.real)
     synthetic = read_rows(args.synthetic, "synthetic data")
     holdout = read_rows(args.holdout, "holdout data") if args.holdout else None
+    extra = {} if args.n_perm is None else {"n_perm": args.n_perm}
     rep = sk.evaluate(real, synthetic, holdout=holdout, random_state=args.random_state, n_boot=args.n_boot,
-                      families=args.families)
+                      families=args.families, **extra)
     _print_headline(rep, args.digits)
     if args.json:
         rep.save(args.json)
@@ -174,15 +188,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"html: {args.html}")
     if not (args.gate or args.rules or previous is not None):
         return EXIT_OK
-    result = rep.gate(args.rules, previous=previous, alpha=args.alpha)
+    result = rep.gate(rules, previous=previous, alpha=args.alpha, tolerance=args.tolerance)
     print()
-    print(result)
+    print(repr(result))
     if result.passed:
-        print("gate: passed")
         return EXIT_OK
-    failed = result.table.filter(~result.table["passed"])
-    names = ", ".join(dict.fromkeys(str(r) for r in failed["rule"].to_list()))
-    print(f"gate: FAILED ({failed.height} rule(s): {names})")
+    for line in result.failures():
+        print(f"failed: {_one_line(line)}")
+    print(f"synthkit: quality gate failed: {result.failed.height} of {result.table.height} rules "
+          f"({', '.join(dict.fromkeys(result.failed['metric'].to_list()))})", file=sys.stderr)
     return EXIT_GATE
 
 

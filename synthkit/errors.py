@@ -38,6 +38,18 @@ class DependencyError(SynthkitError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
 
+class QualityGateError(SynthkitError):
+    """A quality gate failed; the message lists every failed rule in plain words.
+
+    ``result`` holds the :class:`~synthkit.metrics.gate.GateResult` (``result.failed``
+    is the table of failed rules).
+    """
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
+
+
 class SynthkitWarning(UserWarning):
     """Warnings synthkit emits on purpose (tests turn them into errors)."""
 
@@ -51,5 +63,6 @@ __all__ = [
     "ConditionError",
     "WorkspaceError",
     "DependencyError",
+    "QualityGateError",
     "SynthkitWarning",
 ]

@@ -146,3 +146,72 @@ def test_sanitize_path_prints_the_shipped_rules():
     path = Path(p.stdout.strip())
     assert path.is_file() and path.parent == ROOT / "synthkit"
     assert "regex:" in path.read_text()
+
+
+# ---------------------------------------------------------------------- reports and gates
+@pytest.fixture(scope="module")
+def accepted(files) -> dict:
+    """An accepted report (JSON + HTML) written by the CLI, with its stdout."""
+    out, html = files["dir"] / "accepted.json", files["dir"] / "accepted.html"
+    p = run("evaluate", str(files["real"]), str(files["syn"]), *FAST, "-o", str(out), "--html", str(html))
+    assert p.returncode == 0, p.stderr
+    return {"json": out, "html": html, "stdout": p.stdout}
+
+
+def test_evaluate_writes_json_and_html(accepted):
+    assert accepted["json"].stat().st_size > 1000
+    rep = sk.load_report(accepted["json"])
+    assert set(rep.families) == {"fidelity", "pairwise"}
+    page = accepted["html"].read_text()
+    assert page.startswith("<!DOCTYPE html>") and "pair_trends" in page
+
+
+def test_json_round_trip_through_report_command(accepted, tmp_path):
+    html = tmp_path / "again.html"
+    p = run("report", str(accepted["json"]), "--html", str(html))
+    assert p.returncode == 0, p.stderr
+    # the headline table printed from the saved report is the one printed after evaluating
+    table = [ln for ln in accepted["stdout"].splitlines() if ln.startswith(("fidelity", "pairwise"))]
+    assert table and all(ln in p.stdout.splitlines() for ln in table)
+    assert html.read_text() == accepted["html"].read_text()  # same report, same HTML
+
+
+def test_gate_passes_against_itself_and_fails_on_a_threshold(files, accepted):
+    same = run("evaluate", str(files["real"]), str(files["syn"]), *FAST, "--previous", str(accepted["json"]))
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "quality gate PASSED" in same.stdout and "vs previous" in same.stdout
+    bad = run("evaluate", str(files["real"]), str(files["syn"]), *FAST, "--rule", "column_shapes>=0.999")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "quality gate FAILED" in bad.stdout and "column_shapes" in bad.stdout
+    assert bad.stderr.strip().startswith("synthkit: quality gate failed") and "column_shapes" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_gate_rule_naming_an_unknown_metric_is_one_line(files):
+    err = one_line_error(run("evaluate", str(files["real"]), str(files["syn"]), *FAST, "--rule", "vibes<=0.5"))
+    assert "vibes" in err
+    err = one_line_error(run("evaluate", str(files["real"]), str(files["syn"]), *FAST, "--rule", "pair_trends=1"))
+    assert "pair_trends=1" in err
+
+
+def test_stored_report_from_a_newer_synthkit_is_one_line(accepted, tmp_path):
+    import json
+
+    data = json.loads(accepted["json"].read_text())
+    data["format_version"] = data["format_version"] + 1
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data))
+    err = one_line_error(run("report", str(newer)))
+    assert "newer" in err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    one_line_error(run("report", str(broken)))
+    one_line_error(run("report", str(tmp_path / "missing.json")))
+
+
+def test_stored_report_for_other_data_is_one_line(files, accepted, tmp_path):
+    other_real = tmp_path / "other_real.csv"
+    pl.read_csv(files["real"]).head(300).write_csv(other_real)
+    err = one_line_error(run("evaluate", str(other_real), str(files["syn"]), *FAST,
+                             "--previous", str(accepted["json"])))
+    assert "other data" in err

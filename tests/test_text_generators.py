@@ -335,3 +335,56 @@ def test_llm_temperature_and_bad_input(moods):
         make("llm", fn=FakeLLM(), prompt_template="{examples} {tone}").fit(moods)
     with pytest.raises(sk.GeneratorError, match="examples"):
         make("llm", fn=FakeLLM(), examples=0).fit(moods)
+
+
+def test_markov_writes_what_detokenize_would(moods):
+    from synthkit.text.tokens import detokenize
+
+    frame = pl.DataFrame({"text": ["Oh, (he said) 'tis \"so\" -- well... yes!", "A [b] {c}: d; e? f's g-h.",
+                                   "' Tis ; odd , spacing !"] * 20})
+    ds = sk.from_frame(frame, "p", text=["text"])
+    rows = make("markov", state_size=1).fit(ds).sample(200, random_state=0)
+    for t in rows["text"].to_list():
+        assert t == detokenize(tokenize(t, lower=False))
+
+
+@pytest.mark.parametrize("state_size", [1, 2, 4])
+@pytest.mark.parametrize("chars", [False, True])
+def test_chain_counts_alike_on_both_paths(moods, monkeypatch, state_size, chars):
+    from collections import Counter
+
+    from synthkit.text import chain as chain_mod
+
+    docs = moods.frame["text"].head(200).to_list()
+    docs = docs if chars else [tokenize(d, lower=False) for d in docs]
+    fast = chain_mod.NgramChain(state_size).fit(docs)
+    monkeypatch.setattr(chain_mod, "DIRECT_KEYS", 0)  # rank the contexts one token at a time instead
+    slow = chain_mod.NgramChain(state_size).fit(docs)
+    for name in ("state_of_", "next_", "dest_", "counts_", "starts_"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    # and the counts are the (context, next token) counts of the documents
+    want = Counter()
+    for d in docs:
+        seq = ["<begin>"] * state_size + list(d) + ["<end>"]
+        want.update((tuple(seq[i - state_size:i]), seq[i]) for i in range(state_size, len(seq)))
+    assert sorted(fast.counts_.astype(int).tolist()) == sorted(want.values())
+    a = fast.sample_ids(50, np.random.default_rng(0))
+    b = slow.sample_ids(50, np.random.default_rng(0))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_remix_model_is_a_deterministic_stand_in_for_a_language_model():
+    from synthkit.generators.llm import RemixModel
+
+    prompt = "Here are 2 examples of text (genre = comedy):\n- the cat sat on the mat\n- a dog ran far away\nWrite one."
+    m = RemixModel(random_state=0)
+    out = m(prompt)
+    assert out == m(prompt) and out  # same prompt, same answer
+    words = set("the cat sat on the mat a dog ran far away".split())
+    assert set(out.split()) <= words
+    assert {RemixModel(random_state=s)(prompt) for s in range(8)} != {out}  # the seed changes the answer
+    assert m("no examples here") == ""
+    ds = sk.load("shakespeare").sample(300, random_state=0)
+    b = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    b2 = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    assert b.frame["text"].to_list() == b2.frame["text"].to_list()

@@ -163,6 +163,12 @@ def test_family_values_agree_with_the_token_statistics(corpora):
     ratio = T.heldout_perplexity(Sp, A, vocab) / T.heldout_perplexity(Bp, A, vocab)
     assert rows["perplexity_ratio"]["value"] == pytest.approx(ratio)
     assert rows["perplexity_ratio"]["baseline"] == 1.0
+    # memorisation: the matched pair against half A, the per-row values against all real rows
+    assert rows["longest_shared_mean"]["matched"] == pytest.approx(T.longest_shared_ngram(Sp, A).length.mean())
+    assert rows["longest_shared_mean"]["baseline"] == pytest.approx(T.longest_shared_ngram(Bp, A).length.mean())
+    full = T.longest_shared_ngram(synth, real)
+    assert (s["shared_ngram"] == full.length).all() and (s["shared_source"] == full.source).all()
+    assert (s["real_shared_ngram"] == T.longest_shared_within(real)).all()
     for r in rows.values():
         if r["ci_low"] is not None:
             assert r["ci_low"] <= r["value"] + 1e-12 <= r["ci_high"] + 2e-12
@@ -248,3 +254,99 @@ def test_evaluate_without_text_columns_drops_the_family():
     assert "shared_ngram" not in rep.rows.columns
     rep = sk.evaluate(real, frame.with_columns(pl.col("x") + 0.5), families=None, n_boot=0, n_perm=0)
     assert "text" not in rep.families and not any("no text column" in n for n in rep.notes)
+
+
+def test_report_text_section_marks_the_shared_run_and_escapes(corpora):
+    real = from_frame(_frame(corpora["real"], 0), "texts", text=["text"])
+    copies = [d + ["<b>", "x"] for d in corpora["real"][:60]] + corpora["perfect"][:340]
+    synth = _frame(copies, 1).with_columns(pl.col("text").str.replace_all("< b >", "<b>", literal=True))
+    rep = sk.evaluate(real, synth, families=["text"], n_boot=0, n_perm=0)
+    page = rep.html(include_plotlyjs=False)
+    assert "Text column <code>text</code>" in page and "Words lost." in page and "Memorised rows." in page
+    assert page.count("<mark>") == 10  # five rows shown, the run marked in the synthetic and the real text
+    assert "<b>" not in page.split("Memorised rows.")[1].split("</table>")[0].replace("<b>Memorised", "")
+    assert "&lt;b&gt;" in page
+    assert "text_lengths:text" in rep.figures()
+    lengths = rep.figures()["text_lengths:text"]
+    assert sum(lengths.data[0].y) == pytest.approx(1.0) and sum(lengths.data[1].y) == pytest.approx(1.0)
+
+
+def test_marked_cuts_long_text_and_handles_missing():
+    from synthkit.metrics.report import CONTEXT_CHARS, _marked
+
+    text = "word " * 200 + "the run is here" + " tail" * 200
+    start = 200
+    out = _marked(text, start, 4)
+    assert "<mark>the run is here</mark>" in out and out.startswith("…") and out.endswith("…")
+    assert len(out) < 2 * CONTEXT_CHARS + 60
+    assert _marked(None, 0, 1) == "<i>(missing)</i>"
+    assert _marked("<script>", 0, 1) == "<mark>&lt;</mark>script&gt;"
+
+
+def test_suggest_finds_the_memorised_rows(corpora):
+    real = from_frame(_frame(corpora["real"], 0), "texts", text=["text"])
+    copied = [list(d) for d in corpora["real"][:40] if len(d) >= T.MEMORISED_NGRAM]
+    synth = _frame(corpora["perfect"][:360] + copied, 1)
+    rep = sk.evaluate(real, synth, families=["text"], n_boot=0, n_perm=0)
+    regions = [g for g in sk.suggest(real, synth, rep) if g.kind == "memorised"]
+    assert len(regions) == 1
+    ids = set(regions[0].row_ids)
+    assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
+    assert len(ids) <= len(copied) + 2
+    assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
+
+
+# ------------------------------------------------------------------ calibration (small version of benchmarks/calibration.py)
+def _text_draw(pop, n, seed, kind):
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(pop))
+    real = sk.data.Dataset(pop.name, pop.frame[np.sort(idx[:n])], pop.schema)
+    hold = pop.frame[np.sort(idx[n:2 * n])]
+    fresh = pop.frame[np.sort(idx[2 * n:3 * n])].drop("row_id")
+    if kind == "copies":
+        fresh = real.frame.drop("row_id")[rng.integers(0, n, n)]
+    elif kind == "repeated":
+        fresh = fresh.with_columns(fresh["text"].gather(rng.integers(0, 20, n)))
+    elif kind == "truncated":
+        fresh = fresh.with_columns(pl.col("text").str.split(" ").list.head(5).list.join(" "))
+    return real, fresh, hold
+
+
+def _text_flags(pop, n, seed, kind):
+    real, syn, hold = _text_draw(pop, n, seed, kind)
+    h = sk.evaluate(real, syn, holdout=hold, families=["text"], n_boot=0, random_state=seed).headline()
+    return {r["metric"]: r["status"] == "worse than real" for r in h.iter_rows(named=True)}
+
+
+def test_text_verdicts_are_calibrated_and_catch_broken_generators():
+    from scipy.stats import binom
+
+    pop = sk.load("shakespeare")
+    draws = 20
+    flags = [_text_flags(pop, 150, 100 + i, "perfect") for i in range(draws)]
+    slack = int(binom.ppf(0.95, draws, 0.05))
+    for m in T.HEADLINE:
+        assert sum(f[m] for f in flags) <= slack, m
+    for kind, metric in (("copies", "memorised_share"), ("repeated", "distinct_2"),
+                         ("truncated", "length_ks_complement")):
+        caught = [_text_flags(pop, 150, 200 + i, kind)[metric] for i in range(4)]
+        assert all(caught), kind
+
+
+def test_self_similarity_uses_the_embeddings_when_given(corpora):
+    real, synth = corpora["real"], corpora["repeated"]
+    rng = np.random.default_rng(0)
+    e_real = rng.normal(size=(len(real), 8))
+    e_synth = rng.normal(size=(len(synth), 8))
+    e_real /= np.linalg.norm(e_real, axis=1, keepdims=True)
+    e_synth /= np.linalg.norm(e_synth, axis=1, keepdims=True)
+    split = halves(len(real), len(synth), 0)
+    rows, s = T.text_family("text", real, synth, None, split, n_boot=0, n_perm=2, rng=None, random_state=0,
+                            vectors=(e_real, e_synth))
+    row = {r["metric"]: r for r in rows}["self_similarity"]
+    assert row["value"] == pytest.approx(T.mean_pairwise_cosine(e_synth))
+    assert row["baseline"] == pytest.approx(T.mean_pairwise_cosine(e_real[split.b]))
+    assert s["self_similarity_space"] == "embeddings"
+    with pytest.raises(SynthkitError, match="one row per document"):
+        T.text_family("text", real, synth, None, split, n_boot=0, n_perm=0, rng=None, random_state=0,
+                      vectors=(e_real[:5], e_synth))

@@ -3,7 +3,8 @@
 Each returns a function ``curate(rows, context) -> boolean mask`` (True = keep).
 Distances are measured in the encoded space the map and the metrics share
 (:class:`synthkit.Encoder`, fitted on the real rows), so "far from the real
-data" means the same thing here as on the map.
+data" means the same thing here as on the map. They are exact (a curator's
+verdict depends on them), from :class:`synthkit.neighbors.ExactIndex`.
 
 - :func:`drop_far_from_real`: drop rows whose nearest real row is farther than
   ``max_dist`` (off-manifold rows, implausible combinations).
@@ -32,11 +33,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import polars as pl
-from sklearn.neighbors import NearestNeighbors
-
 from .._checks import check_int
 from ..data import ROW_ID, conform
 from ..errors import DataError
+from ..neighbors import ExactIndex
 from .simulate import CurateContext
 
 __all__ = ["apply", "drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
@@ -50,21 +50,27 @@ class _RealIndex:
 
     def __init__(self) -> None:
         self._key: int | None = None
-        self._nn: NearestNeighbors | None = None
-        self.real_nn_dist: np.ndarray | None = None
+        self._nn: ExactIndex | None = None
+        self._real_nn_dist: np.ndarray | None = None
 
-    def get(self, ctx: CurateContext) -> NearestNeighbors:
+    def get(self, ctx: CurateContext) -> ExactIndex:
         key = id(ctx.real_X)
         if self._key != key:
-            self._nn = NearestNeighbors(n_neighbors=2).fit(ctx.real_X)
-            d, _ = self._nn.kneighbors(ctx.real_X, n_neighbors=2)
-            self.real_nn_dist = d[:, 1]  # each real row's distance to its nearest other real row
+            self._nn = _real_index(ctx)
+            self._real_nn_dist = None
             self._key = key
         return self._nn
 
+    @property
+    def real_nn_dist(self) -> np.ndarray:
+        """Each real row's distance to its nearest other real row (computed on first use)."""
+        if self._real_nn_dist is None:
+            assert self._nn is not None
+            self._real_nn_dist = self._nn.self_query(1)[0][:, 0]
+        return self._real_nn_dist
+
     def distance(self, rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
-        nn = self.get(ctx)
-        d, _ = nn.kneighbors(ctx.encode(rows), n_neighbors=1)
+        d, _ = self.get(ctx).query(ctx.encode(rows), 1)
         return d[:, 0]
 
 
@@ -171,8 +177,8 @@ def from_tags(source: Any, labels: Iterable[str] | str = ("off-manifold", "near-
             clean = ~real_ids.is_in(list(tagged_ids)).to_numpy()
             ref = np.vstack([ctx.real_X[clean], ctx.encode(tagged)])
             is_tag = np.r_[np.zeros(int(clean.sum()), bool), np.ones(tagged.height, bool)]
-            state.update(key=id(ctx.real_X), nn=NearestNeighbors(n_neighbors=1).fit(ref), is_tag=is_tag)
-        _, idx = state["nn"].kneighbors(ctx.encode(rows), n_neighbors=1)
+            state.update(key=id(ctx.real_X), nn=ExactIndex(ref), is_tag=is_tag)
+        _, idx = state["nn"].query(ctx.encode(rows), 1)
         return ~state["is_tag"][idx[:, 0]]
 
     curate.__name__ = f"from_tags({', '.join(labels)})"
@@ -236,9 +242,9 @@ def match_real_density(k: int = 10) -> Curator:
         kk = min(k, n_s - 1)
         if kk < 1:
             return np.ones(n_s, dtype=bool)
-        d, _ = NearestNeighbors(n_neighbors=kk + 1).fit(xs).kneighbors(xs)
+        d, _ = ExactIndex(xs).self_query(kk)
         radius = d[:, -1]
-        counts = np.array([len(i) for i in _real_index(ctx).radius_neighbors(xs, radius, return_distance=False)])
+        counts = _real_index(ctx).count_within(xs, radius)
         ratio = (counts / n_r) / (kk / n_s)
         rng = np.random.default_rng([ctx.random_state, 17])
         return rng.random(n_s) < np.minimum(1.0, ratio)
@@ -247,10 +253,11 @@ def match_real_density(k: int = 10) -> Curator:
     return curate
 
 
-def _real_index(ctx: CurateContext) -> NearestNeighbors:
+def _real_index(ctx: CurateContext) -> ExactIndex:
+    """The exact index of the encoded real rows, built once per real set (kept on the encoder)."""
     cache = getattr(ctx.encoder, "_collapse_real_nn", None)
     if cache is None or cache[0] is not ctx.real_X:
-        cache = (ctx.real_X, NearestNeighbors().fit(ctx.real_X))
+        cache = (ctx.real_X, ExactIndex(ctx.real_X))
         ctx.encoder._collapse_real_nn = cache
     return cache[1]
 

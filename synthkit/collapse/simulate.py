@@ -25,8 +25,9 @@ Regimes (``N`` = ``n_per_generation`` rows sampled each generation)
   repeat (recorded in ``notes``).
 - ``keep_real``: a fixed random subset of ``round(real_fraction * N)`` of the
   original real rows (drawn once per seed) is part of every training set, the
-  rest comes from the last generation (Shumailov et al. 2024's "10 % of the
-  original data preserved").
+  rest comes from the last generation. With ``redraw_real=True`` the subset is
+  drawn anew for every training set, as in Shumailov et al. 2024's "10 % of the
+  original data preserved" (a random 10 % sampled at each generation).
 
 With ``curate`` the callable sees each generation's rows and returns the ones
 to keep. As in a real curation step, more rows are drawn from the same fitted
@@ -47,23 +48,29 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone
 
-from .._checks import check_int, check_random_state, check_sequence
+from .._checks import check_bool, check_int, check_random_state, check_sequence
 from ..data import ROW_ID, Dataset, Schema, as_dataset, conform, with_row_ids
 from ..encode import Encoder
 from ..errors import DataError, GeneratorError, SchemaError, SynthkitError
 from ..generators import Generator, make
+from ..generators._columns import numeric_matrix
+from . import _fast
 
 __all__ = ["simulate", "CollapseResult", "CollapseError", "CurateContext", "METRICS", "REGIMES"]
 
 REGIMES = ("replace", "accumulate", "fresh", "keep_real")
 #: metric families; ``metrics=None`` computes every one that applies except the opt-in ones
 #: (``minority_share`` also records ``group_share`` of every group of each sensitive column;
-#: ``recognised``, see :mod:`synthkit.collapse.recognised`, must be asked for by name)
-METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility", "recognised")
+#: ``recognised``, see :mod:`synthkit.collapse.recognised`, must be asked for by name; ``text`` adds
+#: perplexity, vocabulary, missing_words, distinct_2 and mean_length per text column, see
+#: :mod:`synthkit.collapse.text`)
+METRICS = ("std_ratio", "tail_mass", "categories", "minority_share", "coverage", "utility", "recognised", "text")
 #: metrics computed only when named in ``metrics=``
 OPT_IN_METRICS = ("recognised",)
 #: rows per side used for precision/recall/density/coverage (k-NN cost grows with n^2)
 COVERAGE_ROWS = 2000
+#: share of the real rows held out as real test text when a text dataset comes without ``holdout=``
+TEXT_HOLDOUT = 0.1
 #: with ``curate``, batches drawn per generation (at most) until ``n_per_generation`` rows are kept
 MAX_CURATE_ROUNDS = 20
 TABLE_SCHEMA = {"seed": pl.Int64, "generation": pl.Int64, "metric": pl.String,
@@ -106,7 +113,9 @@ class CollapseResult:
 
     ``table``: long polars frame (seed, generation, metric, column, value);
     ``samples``: the kept generations' rows with seed, generation and row_id;
-    ``config``: the arguments used; ``notes``: what was skipped or adapted, and why.
+    ``config``: the arguments used; ``notes``: what was skipped or adapted, and why;
+    ``words``: for text columns, every real training word each generation lost
+    (seed, generation, column, word, real_count; empty without text).
     """
 
     table: pl.DataFrame
@@ -114,6 +123,20 @@ class CollapseResult:
     config: dict
     schema: Schema
     notes: list[str] = field(default_factory=list)
+    words: pl.DataFrame | None = None
+
+    def vanished(self, generation: int | None = None, column: str | None = None, seed: int | None = None,
+                 top: int | None = 30) -> pl.DataFrame:
+        """The real words a generation no longer uses (default: the last), most frequent first.
+
+        One row per word with its count in the real training text and the number
+        of seeds that lost it; ``top`` rows (None: all). Empty without text columns.
+        """
+        from .text import WORDS_SCHEMA, vanished
+
+        words = self.words if self.words is not None else pl.DataFrame(schema=WORDS_SCHEMA)
+        g = int(self.config["generations"]) if generation is None else int(generation)
+        return vanished(words, g, column=column, seed=seed, top=top)
 
     def metrics(self) -> list[str]:
         """Metric names present in ``table``, in a stable order."""
@@ -232,6 +255,7 @@ class _Reference:
                 from ..metrics.utility import tstr
 
                 self.tstr = tstr
+        self.text = None  # TextMetrics, set by simulate() for text columns
         self.recogniser = None
         if "recognised" in metrics:
             if s.target is None or s.target not in s.categorical:
@@ -262,21 +286,10 @@ class _Reference:
 
         m = self.metrics
         n = rows.height
+        if self.text is not None:
+            self.text.measure(rows, seed, generation, add)
         if self.numeric and ("std_ratio" in m or "tail_mass" in m):
-            x = _numeric_matrix(rows, self.numeric)
-            if "std_ratio" in m:
-                with np.errstate(all="ignore"):
-                    sd = np.nanstd(x, axis=0, ddof=1) if n > 1 else np.zeros(len(self.numeric))
-                    ratio = np.where(self.std > 0, sd / np.where(self.std > 0, self.std, 1), np.nan)
-                for c, v in zip(self.numeric, ratio):
-                    add("std_ratio", c, v)
-            if "tail_mass" in m:
-                with np.errstate(invalid="ignore"):
-                    valid = ~np.isnan(x)
-                    beyond = ((x < self.q_lo) | (x > self.q_hi)) & valid
-                    share = beyond.sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
-                for c, v in zip(self.numeric, share):
-                    add("tail_mass", c, v)
+            self._numeric_metrics(_numeric_matrix(rows, self.numeric), n, add)
         if "categories" in m or "minority_share" in m:
             for c in self.categorical:
                 col = rows[c]
@@ -288,6 +301,65 @@ class _Reference:
                     counts = dict(col.drop_nulls().value_counts().iter_rows())
                     for v in self.schema.categories.get(c, ()):
                         add("group_share", f"{c}={v}", counts.get(v, 0) / nn if nn else np.nan)
+        self.measure_models(rows, seed, generation, rng_seed, out)
+
+    def _numeric_metrics(self, x: np.ndarray, n: int, add: Callable) -> None:
+        """``std_ratio`` and ``tail_mass`` of the numeric matrix ``x`` (``n`` rows, ``NaN`` = missing)."""
+        m = self.metrics
+        if "std_ratio" in m:
+            with np.errstate(all="ignore"):
+                sd = np.nanstd(x, axis=0, ddof=1) if n > 1 else np.zeros(len(self.numeric))
+                ratio = np.where(self.std > 0, sd / np.where(self.std > 0, self.std, 1), np.nan)
+            for c, v in zip(self.numeric, ratio):
+                add("std_ratio", c, v)
+        if "tail_mass" in m:
+            with np.errstate(invalid="ignore"):
+                valid = ~np.isnan(x)
+                beyond = ((x < self.q_lo) | (x > self.q_hi)) & valid
+                share = beyond.sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
+            for c, v in zip(self.numeric, share):
+                add("tail_mass", c, v)
+
+    @property
+    def needs_rows(self) -> bool:
+        """True when a metric needs the rows as a frame (coverage, utility, recognised)."""
+        return self.prdc is not None or self.tstr is not None or self.recogniser is not None
+
+    def measure_columns(self, cols: dict[str, np.ndarray], n: int, seed: int, generation: int, rng_seed: int,
+                        out: list[tuple], rows: Callable[[], pl.DataFrame]) -> None:
+        """:meth:`measure` on numpy columns (numeric float64 with ``NaN``, categorical codes with
+        ``-1``): the same rows in the same order and the same values; ``rows()`` builds the
+        frame for the metrics that need one (see :attr:`needs_rows`)."""
+        def add(metric: str, column: str | None, value: float) -> None:
+            out.append((seed, generation, metric, column, float(value)))
+
+        m = self.metrics
+        if self.numeric and ("std_ratio" in m or "tail_mass" in m):
+            self._numeric_metrics(numeric_matrix(cols, self.numeric), n, add)
+        if "categories" in m or "minority_share" in m:
+            for c in self.categorical:
+                codes = cols[c]
+                present = codes[codes >= 0]
+                if "categories" in m:
+                    add("categories", c, len(np.unique(present)))
+                if "minority_share" in m and c in self.minority:
+                    nn = len(present)
+                    cats = self.schema.categories.get(c, ())
+                    counts = np.bincount(present, minlength=len(cats))
+                    code = self.lookups[c].get(self.minority[c])
+                    add("minority_share", c, int(counts[code]) / nn if nn and code is not None else
+                        (0.0 if nn else np.nan))
+                    for i, v in enumerate(cats):
+                        add("group_share", f"{c}={v}", int(counts[i]) / nn if nn else np.nan)
+        if self.needs_rows:
+            self.measure_models(rows(), seed, generation, rng_seed, out)
+
+    def measure_models(self, rows: pl.DataFrame, seed: int, generation: int, rng_seed: int,
+                       out: list[tuple]) -> None:
+        """The metrics that need the rows as a frame: coverage, utility, recognised."""
+        def add(metric: str, column: str | None, value: float) -> None:
+            out.append((seed, generation, metric, column, float(value)))
+
         if self.prdc is not None:
             sx = self.encoder.transform(rows)
             if len(sx) > COVERAGE_ROWS:
@@ -518,6 +590,8 @@ def simulate(
     progress: bool = True,
     metrics: Iterable[str] | None = None,
     holdout: Any = None,
+    redraw_real: bool = False,
+    fast: bool = True,
 ) -> CollapseResult:
     """Train generators on their own output for ``generations`` rounds and measure the drift.
 
@@ -542,22 +616,49 @@ def simulate(
     metrics : subset of :data:`METRICS` (default: all that apply, except ``recognised``,
         which needs a categorical target and is computed only when named).
     holdout : real rows for train-synthetic-test-real (a share such as 0.2 is split
+        off the real rows before anything else, or a frame of held-out rows). For text
+        columns they are also the real test text whose perplexity is measured; without
+        ``holdout`` a text dataset has ``TEXT_HOLDOUT`` (10 %) of its real rows held out
+        for that alone (said in ``notes``).
+    redraw_real : ``keep_real`` only: draw the kept real rows anew for every training
+        set instead of once per seed (Shumailov et al. 2024 sample a random 10 % of
+        the original data at each generation). A fixed small subset drifts like a
+        small seed; redrawn subsets bring back, over the generations, the whole real set.
         off the real rows before anything else, or a frame of held-out rows).
+    fast : run the closed-form generators (gaussian, copula, bootstrap) on numpy
+        arrays instead of a polars frame per generation, when nothing needs the
+        frames (no ``curate``, no image or text columns). The result is the same
+        table and samples, from the same random streams; ``False`` forces the
+        per-seed frame path (see :mod:`synthkit.collapse._fast`).
     """
     plan = _plan(real, generator, generations, n_per_generation, regime, real_fraction, temperature,
                  curate, seeds, random_state, keep_samples, metrics, holdout)
+    plan.redraw_real = check_bool("redraw_real", redraw_real, error=CollapseError)
+    if plan.redraw_real and plan.regime != "keep_real":
+        raise CollapseError(f"redraw_real=True applies to regime 'keep_real' only, not {plan.regime!r}")
     ref = _Reference(plan.ds, plan.metrics, plan.test, plan.random_state, plan.notes)
+    if plan.text_test is not None:
+        from .text import TextMetrics
+
+        ref.text = TextMetrics(plan.ds, plan.text_test)
     out = _Output()
 
+    fast = check_bool("fast", fast, error=CollapseError)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=plan.seeds * plan.generations, disable=not progress, desc="collapse", leave=False)
     try:
-        for s in range(plan.seeds):
-            _run_seed(plan, ref, s, out, bar)
+        if fast and _fast.fast_path(plan):
+            _fast.run(plan, ref, out, bar)
+        else:
+            for s in range(plan.seeds):
+                _run_seed(plan, ref, s, out, bar)
     finally:
         bar.close()
-    return _result(plan, out)
+    result = _result(plan, out)
+    if ref.text is not None:
+        result.words = ref.text.words()
+    return result
 
 
 # --------------------------------------------------------------------------- steps
@@ -581,6 +682,8 @@ class _Plan:
     keep: set[int]
     metrics: set[str]
     notes: list[str]
+    text_test: Dataset | None = None  # the real test text of the text metrics
+    redraw_real: bool = False  # keep_real: new real rows for every training set
 
     @property
     def schema(self) -> Schema:
@@ -655,6 +758,13 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
     notes: list[str] = []
 
     ds, test = _as_holdout(holdout, ds, random_state)
+    text_test = test
+    if "text" in wanted and ds.schema.text and test is None:
+        ds, text_test = ds.split(1.0 - TEXT_HOLDOUT, random_state=random_state)
+        notes.append(f"text: {len(text_test)} real rows ({TEXT_HOLDOUT:.0%}) held out as the real test text "
+                     "of the perplexity; pass holdout= to choose them")
+    if not ds.schema.text:
+        text_test = None
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real
@@ -677,7 +787,7 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
         notes.append("real_fraction=1: every training set is real rows only (no recursion)")
     name = generator if isinstance(generator, str) else type(base).__name__
     return _Plan(ds, test, base, name, generations, N, regime, real_fraction, k_real, temperature, curate,
-                 seeds, random_state, keep, wanted, notes)
+                 seeds, random_state, keep, wanted, notes, text_test if "text" in wanted else None)
 
 
 def _start_seed(plan: _Plan, rng: np.random.Generator) -> _SeedState:
@@ -701,7 +811,9 @@ def _fit_generation(plan: _Plan, train: pl.DataFrame, g: int, s: int) -> Generat
     """A fresh clone of the generator fitted on ``train`` (a failure names the generation)."""
     gen = clone(plan.base)
     try:
-        gen.fit(Dataset(plan.ds.name, train, plan.schema))
+        # one chunk: a polars reduction in a fit (the bootstrap's standard deviations) then gives
+        # the same bits whichever regime glued the training set together (and as the numpy path)
+        gen.fit(Dataset(plan.ds.name, train.rechunk(), plan.schema))
     except SynthkitError:
         raise
     except Exception as exc:  # noqa: BLE001 - name the generation and re-raise clearly
@@ -744,6 +856,8 @@ def _next_training_set(plan: _Plan, state: _SeedState, synth: pl.DataFrame, g: i
                               "real rows repeat after that")
         train = pl.concat([feats[take], synth.head(N - k_real)], how="vertical") if k_real else synth
     else:  # keep_real
+        if plan.redraw_real and k_real:
+            state.kept_real = feats[np.sort(rng.choice(len(feats), size=k_real, replace=False))]
         train = pl.concat([state.kept_real, synth.head(N - k_real)], how="vertical") if k_real else synth
     if train.height < 2:
         raise CollapseError(
@@ -782,7 +896,7 @@ def _result(plan: _Plan, out: _Output) -> CollapseResult:
         generations=plan.generations, n_per_generation=plan.N, regime=plan.regime,
         real_fraction=plan.real_fraction, temperature=plan.temperature,
         curate=getattr(c, "__name__", None) if c else None, seeds=plan.seeds, random_state=plan.random_state,
-        keep_samples=sorted(plan.keep), dataset=plan.ds.name, n_real=len(plan.ds), n_real_kept=plan.k_real,
+        keep_samples=sorted(plan.keep), redraw_real=plan.redraw_real, dataset=plan.ds.name, n_real=len(plan.ds), n_real_kept=plan.k_real,
         holdout_rows=len(plan.test) if plan.test is not None else 0,
     )
     return CollapseResult(table, samples, config, plan.schema, plan.notes)

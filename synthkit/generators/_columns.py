@@ -77,3 +77,57 @@ def condition_mask(features: pl.DataFrame, conditions: Mapping[str, Any]) -> np.
 def describe_conditions(conditions: Mapping[str, Any]) -> str:
     """``col='value', ...`` for error messages."""
     return ", ".join(f"{c}={v!r}" for c, v in conditions.items())
+
+
+# ---------------------------------------------------------------- rows as numpy columns
+# The closed-form generators (gaussian, copula, bootstrap) also fit on and sample to
+# a dict of numpy columns: numeric columns as float64 (``NaN`` = missing) and
+# categorical columns as int64 codes into the schema's categories (``-1`` = missing).
+# ``collapse.simulate`` runs its many generations through this form without building
+# a polars frame per generation; the frame path and this path share their maths.
+
+def frame_columns(features: pl.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
+    """A frame's numeric and categorical columns as numpy columns (numeric float64, categorical codes)."""
+    cols: dict[str, np.ndarray] = {}
+    for c in schema.columns:
+        if c in schema.categorical:
+            cols[c] = cat_codes(features[c], schema.categories[c]).astype(np.int64)
+        elif c in schema.numeric:
+            cols[c] = numeric_array(features, c)
+    return cols
+
+
+def finalize_columns(cols: dict[str, np.ndarray], schema: Schema) -> dict[str, np.ndarray]:
+    """What :func:`synthkit.generators.base.finalize` does to generated numbers, on numpy columns:
+    image pixels clipped to the real range, integer columns rounded (half to even, as polars)."""
+    img = set(schema.image_columns)
+    integer = set(schema.integer)
+    for c in schema.numeric:
+        v = cols[c]
+        if c in img:
+            lo, hi = schema.bounds[c]
+            v = np.clip(v, lo, hi)
+        if c in integer:
+            v = np.round(v) + 0.0  # + 0.0: -0.0 becomes 0.0, as it does through an integer dtype
+        cols[c] = v
+    return cols
+
+
+def columns_frame(cols: dict[str, np.ndarray], schema: Schema) -> pl.DataFrame:
+    """numpy columns back to a polars frame with the schema's columns and dtypes
+    (every column of the schema must be numeric or categorical)."""
+    out = []
+    for c in schema.columns:
+        if c in schema.categorical:
+            out.append(decode_codes(cols[c], c, schema))
+        else:
+            s = pl.Series(c, np.asarray(cols[c], dtype=np.float64)).fill_nan(None)
+            want = schema.polars_dtype(c)
+            out.append(s if s.dtype == want else s.cast(want, strict=True))
+    return pl.DataFrame(out)
+
+
+def numeric_matrix(cols: dict[str, np.ndarray], columns) -> np.ndarray:
+    """The numeric columns as one ``(n, d)`` float64 matrix laid out as polars' ``to_numpy`` lays it
+    out (column-major), so reductions over it give the same bits as on the frame's matrix."""
+    return np.array([cols[c] for c in columns], dtype=np.float64).T

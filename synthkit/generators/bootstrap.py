@@ -41,6 +41,26 @@ class Bootstrap(Generator):
             c: float(features[c].cast(pl.Float64).std() or 0.0) for c in schema.numeric
         }
 
+    def _fit_columns(self, cols: dict[str, np.ndarray], schema: Schema) -> None:
+        """The fit on numpy columns: keeps them (``rows_`` is then that dict) and the same
+        standard deviations (computed by polars, as in ``_fit``)."""
+        if not (isinstance(self.noise, (int, float)) and np.isfinite(self.noise) and self.noise >= 0):
+            raise GeneratorError(f"noise={self.noise!r} must be a number >= 0")
+        self.rows_ = cols
+        self.std_ = {
+            c: float(pl.Series(c, cols[c]).fill_nan(None).std() or 0.0) for c in schema.numeric
+        } if self.noise > 0 else dict.fromkeys(schema.numeric, 0.0)
+
+    def _sample_columns(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``_sample`` without conditions on numpy columns: the same draws from the same stream."""
+        rows = self.rows_
+        idx = rng.integers(0, len(next(iter(rows.values()))), size=n)
+        out = {c: v[idx] for c, v in rows.items()}
+        if self.noise > 0:
+            for c, sd in self.std_.items():
+                out[c] = out[c] + rng.normal(0.0, self.noise * sd, size=n)
+        return out
+
     def _sample(self, n, rng, conditions):
         rows = self.rows_
         if conditions:

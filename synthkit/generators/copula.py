@@ -33,7 +33,7 @@ from scipy.special import ndtr, ndtri
 
 from ..data import Schema
 from .base import Generator, check_temperature, sharpen
-from ._columns import build_frame, cat_codes, decode_codes, numeric_array
+from ._columns import build_frame, decode_codes, frame_columns
 
 #: fixed seed for the uniform draws that break ties while fitting (fit is deterministic)
 _FIT_SEED = 20240611
@@ -124,16 +124,20 @@ class GaussianCopula(Generator):
         self.temperature = temperature
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
+        self._fit_columns(frame_columns(features, schema), schema)
+
+    def _fit_columns(self, cols: dict[str, np.ndarray], schema: Schema) -> None:
+        """The fit on numpy columns (numeric float64 with ``NaN``, categorical codes with ``-1``)."""
         check_temperature(self.temperature)
         rng = np.random.default_rng(_FIT_SEED)
-        n = features.height
+        n = len(next(iter(cols.values())))
         self.quantiles_: dict[str, np.ndarray] = {}
         self.levels_: dict[str, np.ndarray] = {}  # codes in interval order (-1 = missing)
         self.probs_: dict[str, np.ndarray] = {}
         self.missing_rates_: dict[str, float] = {}
         scores: dict[tuple[str, str], np.ndarray] = {}
         for c in schema.numeric:
-            x = numeric_array(features, c)
+            x = cols[c]
             miss = np.isnan(x)
             self.quantiles_[c] = np.sort(x[~miss])
             if miss.any():
@@ -142,7 +146,7 @@ class GaussianCopula(Generator):
             scores[("numeric", c)] = normal_scores(x, rng)
         axis = main_axis([scores[("numeric", c)] for c in schema.numeric], n)
         for c in schema.categorical:
-            codes = cat_codes(features[c], schema.categories[c])
+            codes = cols[c]
             levels, counts = np.unique(codes, return_counts=True)
             # order the intervals so that the copula can see how categories relate to the
             # numbers: by each category's mean position on the numeric columns' main axis
@@ -175,8 +179,15 @@ class GaussianCopula(Generator):
         self.cholesky_ = np.linalg.cholesky(self.correlation_)
 
     def _sample(self, n, rng, conditions):
-        t = check_temperature(self.temperature)
         schema = self.schema_
+        cols = self._sample_columns(n, rng)
+        for c in schema.categorical:
+            cols[c] = decode_codes(cols[c], c, schema)
+        return build_frame(cols, schema)
+
+    def _sample_columns(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``n`` rows as numpy columns: numeric float64 (``NaN`` = missing), categorical codes."""
+        t = check_temperature(self.temperature)
         d = len(self.latent_)
         z = rng.standard_normal((n, d)) @ self.cholesky_.T
         u_cat = ndtr(z)
@@ -199,7 +210,7 @@ class GaussianCopula(Generator):
                 edges = np.cumsum(p)
                 edges[-1] = 1.0
                 k = np.minimum(np.searchsorted(edges, u_cat[:, j], side="right"), len(p) - 1)
-                cols[c] = decode_codes(self.levels_[c][k], c, schema)
+                cols[c] = self.levels_[c][k]
         for c, m in missing.items():
             cols[c] = np.where(m, np.nan, cols[c])
-        return build_frame(cols, schema)
+        return cols

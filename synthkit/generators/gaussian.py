@@ -26,7 +26,7 @@ import polars as pl
 from ..data import Schema
 from ..errors import GeneratorError
 from .base import Generator, apply_nulls, check_temperature, null_rates, require_matches, sharpen
-from ._columns import condition_mask
+from ._columns import condition_mask, numeric_matrix
 
 
 # ---------------------------------------------------------------- pure maths
@@ -102,27 +102,11 @@ class Gaussian(Generator):
         self.temperature = temperature
 
     def _fit(self, features: pl.DataFrame, schema: Schema) -> None:
-        if self.ddof not in (0, 1) or isinstance(self.ddof, bool):
-            raise GeneratorError(f"ddof={self.ddof!r} must be 0 (maximum likelihood) or 1 (unbiased)")
-        check_temperature(self.temperature)
-        self.numeric_ = list(schema.numeric)
-        self.categorical_ = list(schema.categorical)
+        self._start_fit(schema)
         # categorical nulls travel inside the resampled combinations
         self.null_rates_ = null_rates(features.select(schema.numeric)) if schema.numeric else {}
         if self.numeric_:
-            x = features.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]).to_numpy()
-            complete = ~np.isnan(x).any(axis=1)
-            if complete.sum() > self.ddof + 1:
-                x = x[complete]
-            else:  # too few complete rows: impute each column's mean
-                col_mean = np.nanmean(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
-                x = np.where(np.isnan(x), col_mean, x)
-            self.mean_, self.cov_ = moments(x, self.ddof)
-            self.factor_ = cov_factor(self.cov_)
-        else:
-            self.mean_ = np.zeros(0)
-            self.cov_ = np.zeros((0, 0))
-            self.factor_ = self.cov_
+            self._fit_numeric(features.select([pl.col(c).cast(pl.Float64) for c in self.numeric_]).to_numpy())
         if self.categorical_:
             combos = (
                 features.select(self.categorical_)
@@ -136,6 +120,50 @@ class Gaussian(Generator):
             self.combos_ = None
             self.combo_p_ = np.zeros(0)
 
+    def _fit_columns(self, cols: dict[str, np.ndarray], schema: Schema) -> None:
+        """``_fit`` on numpy columns (see :func:`synthkit.generators._columns.frame_columns`).
+
+        Learns the same mean, covariance, null rates and combination frequencies
+        (combinations as code rows in ``combo_codes_``, in order of first appearance).
+        """
+        self._start_fit(schema)
+        h = max(len(next(iter(cols.values()))), 1) if cols else 1
+        self.null_rates_ = {c: int(np.isnan(cols[c]).sum()) / h for c in self.numeric_}
+        if self.numeric_:
+            self._fit_numeric(numeric_matrix(cols, self.numeric_))
+        self.combos_ = None
+        if self.categorical_:
+            codes = np.column_stack([cols[c] for c in self.categorical_])
+            _, first, counts = np.unique(codes, axis=0, return_index=True, return_counts=True)
+            order = np.argsort(first, kind="stable")
+            self.combo_codes_ = codes[first[order]]
+            counts = counts[order].astype(float)
+            self.combo_p_ = counts / counts.sum()
+        else:
+            self.combo_codes_ = None
+            self.combo_p_ = np.zeros(0)
+
+    def _start_fit(self, schema: Schema) -> None:
+        if self.ddof not in (0, 1) or isinstance(self.ddof, bool):
+            raise GeneratorError(f"ddof={self.ddof!r} must be 0 (maximum likelihood) or 1 (unbiased)")
+        check_temperature(self.temperature)
+        self.numeric_ = list(schema.numeric)
+        self.categorical_ = list(schema.categorical)
+        if not self.numeric_:
+            self.mean_ = np.zeros(0)
+            self.cov_ = np.zeros((0, 0))
+            self.factor_ = self.cov_
+
+    def _fit_numeric(self, x: np.ndarray) -> None:
+        complete = ~np.isnan(x).any(axis=1)
+        if complete.sum() > self.ddof + 1:
+            x = x[complete]
+        else:  # too few complete rows: impute each column's mean
+            col_mean = np.nanmean(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
+            x = np.where(np.isnan(x), col_mean, x)
+        self.mean_, self.cov_ = moments(x, self.ddof)
+        self.factor_ = cov_factor(self.cov_)
+
     def _sample(self, n, rng, conditions):
         t = check_temperature(self.temperature)
         parts = []
@@ -148,8 +176,28 @@ class Gaussian(Generator):
                 mask = condition_mask(combos, conditions)
                 require_matches(int(mask.sum()), conditions, type(self).__name__)
                 combos, p = combos.filter(pl.Series(mask)), p[mask]
-            q = sharpen(p, t)
-            idx = rng.choice(combos.height, size=n, p=q)
+            idx = self._draw_combos(p, n, rng, t)
             parts.append(combos[idx])
         out = pl.concat(parts, how="horizontal")
         return apply_nulls(out, self.null_rates_, rng, keep=conditions)
+
+    def _sample_columns(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``_sample`` without conditions on numpy columns: the same draws from the same stream."""
+        t = check_temperature(self.temperature)
+        cols: dict[str, np.ndarray] = {}
+        if self.numeric_:
+            x = draw(self.mean_, self.cov_, n, rng, temperature=t, factor=self.factor_)
+            for j, c in enumerate(self.numeric_):
+                cols[c] = x[:, j]
+        if self.categorical_:
+            codes = self.combo_codes_[self._draw_combos(self.combo_p_, n, rng, t)]
+            for j, c in enumerate(self.categorical_):
+                cols[c] = codes[:, j]
+        for c, r in self.null_rates_.items():  # as apply_nulls: one uniform draw per column with nulls
+            if r > 0:
+                cols[c] = np.where(rng.random(n) < r, np.nan, cols[c])
+        return cols
+
+    @staticmethod
+    def _draw_combos(p: np.ndarray, n: int, rng: np.random.Generator, t: float) -> np.ndarray:
+        return rng.choice(len(p), size=n, p=sharpen(p, t))

@@ -29,20 +29,22 @@ COPY_ROUNDS = 10
 
 
 class _Fitted:
-    """A chain and the real documents it was fitted on (as token tuples, for ``reject_copies``)."""
+    """A chain, how to write each of its tokens after the previous one, and (for ``reject_copies``)
+    the real documents it was fitted on as token tuples."""
 
-    def __init__(self, chain: NgramChain, seen: set[tuple[str, ...]] | None):
+    def __init__(self, chain: NgramChain, glue: np.ndarray, seen: set[tuple[str, ...]] | None):
         self.chain = chain
+        self.glue = glue
         self.seen = seen
 
 
 class _ChainGenerator(TextGenerator):
     key_params = ("state_size", "temperature", "by")
+    #: glued tokens start with a space that the first token of a document drops
+    _spaced = True
 
-    def _split(self, doc: str) -> list[str]:  # pragma: no cover
-        raise NotImplementedError
-
-    def _join(self, tokens: list[str]) -> str:  # pragma: no cover
+    def _glue(self, token: str) -> str:  # pragma: no cover
+        """The token as written after another one (e.g. with a space before it)."""
         raise NotImplementedError
 
     def _check_params(self) -> None:
@@ -53,22 +55,28 @@ class _ChainGenerator(TextGenerator):
                   hint=" (the longest document written; None: twice the longest real one)")
         check_bool("reject_copies", self.reject_copies, error=GeneratorError)
 
-    def _fit_text(self, docs: list[str], key=()) -> _Fitted:
-        split = [self._split(d) for d in docs]
-        chain = NgramChain(int(self.state_size)).fit(split)
-        return _Fitted(chain, {tuple(t) for t in split} if self.reject_copies else None)
+    def _fit_text(self, docs: list, key=()) -> _Fitted:
+        chain = NgramChain(int(self.state_size)).fit(docs)
+        glue = np.array([self._glue(t) for t in chain.tokens_], dtype=object)
+        return _Fitted(chain, glue, {tuple(t) for t in docs} if self.reject_copies else None)
 
     def _write(self, model: _Fitted, n: int, rng: np.random.Generator, key=()) -> list[str]:
-        draw = lambda k: model.chain.sample(k, rng, float(self.temperature), self.max_tokens)  # noqa: E731
+        chain = model.chain
+        draw = lambda k: chain.sample_ids(k, rng, float(self.temperature), self.max_tokens)  # noqa: E731
         docs = draw(n)
         if model.seen is not None:
             for _ in range(COPY_ROUNDS):
-                again = [i for i, d in enumerate(docs) if tuple(d) in model.seen]
+                again = [i for i, d in enumerate(docs) if tuple(chain.tokens_[d]) in model.seen]
                 if not again:
                     break
                 for i, d in zip(again, draw(len(again))):
                     docs[i] = d
-        return [self._join(d) for d in docs]
+        glue = model.glue
+        out = []
+        for ids in docs:
+            text = "".join(glue[ids].tolist())
+            out.append(text[1:] if self._spaced and text[:1] == " " else text)  # none before the first token
+        return out
 
 
 class Markov(_ChainGenerator):
@@ -97,11 +105,12 @@ class Markov(_ChainGenerator):
         self.max_tokens = max_tokens
         self.reject_copies = reject_copies
 
-    def _split(self, doc: str) -> list[str]:
+    def _prepare(self, doc: str) -> list[str]:
         return tokenize(doc, lower=False)
 
-    def _join(self, tokens: list[str]) -> str:
-        return detokenize(tokens)
+    def _glue(self, token: str) -> str:
+        # as synthkit.text.tokens.detokenize: no space before closing punctuation
+        return token if detokenize(["a", token]) == "a" + token else " " + token
 
 
 class CharMarkov(_ChainGenerator):
@@ -125,8 +134,10 @@ class CharMarkov(_ChainGenerator):
         self.max_tokens = max_tokens
         self.reject_copies = reject_copies
 
-    def _split(self, doc: str) -> str:
+    def _prepare(self, doc: str) -> str:
         return doc  # the chain reads a string's characters as its tokens
 
-    def _join(self, tokens: list[str]) -> str:
-        return "".join(tokens)
+    _spaced = False
+
+    def _glue(self, token: str) -> str:
+        return token

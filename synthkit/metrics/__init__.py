@@ -10,7 +10,8 @@
 
 :func:`evaluate` runs them all with size-matched real-vs-real baselines,
 calibrated "worse than real" verdicts (:mod:`~synthkit.metrics._baseline`) and bootstrap
-intervals and returns a :class:`Report`; :func:`suggest` turns its per-row
+intervals and returns a :class:`Report` (saved and loaded as JSON, checked by
+quality gates: :func:`gate`); :func:`suggest` turns its per-row
 scores into candidate problem regions.
 """
 
@@ -18,12 +19,13 @@ from . import coverage, detection, fairness, fidelity, pairwise, privacy, utilit
 from .coverage import prdc
 from .evaluate import FAMILIES, evaluate
 from .fidelity import ks_complement, tv_complement
-from .report import FORMULAS, METRIC_HELP, Report, compare
+from .gate import GateResult, Threshold, gate
+from .report import FORMULAS, METRIC_HELP, Report, compare, load_report
 from .suggest import KINDS, Region, regions_frame, suggest
 from .utility import trtr, tstr
 
 __all__ = [
-    "evaluate", "suggest", "compare", "Report", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
+    "evaluate", "suggest", "compare", "Report", "load_report", "gate", "GateResult", "Threshold", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
     "METRIC_HELP", "prdc", "tstr", "trtr", "ks_complement", "tv_complement",
     "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "utility",
 ]

@@ -29,6 +29,14 @@ does not fit a half. So every verdict is built like this (all seeded):
    smallest p-value is exactly 0.05: under a perfect generator a metric is
    flagged in at most 5% of runs, whatever the data size.
 
+**Shares of per-row flags** (``precision``: inside some A ball; ``near_copy_share``;
+``exact_copy_share``) are means of a flag that each pooled row has whichever
+side it is on, so the permutation distribution of the flagged count on the S'
+side is hypergeometric: :func:`share_test` gives that exact p-value (the limit
+of the permutation test with every re-split), which is not bounded below by
+``1 / (1 + n_perm)``. ``summary["permutation_metrics"]`` of a report names the
+headline metrics whose p-value does come from the re-splits.
+
 Metrics that refit a model per evaluation (detection, utility) use cheaper
 tests with the same meaning (see :mod:`~synthkit.metrics.detection` and
 :func:`~synthkit.metrics.utility.utility_test`), and subgroup shares use a
@@ -47,12 +55,15 @@ from typing import Callable, Hashable
 
 import numpy as np
 
-__all__ = ["ALPHA", "N_PERM", "Halves", "halves", "permutation_test"]
+__all__ = ["ALPHA", "N_PERM", "SHARE_METRICS", "Halves", "halves", "permutation_test", "share_test"]
 
 #: level of every "worse than real" verdict
 ALPHA = 0.05
 #: permutations per verdict; 19 makes the smallest possible p-value exactly ALPHA
 N_PERM = 19
+#: verdict statistics that are shares of a per-row flag (tested exactly by :func:`share_test`)
+SHARE_METRICS = (("coverage", "precision", None), ("privacy", "near_copy_share", None),
+                 ("privacy", "exact_copy_share", None))
 
 
 @dataclass(frozen=True)
@@ -106,3 +117,22 @@ def permutation_test(stat: Callable[[np.ndarray], dict], size: int, better: dict
         p = (1 + count[k]) / (1 + n_perm) if ok and size > 1 else np.nan
         out[k] = (float(obs_s[k]), float(obs_b[k]), float(p))
     return out
+
+
+def share_test(share_s: float, share_b: float, size: int, better: str) -> float:
+    """Exact one-sided p-value that S' has a worse share of flagged rows than B' (``size`` rows each).
+
+    Under "S' and B' are alike" the flagged count on the S' side of a random
+    re-split is hypergeometric (``2 * size`` rows, as many flagged as observed,
+    ``size`` drawn); ``better`` is ``"higher"`` (fewer flags on S' is worse) or
+    ``"lower"`` (more is worse). Ties count as extreme, as in
+    :func:`permutation_test`. NaN when a share is not finite or ``size < 2``.
+    """
+    from scipy.stats import hypergeom
+
+    if size < 2 or not (np.isfinite(share_s) and np.isfinite(share_b)):
+        return float("nan")
+    cs, cb = int(round(share_s * size)), int(round(share_b * size))
+    dist = hypergeom(2 * size, cs + cb, size)
+    p = dist.cdf(cs) if better == "higher" else dist.sf(cs - 1)
+    return float(min(1.0, max(0.0, p)))

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..data import Schema
 from ._common import table_columns
-from ._neighbors import cross_pass, knn
+from ..neighbors import cross_pass, knn
 from .fidelity import _ks_stat, _values, within_support
 from .pairwise import CONSTANT_RTOL, _codes, _corr, _is_constant
 from .privacy import NEAR_COPY_QUANTILE, exact_copies, near_copy_stats

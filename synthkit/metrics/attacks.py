@@ -715,7 +715,7 @@ def membership_inference(train: Any, synthetic: Any, control: Any, *, method: st
     against non-members; the risk is ``2 * AUC - 1``.
     """
     from ..encode import Encoder
-    from ._neighbors import cross_pass
+    from ..neighbors import cross_pass
 
     if method not in ("distance", "density"):
         raise DataError(f"method={method!r} must be 'distance' or 'density'")
@@ -840,3 +840,16 @@ def privacy_attacks(train: Any, synthetic: Any, control: Any, *, secret: str | N
     sframe = synthetic.frame if hasattr(synthetic, "frame") else _polars(synthetic, "synthetic")
     sids = sframe[ROW_ID] if ROW_ID in sframe.columns else pl.Series(ROW_ID, [f"synthetic:{i}" for i in range(sframe.height)])
     return Attacks(out, ds.frame[ROW_ID], sids)
+
+
+def compare_attacks(results: dict[str, "Attacks"], digits: int | None = 3) -> pl.DataFrame:
+    """One row per attack, one risk column per named result (rounded to ``digits``)."""
+    if not results:
+        raise DataError("compare_attacks() needs at least one result, e.g. {'copula': sk.privacy_attacks(...)}")
+    out = None
+    for name, att in results.items():
+        if not isinstance(att, Attacks):
+            raise DataError(f"{name!r} is not the result of privacy_attacks(); got {type(att).__name__}")
+        t = att.table.select("attack", pl.col("risk").alias(name))
+        out = t if out is None else out.join(t, on="attack", how="full", coalesce=True, maintain_order="left")
+    return out.with_columns(pl.col(pl.Float64).round(digits)) if digits is not None else out

@@ -23,7 +23,7 @@ of a data set with many duplicated rows scores 0 (every duplicate-heavy ball has
 radius 0 and contains nothing); with ``<=`` it scores 1. ``strict=True`` gives the
 reference behaviour. On continuous data without ties both agree exactly.
 
-No N x M distance matrix is built (see :mod:`synthkit.metrics._neighbors`), so
+No N x M distance matrix is built (see :mod:`synthkit.neighbors`), so
 100k x 100k fits in memory.
 """
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from .._checks import check_int
 from ..errors import DataError
-from ._neighbors import CrossStats, as_matrix, cross_pass, knn
+from ..neighbors import CrossStats, as_matrix, cross_pass, knn
 
 __all__ = ["prdc", "prdc_rows", "PRDCRows"]
 

@@ -17,7 +17,9 @@ Steps (all seeded by ``random_state``), one function each below:
    "worse than real" for fidelity, pairwise, coverage and privacy: the real
    rows are split into a reference half A and a half B, synthetic and B are
    subsampled to the same size, both are compared with A (in the space of an
-   Encoder fitted on A, with A's category levels), and a permutation test decides (see :mod:`synthkit.metrics._baseline`). Detection, utility and
+   Encoder fitted on A, with A's category levels), and a permutation test decides
+   (see :mod:`synthkit.metrics._baseline`; shares of per-row flags use its exact
+   limit, the hypergeometric test, :func:`~synthkit.metrics._baseline.share_test`). Detection, utility and
    subgroup balance carry their own calibrated tests; the text family runs the
    same size-matched permutation test on its own statistics
    (:mod:`synthkit.metrics.text`).
@@ -38,7 +40,7 @@ from .._categories import category_codes
 from .._checks import check_int
 from ..encode import Encoder
 from ..errors import DataError
-from ._baseline import N_PERM, Halves, halves, permutation_test
+from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
 from ._common import Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
@@ -358,14 +360,23 @@ def _text(run: _Run) -> None:
     columns = {}
     for c in inp.schema.text:
         hold = tokenize_all(inp.holdout[c]) if inp.holdout is not None else None
+        emb = getattr(run.enc, "embedders_", {}).get(c)  # the Encoder's text model (it keeps recent results)
+        vectors = None if emb is None else (emb.transform(run.real[c]), emb.transform(run.synth[c]))
         r, s = text_family(c, tokenize_all(run.real[c]), tokenize_all(run.synth[c]), hold, run.split,
-                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state)
+                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state,
+                           vectors=vectors)
         run.rows += r
         columns[c] = s
         shared = np.maximum(shared, s["shared_ngram"])
         memorised |= s["memorised"]
         real_shared = np.maximum(real_shared, s["real_shared_ngram"])
     run.summary["text"] = {"columns": columns}
+    if inp.holdout is None:
+        run.summary["notes"].append(
+            "text: no holdout given, so perplexity and missing words are scored on the reference half A of the "
+            "real rows; a generator trained on them has seen that text, and copying it then looks good there "
+            "(memorised_share still shows it). Pass holdout= (real rows kept from the generator) for a true "
+            "held-out perplexity")
     run.per_synth.update(shared_ngram=shared, memorised=memorised)
     run.per_real.update(shared_ngram=real_shared)
 
@@ -390,10 +401,13 @@ def _verdicts(run: _Run) -> None:
     X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
     stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
     res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
+    exact = {key: share_test(*res[key][:2], sp.size, better[key]) for key in SHARE_METRICS if key in res}
+    run.summary["permutation_metrics"] = sorted({k[1] for k in res if k[2] is None and k not in exact})
     for r in run.rows:
         key = (r["family"], r["metric"], r["column"])
         if key in res:
             m, b, p = res[key]
+            p = exact.get(key, p)
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None

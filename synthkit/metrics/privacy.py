@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from ._common import boot_mean, metric_row
-from ._neighbors import cross_pass
+from ..neighbors import cross_pass
 
 __all__ = ["exact_copies", "dcr_threshold", "near_copy_stats", "privacy_rows"]
 

@@ -24,7 +24,7 @@ from ..data import Schema
 from ..errors import DataError
 from ._baseline import ALPHA
 
-__all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare"]
+__all__ = ["Report", "ReportInputs", "FORMULAS", "METRIC_HELP", "compare", "load_report"]
 
 #: one line per family, shown in the report
 FORMULAS = {
@@ -66,7 +66,7 @@ FORMULAS = {
     "text": "Per text column, on lower-cased word and punctuation tokens. vocabulary_size = distinct words; "
             "missing_word_share = share of the distinct words of real held-out text that no synthetic document "
             "uses; distinct_n = distinct n-grams / all n-grams; self_similarity = mean cosine similarity of the "
-            "word-count vectors of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
+            "embeddings of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
             "held-out text under an interpolated bigram model trained on the synthetic documents (vocabulary: "
             "the held-out tokens); perplexity_ratio = that perplexity / the same model's trained on as many real "
             "documents; length_ks_complement = 1 - KS statistic of words per document; exact_document_share = "
@@ -153,13 +153,123 @@ class ReportInputs:
 class Report:
     """What ``evaluate()`` returns: ``table`` (tidy metrics), ``rows`` (per-row scores),
     ``summary`` (plain data for rendering), ``inputs`` (what it was computed from),
-    ``figures()``, ``to_html(path)``."""
+    ``figures()``, ``to_html(path)``, ``save(path)`` (JSON; read back with
+    :func:`load_report`) and ``gate(...)`` (quality gates, :mod:`synthkit.metrics.gate`).
 
-    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, inputs: ReportInputs):
+    A report read from a file has ``inputs = None``: the real and synthetic rows are not stored.
+    """
+
+    def __init__(self, table: pl.DataFrame, rows: pl.DataFrame, data: dict, inputs: ReportInputs | None,
+                 meta: dict | None = None):
         self.table = table
         self.rows = rows
         self._data = data
         self.inputs = inputs
+        self._meta = meta
+
+    # ------------------------------------------------------------------ identity and files
+    @property
+    def meta(self) -> dict:
+        """What the report is about: ``dataset`` (name, fingerprint of the real rows, columns,
+        kinds), ``inputs_fingerprint`` (real and synthetic rows) and ``synthkit_version``
+        (of the synthkit that computed it)."""
+        if self._meta is None:
+            from .. import __version__
+            from ..data import ROW_ID
+            from ._common import fingerprint
+
+            inp = self.inputs
+            real = inp.real.drop(ROW_ID) if ROW_ID in inp.real.columns else inp.real
+            cols = list(inp.schema.columns)
+            self._meta = {
+                "dataset": {"name": str(self._data["dataset"]), "fingerprint": fingerprint(real), "columns": cols,
+                            "kinds": {c: inp.schema.kind(c) for c in cols}},
+                "inputs_fingerprint": inp.fingerprint,
+                "synthkit_version": __version__,
+            }
+        return self._meta
+
+    def to_json(self, rows: bool = True) -> str:
+        """The report as a JSON document (see :mod:`synthkit.metrics._report_json` for what it keeps);
+        ``rows=False`` leaves out the per-row scores (smaller files for large data)."""
+        import json
+
+        from .. import __version__
+        from . import _report_json as J
+
+        data = {k: v for k, v in self._data.items() if k != "timings"}
+        doc = {
+            "format": J.FORMAT, "format_version": J.FORMAT_VERSION, "synthkit_version": __version__,
+            "computed_with": self.meta["synthkit_version"],
+            "dataset": self.meta["dataset"], "inputs_fingerprint": self.meta["inputs_fingerprint"],
+            "table": J.encode(self.table), "headline": J.encode(self.headline()),
+            "summary": J.encode(data), "rows": J.encode(self.rows) if rows else None,
+        }
+        return json.dumps(doc, allow_nan=False, indent=1, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | Path, rows: bool = True) -> Path:
+        """Write the report to ``path`` as JSON (returns the path); read it back with
+        ``sk.load_report(path)``. ``rows=False`` leaves out the per-row scores."""
+        p = Path(path).expanduser()
+        if p.suffix.lower() != ".json":
+            raise DataError(f"report path {str(p)!r} should end in .json")
+        if not p.parent.exists():
+            raise DataError(f"folder {str(p.parent)!r} does not exist; create it first")
+        p.write_text(self.to_json(rows=rows), encoding="utf-8")
+        return p
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "the report text") -> "Report":
+        """A report from the text :meth:`to_json` wrote (``SynthkitError`` if it is corrupt or newer)."""
+        from ..errors import SynthkitError
+        from . import _report_json as J
+        from ._common import TABLE_SCHEMA
+
+        doc = J.parse(text, where)
+        try:
+            table = J.decode(doc["table"])
+            if not isinstance(table, pl.DataFrame) or dict(table.schema) != TABLE_SCHEMA:
+                raise SynthkitError(f"{where} is corrupt: its metric table does not have the columns "
+                                    f"{list(TABLE_SCHEMA)}; save it again with rep.save(path)")
+            from .evaluate import ROWS_SCHEMA
+
+            rows = J.decode(doc.get("rows")) if doc.get("rows") is not None else pl.DataFrame(schema=ROWS_SCHEMA)
+            data = J.decode(doc["summary"])
+            if not isinstance(data, dict) or not isinstance(rows, pl.DataFrame):
+                raise SynthkitError(f"{where} is corrupt: bad summary or rows; save it again with rep.save(path)")
+            for key in ("families", "notes", "dataset", "synthetic_name", "n_real", "n_synthetic", "columns"):
+                if key not in data:
+                    raise SynthkitError(f"{where} is corrupt: its summary lacks {key!r}; save it again")
+            ds = doc["dataset"]
+            meta = {"dataset": {"name": str(ds["name"]), "fingerprint": str(ds["fingerprint"]),
+                                "columns": list(ds["columns"]), "kinds": dict(ds["kinds"])},
+                    "inputs_fingerprint": str(doc.get("inputs_fingerprint")),
+                    "synthkit_version": str(doc.get("computed_with", doc.get("synthkit_version")))}
+        except SynthkitError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, pl.exceptions.PolarsError) as e:
+            raise SynthkitError(f"{where} is corrupt ({type(e).__name__}: {e}); save it again with "
+                                "rep.save(path)") from e
+        return cls(table, rows, data, None, meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Report":
+        """The report :meth:`save` wrote to ``path`` (``inputs`` is None: the rows are not stored)."""
+        from . import _report_json as J
+
+        text, p = J.read_text(path)
+        return cls.from_json(text, where=f"report file {str(p)!r}")
+
+    def gate(self, rules=None, *, previous=None, alpha: float = 0.05, tolerance=0.02, baseline: bool = True,
+             enforce: bool = False):
+        """Check the report against quality rules; returns a :class:`~synthkit.metrics.gate.GateResult`.
+
+        See :func:`synthkit.metrics.gate.gate` (``sk.gate(rep, ...)`` is the same call).
+        """
+        from .gate import gate
+
+        return gate(self, rules, previous=previous, alpha=alpha, tolerance=tolerance, baseline=baseline,
+                    enforce=enforce)
 
     # ------------------------------------------------------------------ plain data
     @property
@@ -211,7 +321,8 @@ class Report:
 
     # ------------------------------------------------------------------ rendering
     def figures(self) -> dict:
-        """Plotly figures keyed by section name (marginals, pairs, dcr, prdc, utility, subgroup, detection)."""
+        """Plotly figures keyed by section name (marginals, pairs, dcr, prdc, utility, subgroup, detection;
+        ``text_lengths:<column>`` per text column)."""
         return dict(self._figures)
 
     @cached_property
@@ -247,26 +358,63 @@ class Report:
             figs["subgroup"] = P.subgroup_figure(s["subgroup"]["shares"])
         if "privacy_attacks" in s:
             figs["attacks"] = P.attacks_figure(s["privacy_attacks"]["table"])
+        for c, ts in s.get("text", {}).get("columns", {}).items():
+            figs[f"text_lengths:{c}"] = P.text_lengths_figure(ts["lengths"]["real"], ts["lengths"]["synthetic"],
+                                                              column=c)
         return figs
 
     def _headline_html(self) -> str:
-        h = self.headline()
-        head = ("<tr><th>family</th><th>metric</th><th>value</th><th>95% interval</th>"
-                "<th>synthetic (matched)</th><th>real vs real</th><th>p</th><th>better</th><th>status</th>"
-                "<th>meaning</th></tr>")
+        return _metrics_html(self.headline())
+
+    def _text_html(self, column: str) -> str:
+        """A text column's section: its metrics, the words lost and the memorised rows (the figure comes apart)."""
+        from .text import MEMORISED_NGRAM
+
+        esc = html.escape
+        ts = self._data["text"]["columns"][column]
+        t = self.table.filter((pl.col("family") == "text") & (pl.col("column") == column))
+        t = t.with_columns(pl.Series("status", [_status(r) for r in t.iter_rows(named=True)], dtype=pl.String))
+        parts = [f"<h3>Text column <code>{esc(column)}</code></h3>", _metrics_html(t, show_family=False)]
+        lost = ts["lost_words"][:20]
+        n_real = ts["vocabulary_real"]
+        if lost:
+            words = ", ".join(f"<b>{esc(w)}</b>&nbsp;({c:,})" for w, c in lost)
+            parts.append(f"<p><b>Words lost.</b> {ts['n_lost_words']:,} of the {n_real:,} distinct real words "
+                         f"never appear in the synthetic text. The most frequent of them (real count): {words}.</p>")
+        else:
+            parts.append(f"<p><b>Words lost.</b> The synthetic text uses every one of the {n_real:,} real words.</p>")
+        memo = ts["memorised"]
+        parts.append(
+            f"<p><b>Memorised rows.</b> {int(memo.sum()):,} synthetic rows ({memo.mean():.1%}) share a run of at "
+            f"least {MEMORISED_NGRAM} consecutive tokens with a real document ({int(ts['exact'].sum()):,} are exact "
+            f"copies); among the real rows, {ts['real_memorised_share']:.1%} share such a run with another real "
+            "row.</p>")
+        shown = ts["most_shared"][:5]
+        if shown:
+            parts.append(self._memorised_html(column, ts, shown))
+        return "".join(parts)
+
+    def _memorised_html(self, column: str, ts: dict, shown: list[int]) -> str:
+        from ..data import ROW_ID
+        from ..text.tokens import tokenize
+        from .text import find_run
+
+        real, synth = self.inputs.real, self.inputs.synthetic
         body = []
-        for r in h.iter_rows(named=True):
-            name = r["metric"] + (f" ({r['column']})" if r["column"] else "")
-            ci = "-" if r["ci_low"] is None else f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}"
-            cls = "sk-bad" if r["status"] == "worse than real" else "sk-ok"
+        for i in shown:
+            n, src, start = int(ts["shared_ngram"][i]), int(ts["shared_source"][i]), int(ts["shared_start"][i])
+            s_text = synth[column][i]
+            r_text = real[column][src]
+            run = tokenize(s_text)[start:start + n]
+            r_start = find_run(tokenize(r_text), run)
+            more = "+" if n >= ts["max_n"] else ""
             body.append(
-                "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
-                    r["family"], name, _fmt(r["value"]), ci, _fmt(r["matched"]), _fmt(r["baseline"]),
-                    _fmt(r["p_value"], 2), r["better"]))
-                + f"<td class='{cls}'>{html.escape(r['status'])}</td>"
-                + f"<td class='sk-help'>{html.escape(METRIC_HELP.get(r['metric'], ''))}</td></tr>"
-            )
-        return f"<table class='sk-table'>{head}{''.join(body)}</table>"
+                f"<tr><td>{html.escape(str(synth[ROW_ID][i]))}</td><td>{n}{more}</td>"
+                f"<td>{_marked(s_text, start, n)}</td><td>{html.escape(str(real[ROW_ID][src]))}</td>"
+                f"<td>{_marked(r_text, r_start, n)}</td></tr>")
+        head = ("<tr><th>synthetic row</th><th>shared tokens</th><th>synthetic text (shared run marked)</th>"
+                "<th>real row</th><th>real text</th></tr>")
+        return f"<table class='sk-table sk-text'>{head}{''.join(body)}</table>"
 
     def _intro_html(self) -> str:
         s = self._data
@@ -296,7 +444,8 @@ class Report:
         ".sk-table{border-collapse:collapse;margin:8px 0}.sk-table td,.sk-table th{border-bottom:1px solid #ddd;"
         "padding:3px 8px;text-align:left}.sk-table th{background:#f4f4f4}.sk-bad{color:#b00020;font-weight:600}"
         ".sk-ok{color:#2e7d32}.sk-help{color:#666}.sk-notes{color:#555}.sk-formula{color:#444;background:#fafafa;"
-        "border-left:3px solid #ccc;padding:4px 8px}</style>"
+        "border-left:3px solid #ccc;padding:4px 8px}.sk-text td{vertical-align:top;max-width:380px}"
+        "mark{background:#ffe08a;padding:0 1px}</style>"
     )
 
     def _repr_html_(self) -> str:
@@ -313,6 +462,7 @@ class Report:
         ("utility", "utility", "Utility: TSTR vs TRTR"),
         ("subgroup", "subgroup", "Subgroup balance"),
         ("attacks", "privacy_attacks", "Privacy: what an attacker learns"),
+        ("text_lengths", "text", "Text: vocabulary, repetition, perplexity, lengths, memorisation"),
     ]
 
     def html(self, include_plotlyjs: bool | str = True) -> str:
@@ -338,6 +488,12 @@ class Report:
                 parts.append(_frame_html(self._data["subgroup"]["shares"]))
             if fam == "privacy_attacks" and "privacy_attacks" in self._data:
                 parts.append(_attacks_html(self._data["privacy_attacks"]["table"]))
+            if fam == "text":
+                for c in self._data["text"]["columns"]:
+                    parts.append(self._text_html(c))
+                    fig = figs[f"text_lengths:{c}"]
+                    parts.append(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if first else False))
+                    first = False
         parts.append("<h2>All metrics</h2><details><summary>full table</summary>")
         parts.append(_frame_html(self.table))
         parts.append("</details></div></body></html>")
@@ -363,9 +519,14 @@ class Report:
             if f is not None:
                 display(HTML(f"<b>{html.escape(title)}</b>: {html.escape(FORMULAS[fam])}"))
                 f.show()
+            if fam == "text" and "text" in self.families:
+                display(HTML(f"<b>{html.escape(title)}</b>: {html.escape(FORMULAS[fam])}"))
+                for c in self._data["text"]["columns"]:
+                    display(HTML(f"{self._CSS}<div class='sk-report'>{self._text_html(c)}</div>"))
+                    self.figures()[f"text_lengths:{c}"].show()
 
     _FAMILY_FIGURE = {"fidelity": "marginals", "pairwise": "pairs", "detection": "detection", "coverage": "prdc",
-                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup",
+                      "privacy": "dcr", "utility": "utility", "subgroup": "subgroup", "text": "text_lengths",
                       "privacy_attacks": "attacks"}
 
     def browse(self, digits: int = 3):
@@ -386,6 +547,10 @@ class Report:
                 fig = self.figures().get(self._FAMILY_FIGURE[fam])
                 if fig is not None:
                     fig.show()
+                if fam == "text":
+                    for c in self._data["text"]["columns"]:
+                        display(HTML(f"{self._CSS}<div class='sk-report'>{self._text_html(c)}</div>"))
+                        self.figures()[f"text_lengths:{c}"].show()
 
         pick.observe(show, names="value")
         show()
@@ -395,6 +560,15 @@ class Report:
         s = self._data
         return (f"Report({s['synthetic_name']!r} vs {s['dataset']!r}: {s['n_synthetic']} synthetic, "
                 f"{s['n_real']} real rows; families {self.families})")
+
+
+def load_report(path: str | Path) -> Report:
+    """The report ``rep.save(path)`` wrote (same as ``Report.load(path)``).
+
+    Raises ``SynthkitError`` for a missing or corrupt file and for a file written
+    by a newer synthkit (a higher report format version).
+    """
+    return Report.load(path)
 
 
 def _status(r: dict) -> str:
@@ -425,6 +599,46 @@ def _attacks_html(table: pl.DataFrame) -> str:
             r["attack"], _fmt(r["risk"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", _fmt(r["attack_rate"]),
             _fmt(r["control_rate"]), _fmt(r["baseline_rate"]), note)) + "</tr>")
     return f"<table class='sk-table'>{head}{''.join(body)}</table>"
+
+
+def _metrics_html(h: pl.DataFrame, show_family: bool = True) -> str:
+    """Metric rows (with a ``status`` column) as the report's table: value, interval, matched, baseline, verdict."""
+    cols = (["family"] if show_family else []) + ["metric", "value", "95% interval", "synthetic (matched)",
+                                                  "real vs real", "p", "better", "status", "meaning"]
+    head = "<tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>"
+    body = []
+    for r in h.iter_rows(named=True):
+        name = r["metric"] + (f" ({r['column']})" if r["column"] and show_family else "")
+        ci = "-" if r["ci_low"] is None else f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}"
+        cls = "sk-bad" if r["status"] == "worse than real" else "sk-ok"
+        cells = ([r["family"]] if show_family else []) + [
+            name, _fmt(r["value"]), ci, _fmt(r["matched"]), _fmt(r["baseline"]), _fmt(r["p_value"], 2), r["better"]]
+        body.append(
+            "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
+            + f"<td class='{cls}'>{html.escape(r['status'])}</td>"
+            + f"<td class='sk-help'>{html.escape(METRIC_HELP.get(r['metric'], ''))}</td></tr>"
+        )
+    return f"<table class='sk-table'>{head}{''.join(body)}</table>"
+
+
+#: characters of context shown on each side of a marked run of tokens
+CONTEXT_CHARS = 160
+
+
+def _marked(text: str | None, start: int, n: int) -> str:
+    """``text`` escaped, with its tokens ``start .. start + n - 1`` in ``<mark>``, cut to the run and some context."""
+    from .text import token_spans
+
+    if text is None:
+        return "<i>(missing)</i>"
+    spans = token_spans(text)
+    shown = text if len(text.lower()) == len(text) else text.lower()
+    if start < 0 or n <= 0 or start + n > len(spans):
+        return html.escape(shown[: 2 * CONTEXT_CHARS] + ("…" if len(shown) > 2 * CONTEXT_CHARS else ""))
+    a, b = spans[start][0], spans[start + n - 1][1]
+    lo, hi = max(0, a - CONTEXT_CHARS), min(len(shown), b + CONTEXT_CHARS)
+    return ("…" * (lo > 0) + html.escape(shown[lo:a]) + "<mark>" + html.escape(shown[a:b]) + "</mark>"
+            + html.escape(shown[b:hi]) + "…" * (hi < len(shown)))
 
 
 def _frame_html(frame: pl.DataFrame, digits: int = 3) -> str:

@@ -11,6 +11,10 @@
 - ``near-copy``: synthetic rows closer to a real row than 95% of real rows are to
   each other (DCR below the 5th percentile of real-to-real distances), or exact
   copies. One region.
+- ``memorised`` (text columns): synthetic rows whose text shares a run of at
+  least :data:`~synthkit.metrics.text.MEMORISED_NGRAM` (8) consecutive tokens
+  with a real document (:mod:`synthkit.metrics.text`); one region per text
+  column. The reason gives the real-vs-real rate of such runs for comparison.
 - ``missing-mode``: real rows that no synthetic row covers (no synthetic row in
   their k-NN ball), grouped into clusters: connected components of the real
   uncovered rows' own 2k-NN graph; clusters of fewer than
@@ -43,13 +47,14 @@ from ..data import ROW_ID
 from ..errors import DataError
 from ..summary import MISSING
 from ._common import fingerprint, prepare
-from ._neighbors import knn
+from ..neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
 __all__ = ["Region", "suggest", "regions_frame", "KINDS"]
 
-KINDS = ("off-manifold", "near-copy", "missing-mode", "underrepresented", "overrepresented", "attack-exposed")
-_WEIGHT = {"off-manifold": 1.0, "near-copy": 1.0, "missing-mode": 1.0, "underrepresented": 1.0,
+KINDS = ("off-manifold", "near-copy", "memorised", "missing-mode", "underrepresented", "overrepresented",
+         "attack-exposed")
+_WEIGHT = {"off-manifold": 1.0, "near-copy": 1.0, "memorised": 1.0, "missing-mode": 1.0, "underrepresented": 1.0,
            "overrepresented": 0.5, "attack-exposed": 1.0}
 #: attacks whose successful synthetic rows make an ``attack-exposed`` region
 _EXPOSING = {"singling_out_univariate": "single out", "singling_out_multivariate": "single out",
@@ -118,7 +123,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
 
     ``rep`` is a report of ``evaluate(real, synthetic)``; it must come from these
     very inputs (checked by content: a ``DataError`` otherwise). Without one,
-    the families suggestions need (detection, coverage, privacy, subgroup) are
+    the families suggestions need (detection, coverage, privacy, subgroup, text) are
     evaluated here without bootstrap intervals or verdicts.
     """
     from .evaluate import evaluate
@@ -132,10 +137,13 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     check_random_state(random_state, allow_generator=False, allow_none=False)
     if rep is None:
         rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
-                       families=("detection", "coverage", "privacy", "subgroup"))
+                       families=("detection", "coverage", "privacy", "subgroup", "text"))
     elif not isinstance(rep, Report):
         raise DataError(f"rep must be the Report of evaluate(real, synthetic), got {type(rep).__name__}; "
                         "or pass rep=None to evaluate here")
+    elif rep.inputs is None:
+        raise DataError("rep was loaded from a file and holds no real or synthetic rows; pass the report of "
+                        "evaluate(real, synthetic) computed in this session, or rep=None to evaluate here")
     else:
         inp = prepare(real, synthetic, None, None, None, min_rows=1)
         if fingerprint(inp.real.frame, inp.synthetic) != rep.inputs.fingerprint:
@@ -184,6 +192,18 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                 f"real row than 95% of real rows are to each other (DCR < {thr:.3g}); {int(exact.sum())} are "
                 "exact copies",
                 _WEIGHT["near-copy"] * idx.size / n_s))
+    # memorised text
+    for c, ts in data.get("text", {}).get("columns", {}).items():
+        idx = np.nonzero(ts["memorised"])[0]
+        if idx.size:
+            runs = ts["shared_ngram"][idx]
+            out.append(Region(
+                "memorised", tuple(srows[ROW_ID].to_numpy()[idx]),
+                f"{idx.size} synthetic rows ({idx.size / n_s:.1%}) share a run of at least {ts['threshold']} "
+                f"consecutive tokens of {c!r} with a real document (median run {int(np.median(runs))} tokens; "
+                f"{int(ts['exact'][idx].sum())} exact copies); {ts['real_memorised_share']:.1%} of real rows "
+                "share such a run with another real row",
+                _WEIGHT["memorised"] * idx.size / n_s))
     # missing modes
     if rrows["covered"].null_count() < n_r:
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]

@@ -25,6 +25,7 @@ start symbols and closed with ``</s>``, which is predicted like a word.
 
 from __future__ import annotations
 
+from itertools import chain, repeat
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -59,20 +60,25 @@ class NgramLM:
 
     # ------------------------------------------------------------------ encoding
     def _ids(self, docs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Padded token ids of all documents, and the positions of predicted tokens."""
+        """Padded token ids of all documents, and the positions of predicted tokens.
+
+        Each document becomes ``order - 1`` start symbols, its token ids and
+        ``</s>``; one dictionary lookup per token, the layout done by numpy.
+        """
         pad = self.order - 1
         index = self.index_
         unk = index[UNK]
-        bos = self.bos_
-        eos = index[EOS]
-        parts: list[list[int]] = []
-        for doc in docs:
-            parts.append([bos] * pad + [index.get(t, unk) for t in doc] + [eos])
-        if not parts:
+        if not docs:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-        ids = np.fromiter((i for p in parts for i in p), dtype=np.int64, count=int(lengths.sum()))
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        n_tok = int(lengths.sum())
+        tok = np.fromiter(map(index.get, chain.from_iterable(docs), repeat(unk)), dtype=np.int64, count=n_tok)
+        row = lengths + pad + 1
+        starts = np.concatenate([[0], np.cumsum(row)[:-1]])
+        ids = np.full(int(row.sum()), self.bos_, dtype=np.int64)
+        first = np.repeat(starts + pad - (np.cumsum(lengths) - lengths), lengths)
+        ids[first + np.arange(n_tok)] = tok
+        ids[starts + row - 1] = index[EOS]
         is_pad = np.zeros(ids.size, dtype=bool)
         for k in range(pad):
             is_pad[starts + k] = True

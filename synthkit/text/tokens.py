@@ -35,7 +35,7 @@ def tokenize_all(texts: Iterable[str | None] | pl.Series, lower: bool = True) ->
 
 def is_word(token: str) -> bool:
     """True for a word token, False for punctuation."""
-    return bool(_WORD.match(token))
+    return token[:1].isalnum()  # the same test as _WORD (a letter or digit first), several times faster
 
 
 def detokenize(tokens: list[str]) -> str:

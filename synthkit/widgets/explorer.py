@@ -144,7 +144,7 @@ class Explorer:
         self.controls = Controls(self.dataset, on_generate=self._generate_from_form)
         self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note),
                                   on_undo=self._undo_from_button,
-                                  on_suggest=self._suggest_from_button if _suggest_fn() else None,
+                                  on_suggest=self._suggest_from_button if _can_suggest() else None,
                                   on_accept=self.accept, on_dismiss=self.dismiss, on_show=self.show_suggestion)
         self._pending_undo: str | None = None
         self.selection_view = SelectionView(self.schema)
@@ -473,3 +473,10 @@ def _suggest_fn() -> Any:
     except (ImportError, AttributeError):
         return None
     return suggest
+
+
+def _can_suggest() -> bool:
+    """Is synthkit.metrics there? (checked without importing it: it loads numba, which takes a while)"""
+    import importlib.util
+
+    return importlib.util.find_spec("synthkit.metrics") is not None
