@@ -119,7 +119,7 @@ class Encoder:
             self.embedders_[c] = emb
             self.text_mean_[c] = mean.astype(np.float32)
             self.text_scale_[c] = 1.0 / np.sqrt(spread) if spread > 0 else 1.0
-            self.text_axes_[c] = _principal_axes(x[have] - mean, TEXT_COMPONENTS)
+            self.text_axes_[c] = emb.axes(TEXT_COMPONENTS)
         names = list(self.numeric_)
         for c in self.categorical_:
             names += [f"{c}={v}" for v in self.levels_[c]]
@@ -173,10 +173,13 @@ class Encoder:
         return block, have
 
     def text_components(self, frame: Any, column: str) -> np.ndarray:
-        """The leading principal components (of the real rows) of a text column's block.
+        """A text column's block along ``TEXT_COMPONENTS`` fixed directions.
 
         A compact view of the documents for tree models (detection, utility):
-        (n, at most ``TEXT_COMPONENTS``) float64, NaN for a missing document.
+        (n, at most ``TEXT_COMPONENTS``) float64, NaN for a missing document. The
+        directions come from the embedding model, not from the real rows
+        (:meth:`synthkit.text.embed.Embedder.axes`), so real and new rows are
+        seen alike.
         """
         self._check()
         if column not in self.text_:
@@ -203,16 +206,3 @@ class Encoder:
         return (f"Encoder({len(self.numeric_)} numeric, {len(self.categorical_)} categorical{text} "
                 f"-> {self.n_features_} features)")
 
-
-def _principal_axes(x: np.ndarray, k: int) -> np.ndarray:
-    """(d, <= k) leading right singular vectors of the centred rows ``x``, signs fixed.
-
-    The scale of the block does not matter to a tree, so the axes are taken from
-    the unscaled centred embeddings; each axis's largest loading is positive.
-    """
-    if x.shape[0] < 2:
-        return np.zeros((x.shape[1], 0), dtype=np.float32)
-    _u, _s, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
-    vt = vt[: min(k, vt.shape[0])]
-    sign = np.sign(vt[np.arange(vt.shape[0]), np.abs(vt).argmax(axis=1)])
-    return (vt * sign[:, None]).T.astype(np.float32)

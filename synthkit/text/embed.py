@@ -78,6 +78,18 @@ def _wordllama() -> tuple[np.ndarray, Any]:
     return model.embedding, tok
 
 
+@lru_cache(maxsize=1)
+def _table_axes(k: int = 64) -> np.ndarray:
+    """(256, k) leading principal axes of wordllama's token table (signs fixed), once per process."""
+    table, _tok = _wordllama()
+    mean = table.mean(axis=0, dtype=np.float64)
+    gram = (table.T @ table).astype(np.float64) - len(table) * np.outer(mean, mean)
+    _w, v = np.linalg.eigh(gram)  # ascending
+    vt = v[:, ::-1][:, :k].T
+    sign = np.sign(vt[np.arange(k), np.abs(vt).argmax(axis=1)])
+    return (vt * sign[:, None]).T.astype(np.float32)
+
+
 def auto_backend() -> str:
     """The backend ``backend="auto"`` resolves to here: ``"wordllama"`` or ``"tfidf"``."""
     try:
@@ -238,6 +250,23 @@ class Embedder:
         summed = np.asarray(counts @ table, dtype=np.float32)
         out[keep] = _unit(summed / np.maximum(lengths, 1)[:, None].astype(np.float32))
         return out
+
+    def axes(self, k: int) -> np.ndarray:
+        """(``dim_``, <= k) orthonormal directions that do not depend on the real documents.
+
+        For wordllama, the leading principal axes of its token table (document
+        vectors are means of token vectors, so they vary most along these); for
+        TF-IDF, the SVD's own leading components. Axes fitted on the real
+        documents instead would overfit them: real rows would reach further along
+        those axes than any new row, and a classifier would tell them apart by
+        that alone.
+        """
+        if not hasattr(self, "backend_"):
+            raise NotFittedError("this Embedder is not fitted yet; call .fit(real_texts) first")
+        k = int(min(k, self.dim_))
+        if self.backend_ == "tfidf":
+            return np.eye(self.dim_, k, dtype=np.float32)
+        return _table_axes()[:, :k]
 
     def __repr__(self) -> str:
         if not hasattr(self, "backend_"):
