@@ -9,8 +9,9 @@ more are asked for), side by side in one run:
 - ``Embedder("wordllama")`` (sparse count matrix x embedding table, chunks of
   1,024 documents) against ``WordLlama.load(...).embed(texts, norm=True)``
   (padded token batches of 64), the reference it must equal;
-- ``Embedder("tfidf")`` against scikit-learn's ``TfidfVectorizer`` +
-  ``TruncatedSVD(256)`` + row normalisation written out by hand.
+- ``Embedder("tfidf")`` (hashed TF-IDF and a seeded random projection) against
+  what a user would write by hand: scikit-learn's ``TfidfVectorizer`` +
+  ``TruncatedSVD(256)`` + row normalisation.
 
 Reported per case: the model load (wordllama reads its weights once per
 process), the median embed time of ``--repeat`` runs (fit + transform for

@@ -18,7 +18,7 @@ It turns any frame of a dataset's schema into a float32 matrix:
   for all the rest, so the matrix stays small;
 - text columns: each document becomes a unit-length embedding
   (:class:`synthkit.text.embed.Embedder`, fitted on the real documents: the
-  wordllama vectors shipped with the package, or TF-IDF + SVD), centred on the
+  wordllama vectors shipped with the package, or TF-IDF), centred on the
   real mean embedding and scaled so that the block's total variance over the
   real rows is 1, like one standardised numeric column: two random real rows are
   then sqrt(2) apart in the block on average (root mean square), as in a
@@ -58,7 +58,7 @@ class Encoder:
     ``max_levels`` caps the one-hot columns of one categorical column (at least 2).
     ``text_backend`` picks the text embedding (``"auto"``, ``"wordllama"`` or
     ``"tfidf"``; see :class:`synthkit.text.embed.Embedder`); ``random_state``
-    seeds the TF-IDF backend's SVD.
+    seeds the TF-IDF backend's random projection.
     """
 
     def __init__(self, max_levels: int = 100, *, text_backend: str = "auto", random_state: int | None = 0) -> None:
