@@ -13,7 +13,9 @@ real line.
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
 import nbformat
 import numpy as np
@@ -67,10 +69,29 @@ def _hover_text(page, plot, x: float, y: float) -> str:
     return label.first.text_content() or ""  # an SVG element: no innerText
 
 
+def _close(page, base: str, name: str) -> None:
+    """Save and close every tab and end this notebook's kernel, so later tests find a clean JupyterLab."""
+    page.evaluate("""async () => { const c = window.jupyterapp.commands;
+        await c.execute('docmanager:save'); await c.execute('application:close-all'); }""")
+    with urllib.request.urlopen(f"{base}/api/sessions", timeout=30) as r:
+        sessions = json.load(r)
+    for s in sessions:
+        if s.get("path", "").endswith(name):
+            req = urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE")
+            urllib.request.urlopen(req, timeout=30).close()
+
+
 @pytest.mark.e2e
 def test_text_rows_hover_and_lasso_into_a_tag(lab, page):
-    t0 = time.monotonic()
     base, nb_dir = lab
+    try:
+        _run(page, base, nb_dir)
+    finally:
+        _close(page, base, "text_lasso.ipynb")
+
+
+def _run(page, base, nb_dir) -> None:
+    t0 = time.monotonic()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
     nbformat.write(nb, nb_dir / "text_lasso.ipynb")
