@@ -160,6 +160,9 @@ def test_holdout_is_the_test_text(corpus):
     assert not any("held out" in n for n in res.notes) and res.config["n_real"] == len(train)
     tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, progress=False)
     assert "perplexity" not in tab.metrics() and tab.vanished().height == 0
+    assert not any(n.startswith("text") for n in tab.notes)
+    tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, metrics=["text"], progress=False)
+    assert tab.table.height == 0 and tab.notes == ["text skipped: the data has no text columns"]
 
 
 def test_temperature_and_other_text_generators_in_the_loop(corpus):
@@ -184,3 +187,24 @@ def test_collapse_widget_on_text(corpus):
     assert res.config["generator"] == "char"
     with pytest.raises(sk.SynthkitError, match="copula"):
         CollapseControls(small, generator="copula")
+
+
+def test_drop_memorised_curator(corpus, penguins):
+    from synthkit.collapse import curators
+    from synthkit.metrics.text import longest_shared_ngram
+    from synthkit.text.tokens import tokenize_all
+
+    real = tokenize_all(corpus.frame["text"])
+    batch = sk.generate(corpus, "copy_edit", 200, random_state=0, edits=1)
+    kept = curators.apply(curators.drop_memorised(6), batch, corpus)
+    assert 0 < kept.height < 100  # one edit leaves most copies with a long shared run
+    assert (longest_shared_ngram(tokenize_all(kept["text"]), real, max_n=6).length < 6).all()
+    res = sk.collapse.simulate(corpus, sk.generators.make("copy_edit", edits=1), generations=2,
+                               metrics=["text"], progress=False, curate=curators.drop_memorised(6),
+                               keep_samples=(2,))
+    assert per_seed(res, "kept_share", 1)[0] < 0.5
+    assert (longest_shared_ngram(tokenize_all(res.samples["text"]), real, max_n=6).length < 6).all()
+    with pytest.raises(sk.DataError, match="not text columns"):
+        curators.apply(curators.drop_memorised(columns=["mood"]), batch, corpus)
+    with pytest.raises(sk.DataError, match="has none"):
+        curators.apply(curators.drop_memorised(), sk.generate(penguins, "bootstrap", 5), penguins)

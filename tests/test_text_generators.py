@@ -388,3 +388,26 @@ def test_remix_model_is_a_deterministic_stand_in_for_a_language_model():
     b = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
     b2 = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
     assert b.frame["text"].to_list() == b2.frame["text"].to_list()
+
+
+# ----------------------------------------------------------------- odd documents
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ODD_TEXT = st.one_of(st.none(), st.just(""), st.just("   "), st.just("?!..."), st.text(max_size=40),
+                     st.sampled_from(["Ça va? Très bien.", "日本語の文。", "a\nb", "x" * 300, "'Tis so, 'tis."]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(ODD_TEXT, min_size=2, max_size=12), name=st.sampled_from(["markov", "char", "copy_edit"]),
+       temperature=st.sampled_from([0.05, 1.0, 3.0]))
+def test_odd_documents_never_break_a_generator(texts, name, temperature):
+    if all(t is None or not t.strip() for t in texts):
+        texts = texts + ["Some words here."]
+    frame = pl.DataFrame({"text": texts, "y": ["a", "b"] * (len(texts) // 2) + ["a"] * (len(texts) % 2)},
+                         schema={"text": pl.String, "y": pl.String})
+    ds = sk.from_frame(frame, "odd", text=["text"])
+    params = {} if name == "copy_edit" else {"temperature": temperature, "min_docs": 1, "by": "y"}
+    rows = make(name, **params).fit(ds).sample(20, random_state=0)
+    assert rows.height == 20 and rows["text"].dtype == pl.String
+    assert set(rows["y"].to_list()) <= {"a", "b"}

@@ -7,6 +7,7 @@
 - :mod:`~synthkit.metrics.privacy`: DCR, near and exact copies, NNDR, memorisation
 - :mod:`~synthkit.metrics.utility`: train synthetic, test real (TSTR) vs TRTR
 - :mod:`~synthkit.metrics.fairness`: subgroup balance of sensitive groups
+- :mod:`~synthkit.metrics.text`: text columns (vocabulary, repetition, perplexity, lengths, memorisation)
 
 :func:`evaluate` runs them all with size-matched real-vs-real baselines,
 calibrated "worse than real" verdicts (:mod:`~synthkit.metrics._baseline`) and bootstrap
@@ -15,7 +16,7 @@ quality gates: :func:`gate`); :func:`suggest` turns its per-row
 scores into candidate problem regions.
 """
 
-from . import coverage, detection, fairness, fidelity, pairwise, privacy, utility
+from . import coverage, detection, fairness, fidelity, pairwise, privacy, text, utility
 from .coverage import prdc
 from .evaluate import FAMILIES, evaluate
 from .fidelity import ks_complement, tv_complement
@@ -27,5 +28,5 @@ from .utility import trtr, tstr
 __all__ = [
     "evaluate", "suggest", "compare", "Report", "load_report", "gate", "GateResult", "Threshold", "Region", "regions_frame", "FAMILIES", "KINDS", "FORMULAS",
     "METRIC_HELP", "prdc", "tstr", "trtr", "ks_complement", "tv_complement",
-    "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "utility",
+    "coverage", "detection", "fairness", "fidelity", "pairwise", "privacy", "text", "utility",
 ]

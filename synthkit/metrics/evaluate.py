@@ -23,7 +23,9 @@ Steps (all seeded by ``random_state``), one function each below:
    subgroup balance carry their own calibrated tests; the text family runs the
    same size-matched permutation test on its own statistics
    (:mod:`synthkit.metrics.text`).
-5. :func:`_per_row`: per-row scores of every real and synthetic row.
+5. :func:`_per_row`: per-row scores of every real and synthetic row (with text
+   columns also ``shared_ngram``, the longest run of tokens shared with a real
+   document, another one for real rows, and ``memorised`` for synthetic rows).
 """
 
 from __future__ import annotations
