@@ -26,8 +26,8 @@ does not need them, so they load on first use (``synthkit.neighbors.knn``
 etc. are resolved lazily) and opening or drawing a map never imports numba.
 
 Bounded memory. No search builds a query x reference distance matrix: the
-exact loops keep a few numbers per row, and the map's exact check works on
-tiles of at most a few megabytes.
+exact loops keep a few numbers per row, and the map's exact searches work on
+blocks of at most 4 million distances (16 MB) at a time.
 """
 
 from __future__ import annotations

@@ -241,16 +241,20 @@ class KnnIndex:
             d[far[better], 0] = bd[better]
 
     def exact_nearest(self, q: np.ndarray, exclude: np.ndarray | None = None,
-                      chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+                      chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact nearest row of each query (index, distance), by brute force.
 
-        Chunked matrix products over all rows. (Pruning with a known upper
-        bound per query, via principal-subspace lower bounds, was measured
-        slower than the plain product for rows far from the data, the only
-        ones checked here.)
+        Matrix products over all rows, ``chunk`` queries at a time (default:
+        at most ``_BLOCK_VALUES`` distances in memory at once). (Pruning with a
+        known upper bound per query was measured no faster than the plain
+        product for rows far from the data, the only ones checked here:
+        principal-subspace lower bounds, and cells of rows sharing their
+        one-hot part; see BENCHMARKS.md, Placement.)
         """
         q = np.ascontiguousarray(q, dtype=np.float32)
         idx = np.zeros(len(q), dtype=np.int64)
+        if chunk is None:
+            chunk = max(1, _BLOCK_VALUES // max(1, len(self.data)))
         for s in range(0, len(q), chunk):
             part = q[s : s + chunk]
             if self.metric == "euclidean":
