@@ -294,9 +294,10 @@ def test_suggest_finds_the_memorised_rows(corpora):
     assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
     assert len(ids) <= len(copied) + 2
     assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
+    assert "e.g. \"w" in regions[0].reason  # the longest shared run, quoted
 
 
-# ------------------------------------------------------------------ calibration (small version of benchmarks/calibration.py)
+# ------------------------------------------------------------------ calibration (benchmarks/calibration.py, small)
 def _text_draw(pop, n, seed, kind):
     rng = np.random.default_rng(seed)
     idx = rng.permutation(len(pop))
@@ -350,3 +351,19 @@ def test_self_similarity_uses_the_embeddings_when_given(corpora):
     with pytest.raises(SynthkitError, match="one row per document"):
         T.text_family("text", real, synth, None, split, n_boot=0, n_perm=0, rng=None, random_state=0,
                       vectors=(e_real[:5], e_synth))
+
+
+def test_every_family_on_text_rows_and_copy_edits_are_found_memorised():
+    pop = sk.load("shakespeare")
+    real = sk.data.Dataset(pop.name, pop.frame[:300], pop.schema)
+    batch = sk.generate(real, "copy_edit", n=150, random_state=0)
+    rep = sk.evaluate(real, batch, n_boot=0, random_state=0)
+    assert {"coverage", "privacy", "text"} <= set(rep.families)
+    assert rep.table.filter(pl.col("family").is_in(["fidelity", "pairwise"]) & (pl.col("column") == "text")).height == 0
+    head = rep.headline().filter(pl.col("family") == "text")
+    assert head.filter(pl.col("metric") == "memorised_share")["status"].item() == "worse than real"
+    synth = rep.rows.filter(pl.col("source") == "synthetic")
+    regions = {g.kind: g for g in sk.suggest(real, batch, rep)}
+    memorised = set(synth.filter(pl.col("memorised"))["row_id"])
+    assert memorised and set(regions["memorised"].row_ids) == memorised
+    assert (synth.filter(pl.col("memorised"))["shared_ngram"] >= T.MEMORISED_NGRAM).all()
