@@ -59,6 +59,8 @@ bench: install
 	$(PY) benchmarks/text_embed.py
 	$(PY) benchmarks/text_metrics.py
 	$(PY) benchmarks/attacks.py
+	$(PY) benchmarks/first_map.py
+	$(PY) benchmarks/place.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
