@@ -52,6 +52,7 @@ bench: install
 	$(PY) benchmarks/collapse.py
 	$(PY) benchmarks/workspace.py
 	$(PY) benchmarks/explorer.py
+	$(PY) benchmarks/cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

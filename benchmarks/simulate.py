@@ -18,6 +18,8 @@ Each timing is the best of a few repeats, interleaved so every path sees the sam
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import time
 
@@ -51,15 +53,16 @@ def numpy_loop(x0: np.ndarray, seeds: int, generations: int, random_state: int =
     return out
 
 
-def gaussian_case(seeds: int, generations: int, repeats: int) -> dict:
+def gaussian_case(seeds: int, generations: int, repeats: int, slow_repeats: int = 1) -> dict:
     x0 = np.random.default_rng(0).normal(0.0, 1.0, 20)
     normal = sk.from_frame(pl.DataFrame({"x": x0}), "normal-20")
     kw = dict(generations=generations, seeds=seeds, metrics=["std_ratio"], keep_samples=None, progress=False)
     res = {"fast": [], "slow": [], "loop": []}
-    for _ in range(repeats):
+    for r in range(repeats):
         res["loop"].append(best(lambda: numpy_loop(x0, seeds, generations), 1))
         res["fast"].append(best(lambda: sk.collapse.simulate(normal, "gaussian", **kw), 1))
-        res["slow"].append(best(lambda: sk.collapse.simulate(normal, "gaussian", fast=False, **kw), 1))
+        if r < slow_repeats:  # the per-seed path takes a minute or more at 1,000 seeds
+            res["slow"].append(best(lambda: sk.collapse.simulate(normal, "gaussian", fast=False, **kw), 1))
     out = {k: min(v) for k, v in res.items()}
     a = sk.collapse.simulate(normal, "gaussian", **kw).table
     b = sk.collapse.simulate(normal, "gaussian", fast=False, **kw).table
@@ -72,13 +75,15 @@ def slider_case(repeats: int) -> dict:
     kw = dict(generations=20, n_per_generation=100, seeds=3, metrics=["std_ratio"], keep_samples=(),
               progress=False, random_state=0)
     fast, slow, widget = [], [], []
-    ctl = sk.widgets.CollapseControls(penguins, generator="copula", generations=20, n_per_generation=100,
-                                      seeds=3, metric="std_ratio")
+    with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook display() prints the figure
+        ctl = sk.widgets.CollapseControls(penguins, generator="copula", generations=20, n_per_generation=100,
+                                          seeds=3, metric="std_ratio")
     for r in range(repeats):
         fast.append(best(lambda: sk.collapse.simulate(penguins, "copula", **kw), 1))
         slow.append(best(lambda: sk.collapse.simulate(penguins, "copula", fast=False, **kw), 1))
         # what a slider move does: set the control, simulate, redraw
-        widget.append(best(lambda: ctl.run(generations=19 + r % 2), 1))
+        with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook display() prints the figure
+            widget.append(best(lambda: ctl.run(generations=19 + r % 2), 1))
     return {"fast": min(fast), "slow": min(slow), "widget": min(widget)}
 
 
@@ -92,7 +97,7 @@ def main() -> None:
     print(f"  simulate(fast=False) (per seed)  {g['slow']:7.2f} s   {g['slow'] / g['loop']:5.1f}x the numpy loop; "
           f"{g['slow'] / g['fast']:.1f}x slower than all seeds together")
     print(f"  tables identical: {g['identical']}")
-    n = gaussian_case(300, 30, repeats=3)
+    n = gaussian_case(300, 30, repeats=3, slow_repeats=2)
     print("notebook 03's 300-seed cell (20 rows, 300 seeds x 30 generations)")
     print(f"  simulate {n['fast']:6.2f} s, per-seed path {n['slow']:6.2f} s ({n['slow'] / n['fast']:.1f}x), "
           f"numpy loop {n['loop']:6.2f} s; identical: {n['identical']}")

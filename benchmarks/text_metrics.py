@@ -8,7 +8,8 @@ lines (a perfect generator), split at random (seeded).
    real-vs-real baseline, interval and verdict.
 2. The same metric values computed once by hand, as a user would with
    scikit-learn and scipy: ``CountVectorizer`` vocabularies and n-gram counts
-   (vocabulary size, missing words, distinct-1/2), ``normalize`` +
+   (vocabulary size, missing words, distinct-1/2), the kit's embeddings
+   (``synthkit.text.embed.Embedder``, as the Encoder uses them) and
    ``cosine_similarity`` for self-similarity (a 5,000 x 5,000 matrix),
    ``scipy.stats.ks_2samp`` for lengths, ``CountVectorizer(ngram_range=(8, 8))``
    for memorised rows, a set of token tuples for exact copies, and a plain
@@ -49,7 +50,8 @@ def by_hand(real_text: list[str], synth_text: list[str], heldout_text: list[str]
     from scipy.stats import ks_2samp
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
-    from sklearn.preprocessing import normalize
+
+    from synthkit.text.embed import Embedder
 
     out = {}
     cv = dict(tokenizer=tokenize, lowercase=False, token_pattern=None)
@@ -61,10 +63,9 @@ def by_hand(real_text: list[str], synth_text: list[str], heldout_text: list[str]
     for n in (1, 2):
         X = CountVectorizer(**cv, ngram_range=(n, n)).fit_transform(synth_text)
         out[f"distinct_{n}"] = X.shape[1] / X.sum()
-    Xw = CountVectorizer(**cv, vocabulary=sorted(vs)).fit_transform(synth_text)
-    U = normalize(Xw)
-    live = np.asarray(Xw.sum(axis=1)).ravel() > 0
-    C = cosine_similarity(U[live])
+    E = Embedder().fit(real_text).transform(synth_text)
+    live = np.linalg.norm(E, axis=1) > 0
+    C = cosine_similarity(E[live])
     m = C.shape[0]
     out["self_similarity"] = (C.sum() - np.trace(C)) / (m * (m - 1))
     len_r = [sum(map(is_word, tokenize(t))) for t in real_text]

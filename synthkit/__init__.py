@@ -52,6 +52,7 @@ _LAZY = {
     "gate": ("synthkit.metrics", "gate"),
     "GateResult": ("synthkit.metrics", "GateResult"),
     "Threshold": ("synthkit.metrics", "Threshold"),
+    "privacy_attacks": ("synthkit.metrics.attacks", "privacy_attacks"),
     "collapse": ("synthkit.collapse", None),
     "metrics": ("synthkit.metrics", None),
     "plots": ("synthkit.plots", None),

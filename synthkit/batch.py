@@ -14,13 +14,13 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import polars as pl
 
 from ._checks import check_random_state
-from .data import Dataset, RowsMixin, Schema, as_dataset, with_row_ids
+from .data import ROW_ID, Dataset, RowsMixin, Schema, as_dataset, with_row_ids
 from .errors import DataError, GeneratorError
 from .generators import make
 from .generators.base import Generator, fitted_params
@@ -83,6 +83,21 @@ class Batch(RowsMixin):
     def as_dataset(self) -> Dataset:
         """These rows as a Dataset (e.g. to fit the next generation on them)."""
         return Dataset(self.id, self.frame, self.schema)
+
+    def without(self, rows: Any, suffix: str = "curated") -> "Batch":
+        """A new batch of these rows minus ``rows`` (row ids, a frame with ``row_id``, or a
+        suggested Region); its id is ``<id>-<suffix>`` and the rows keep their ids."""
+        ids = getattr(rows, "row_ids", rows)
+        if isinstance(ids, pl.DataFrame):
+            if ROW_ID not in ids.columns:
+                raise DataError("without() got a frame without a 'row_id' column")
+            ids = ids[ROW_ID]
+        if isinstance(ids, str):
+            raise DataError("without() takes a list of row ids (or a Region), not a single string; wrap it in a list")
+        ids = pl.Series(ROW_ID, list(ids), dtype=pl.String)
+        frame = self.frame.filter(~pl.col(ROW_ID).is_in(ids.implode()))
+        bid = check_batch_id(f"{self.id[: 63 - len(suffix)]}-{suffix}")
+        return Batch(bid, frame, self.schema, replace(self.provenance, n=frame.height))
 
     def __repr__(self) -> str:
         p = self.provenance

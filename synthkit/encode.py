@@ -18,7 +18,7 @@ It turns any frame of a dataset's schema into a float32 matrix:
   for all the rest, so the matrix stays small;
 - text columns: each document becomes a unit-length embedding
   (:class:`synthkit.text.embed.Embedder`, fitted on the real documents: the
-  wordllama vectors shipped with the package, or TF-IDF + SVD), centred on the
+  wordllama vectors shipped with the package, or TF-IDF), centred on the
   real mean embedding and scaled so that the block's total variance over the
   real rows is 1, like one standardised numeric column: two random real rows are
   then sqrt(2) apart in the block on average (root mean square), as in a
@@ -58,7 +58,7 @@ class Encoder:
     ``max_levels`` caps the one-hot columns of one categorical column (at least 2).
     ``text_backend`` picks the text embedding (``"auto"``, ``"wordllama"`` or
     ``"tfidf"``; see :class:`synthkit.text.embed.Embedder`); ``random_state``
-    seeds the TF-IDF backend's SVD.
+    seeds the TF-IDF backend's random projection.
     """
 
     def __init__(self, max_levels: int = 100, *, text_backend: str = "auto", random_state: int | None = 0) -> None:
@@ -119,7 +119,7 @@ class Encoder:
             self.embedders_[c] = emb
             self.text_mean_[c] = mean.astype(np.float32)
             self.text_scale_[c] = 1.0 / np.sqrt(spread) if spread > 0 else 1.0
-            self.text_axes_[c] = _principal_axes(x[have] - mean, TEXT_COMPONENTS)
+            self.text_axes_[c] = emb.axes(TEXT_COMPONENTS)
         names = list(self.numeric_)
         for c in self.categorical_:
             names += [f"{c}={v}" for v in self.levels_[c]]
@@ -173,10 +173,13 @@ class Encoder:
         return block, have
 
     def text_components(self, frame: Any, column: str) -> np.ndarray:
-        """The leading principal components (of the real rows) of a text column's block.
+        """A text column's block along ``TEXT_COMPONENTS`` fixed directions.
 
         A compact view of the documents for tree models (detection, utility):
-        (n, at most ``TEXT_COMPONENTS``) float64, NaN for a missing document.
+        (n, at most ``TEXT_COMPONENTS``) float64, NaN for a missing document. The
+        directions come from the embedding model, not from the real rows
+        (:meth:`synthkit.text.embed.Embedder.axes`), so real and new rows are
+        seen alike.
         """
         self._check()
         if column not in self.text_:
@@ -203,16 +206,3 @@ class Encoder:
         return (f"Encoder({len(self.numeric_)} numeric, {len(self.categorical_)} categorical{text} "
                 f"-> {self.n_features_} features)")
 
-
-def _principal_axes(x: np.ndarray, k: int) -> np.ndarray:
-    """(d, <= k) leading right singular vectors of the centred rows ``x``, signs fixed.
-
-    The scale of the block does not matter to a tree, so the axes are taken from
-    the unscaled centred embeddings; each axis's largest loading is positive.
-    """
-    if x.shape[0] < 2:
-        return np.zeros((x.shape[1], 0), dtype=np.float32)
-    _u, _s, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
-    vt = vt[: min(k, vt.shape[0])]
-    sign = np.sign(vt[np.arange(vt.shape[0]), np.abs(vt).argmax(axis=1)])
-    return (vt * sign[:, None]).T.astype(np.float32)

@@ -28,12 +28,15 @@ Distance to the real data
     divided by ``nn_scale`` (the median distance from a real row to its nearest
     other real row). About 1 means "as close as real rows are to each other";
     much more than 1 means off the real data, whatever the map shows. 0 means
-    an exact copy of a real row. Up to 4,096 real rows the search is exact.
-    Above that it is pynndescent's approximate search, which can only
-    overestimate a distance; exact copies are always found, and every row it
-    finds more than ``VERIFY_ABOVE`` (4) units away is checked by brute force,
-    so a value above 4 is exact and a smaller one is an upper bound (on adult,
-    a 1,000-row copula batch: 79% of the values exact, 95% within 0.9 units).
+    an exact copy of a real row. The search is exact for every euclidean map
+    of up to 16 million encoded values (``neighbors.BLAS_LIMIT``; adult's 48,842
+    rows x 109 columns are 5.3 million): scikit-learn's brute force up to
+    4,096 rows, blocked matrix products above (about 0.2 s of one core per
+    1,000 rows placed into adult; nothing to compile in a fresh process).
+    Larger maps and other metrics use pynndescent's approximate search, which
+    can only overestimate a distance; exact copies are always found, and every
+    row it finds more than ``VERIFY_ABOVE`` (4) units away is checked by brute
+    force, so a value above 4 is exact and a smaller one is an upper bound.
 
 Large data
     With more real rows than ``max_fit_rows`` (default ``MAX_FIT_ROWS`` =
@@ -56,11 +59,30 @@ Cache
     with the same data and parameters loads it instead of refitting. The hash
     covers the real data's fingerprint, the parameters, the batch ids of a
     joint map and the versions of the storage format and umap-learn. A loaded
-    map places rows exactly like the fitted one: the neighbour index is
-    restored from its stored arrays (or rebuilt, seeded, if the installed
+    map places rows exactly like the fitted one: an exact neighbour index is
+    rebuilt from the data (instantly), an approximate one restored from its
+    stored arrays at its first query (or rebuilt, seeded, if the installed
     pynndescent differs), and ``refine=True`` needs no UMAP object because the
     transform is recomputed from the stored embedding with umap-learn's own
     functions (see ``_umap_transform``). Nothing is refitted after a load.
+
+Shipped maps
+    The map of every embedded dataset (``sk.load``) at the default parameters
+    ships with synthkit in ``data/maps/`` (built by ``tools/build_data.py
+    --maps``), in the cache's format minus the data itself, so the first map
+    of an embedded dataset opens in about a second instead of fitting UMAP.
+    ``fit`` finds it by the data's fingerprint, its row ids, the parameters,
+    ``FORMAT_VERSION`` and, for text, the embedding in use (not the umap-learn version: the shipped layout is
+    a valid map whatever UMAP is installed); anything different, such as a
+    subsample, other parameters or a joint map, is fitted as before.
+    ``shipped=False`` fits anyway. A shipped map that cannot be read is
+    skipped with a warning and the map is fitted.
+
+Progress
+    Fitting UMAP on more than ``PROGRESS_ROWS`` (5,000) rows takes from tens
+    of seconds to minutes; ``fit`` then shows a progress bar (tqdm: its steps,
+    and UMAP's epochs). ``progress=True`` / ``False`` shows it always / never.
+    ``m.fit_seconds`` is the time the fit took (0 for a shipped map).
 
 Seeds
     ``random_state`` seeds UMAP (which then runs single-threaded and gives the
@@ -86,12 +108,12 @@ import polars as pl
 
 from ._checks import check_int, check_path, check_random_state, check_sequence
 from .neighbors import EXACT_LIMIT, KnnIndex
-from .data import ROW_ID, Dataset, Schema, as_dataset, conform, frame_fingerprint, to_polars
+from .data import ROW_ID, Dataset, Schema, as_dataset, conform, data_dir, frame_fingerprint, to_polars
 from .encode import Encoder
 from .errors import DataError, SchemaError, SynthkitError, SynthkitWarning
 from .text.embed import auto_backend
 
-__all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS"]
+__all__ = ["Map", "MAX_FIT_ROWS", "MODES", "METRICS", "PROGRESS_ROWS", "ship", "shipped_dir"]
 
 #: the most UMAP epochs Map.fit accepts (UMAP's own default is 200 to 500)
 MAX_EPOCHS = 10_000
@@ -100,14 +122,19 @@ MODES = ("anchored", "joint")
 METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
 #: default cap on the rows UMAP is fitted on (the rest are placed into the map)
 MAX_FIT_ROWS = 10_000
-#: bump when the stored layout or the placement rule changes (invalidates caches)
-FORMAT_VERSION = 1
+#: bump when the stored layout or the placement rule changes (invalidates caches and shipped maps);
+#: 2: exact neighbour search up to neighbors.BLAS_LIMIT values, compact stored indexes
+FORMAT_VERSION = 2
+#: the folder, inside the embedded data folder, of the maps that ship with synthkit
+SHIPPED_DIR = "maps"
+#: Map.fit shows a progress bar (by default) when UMAP fits more rows than this
+PROGRESS_ROWS = 5_000
 _IDW_POWER = 2.0
 #: fast placement averages this many nearest fitted rows (fewer than UMAP's
 #: n_neighbors: on penguins and digits 3-5 neighbours agree best with umap's transform)
 PLACE_K = 5
-#: above EXACT_LIMIT real rows the neighbour search is approximate (it can only
-#: overestimate a distance); rows it finds farther than this many nn_scale units
+#: where the neighbour search is approximate (pynndescent: it can only
+#: overestimate a distance), rows it finds farther than this many nn_scale units
 #: from the real data (the top of the colour scale) are checked by brute force,
 #: so no row is flagged as far off by mistake; exact copies are always found
 VERIFY_ABOVE = 4.0
@@ -167,6 +194,8 @@ class Map:
         cache_dir: str | os.PathLike | None = None,
         max_fit_rows: int | None | object = _DEFAULT,
         n_epochs: int | None = None,
+        shipped: bool = True,
+        progress: bool | None = None,
     ) -> "Map":
         """Fit a map of the real rows of ``data`` (a Dataset).
 
@@ -175,7 +204,11 @@ class Map:
         (default ``MAX_FIT_ROWS``; ``None`` = all rows) caps the rows UMAP is
         fitted on. ``n_epochs`` is passed to UMAP (``None``: its default).
         With ``cache_dir``, a map fitted before with the same data and
-        parameters is loaded from disk instead of refitted.
+        parameters is loaded from disk instead of refitted. Otherwise an
+        embedded dataset at the default parameters opens the map that ships
+        with synthkit (``shipped=False``: fit it anyway). ``progress``: show a
+        progress bar while fitting (``None``: when UMAP fits more than
+        ``PROGRESS_ROWS`` rows).
         """
         ds = _check_dataset(data)
         if mode not in MODES:
@@ -192,6 +225,11 @@ class Map:
         n_epochs = check_int("n_epochs", n_epochs, minimum=1, maximum=MAX_EPOCHS, allow_none=True,
                              hint=" (None: UMAP's default, 200 to 500)")
         random_state = check_random_state(random_state, allow_generator=False)
+        if not isinstance(shipped, bool):
+            raise DataError(f"shipped={shipped!r} must be True (use the map shipped for an embedded dataset) "
+                            "or False (always fit)")
+        if progress is not None and not isinstance(progress, bool):
+            raise DataError(f"progress={progress!r} must be True, False or None (a bar for large fits only)")
         if cache_dir is not None:
             cache_dir = check_path("cache_dir", cache_dir, kind="dir")
             try:
@@ -222,16 +260,46 @@ class Map:
                 except Exception as exc:  # noqa: BLE001 - refit and rewrite the broken entry
                     warnings.warn(f"the cached map in {folder} could not be read ({exc}); refitting it",
                                   SynthkitWarning, stacklevel=2)
-        m = cls._fit_new(ds, params, extra, key)
+        if shipped and mode == "anchored":
+            found = cls._open_shipped(ds, params)
+            if found is not None:
+                return found
+        m = cls._fit_new(ds, params, extra, key, progress)
         if cache_dir is not None:
             m.save(cache_dir)
         return m
 
     @classmethod
-    def _fit_new(cls, ds: Dataset, params: dict, extra: pl.DataFrame | None, key: str) -> "Map":
+    def _open_shipped(cls, ds: Dataset, params: dict) -> "Map | None":
+        """The map shipped for this data and these parameters, or None (then the caller fits)."""
+        folder = shipped_folder(ds, params)
+        if folder is None:
+            return None
+        try:
+            return cls._read(folder, dataset=ds, shipped_key=_shipped_key(ds, params))
+        except Exception as exc:  # noqa: BLE001 - a broken shipped map must never stop a fit
+            warnings.warn(f"the map shipped with synthkit in {folder} could not be read ({exc}); "
+                          "fitting the map instead", SynthkitWarning, stacklevel=3)
+            return None
+
+    @classmethod
+    def _fit_new(cls, ds: Dataset, params: dict, extra: pl.DataFrame | None, key: str,
+                 progress: bool | None = None) -> "Map":
         t0 = time.perf_counter()
         m = cls()
         m.mode, m.params, m.hash, m.dataset = params["mode"], params, key, ds
+        n_rows = len(ds) + (0 if extra is None else extra.height)
+        cap = params["max_fit_rows"]
+        n_umap = n_rows if cap is None else min(n_rows, cap + (0 if extra is None else extra.height))
+        show = (n_umap > PROGRESS_ROWS) if progress is None else progress
+        with _Steps(show, f"Fitting the map of {ds.name!r} ({n_umap:,} rows)") as steps:
+            m._fit_steps(ds, params, extra, steps)
+        m.fit_seconds = time.perf_counter() - t0
+        return m
+
+    def _fit_steps(self, ds: Dataset, params: dict, extra: pl.DataFrame | None, steps: "_Steps") -> None:
+        m = self
+        steps.next("encoding")
         m.encoder = Encoder().fit(ds)
         m._real_X = _encode(m.encoder, ds.frame, "the real data")
         n_real = len(m._real_X)
@@ -262,7 +330,8 @@ class Map:
             m._fit_index = KnnIndex(m._fit_X, params["metric"], params["random_state"])
         else:
             m.method = "umap"
-            m._fit_xy = m._fit_umap()
+            steps.next("UMAP")
+            m._fit_xy = m._fit_umap(steps.umap_bar())
         m.note = "; ".join(notes) + ("." if notes else "")
 
         # the real rows: fitted ones keep their coordinates, the rest are placed
@@ -271,12 +340,14 @@ class Map:
         in_fit[m._fit_real] = True
         real_xy[m._fit_real] = m._fit_xy[: len(m._fit_real)]
         if not in_fit.all():
+            steps.next("placing the other real rows")
             rest = np.nonzero(~in_fit)[0]
             real_xy[rest] = m._coords(m._real_X[rest])
         if m.mode == "anchored" and len(m._fit_real) == n_real:
             m._real_index = m._fit_index
         else:
             m._real_index = KnnIndex(m._real_X, params["metric"], params["random_state"])
+        steps.next("distances between real rows")
         own = m._real_self_distance()
         pos = own[own > 0]
         if np.median(own) > 0:
@@ -290,8 +361,6 @@ class Map:
         m.real = pl.DataFrame({
             ROW_ID: real_ids, "x": real_xy[:, 0], "y": real_xy[:, 1], "dist_to_real": own / m.nn_scale,
         })
-        m.fit_seconds = time.perf_counter() - t0
-        return m
 
     def _set_fit_rows(self, real_ids: list[str], extra: pl.DataFrame | None) -> None:
         """The rows the map is fitted on: the real rows ``_fit_real``, then the joint batches' rows."""
@@ -305,7 +374,7 @@ class Map:
             fit_X = np.vstack([fit_X, _encode(self.encoder, extra, "the joint batches")])
         self._fit_X = np.ascontiguousarray(fit_X, dtype=np.float32)
 
-    def _fit_umap(self) -> np.ndarray:
+    def _fit_umap(self, bar: dict | None = None) -> np.ndarray:
         try:
             import umap
         except ImportError as exc:  # pragma: no cover - umap-learn is a dependency
@@ -327,6 +396,7 @@ class Map:
             n_neighbors=k, min_dist=p["min_dist"], metric=p["metric"],
             random_state=p["random_state"], n_epochs=p["n_epochs"], n_jobs=1,
             precomputed_knn=precomputed if precomputed is not None else (None, None, None),
+            tqdm_kwds=bar,
         )
         with warnings.catch_warnings():
             # umap's notes on seeds/threads and on spectral init are not the user's concern
@@ -498,31 +568,7 @@ class Map:
             return final
         tmp = Path(tempfile.mkdtemp(prefix=f".{self.hash}-", dir=root))
         try:
-            self.dataset.frame.write_parquet(tmp / "real_frame.parquet")
-            self.real.write_parquet(tmp / "real.parquet")
-            if self._extra is not None:
-                self._extra.write_parquet(tmp / "extra.parquet")
-            np.save(tmp / "fit_xy.npy", self._fit_xy, allow_pickle=False)
-            np.save(tmp / "fit_real.npy", self._fit_real, allow_pickle=False)
-            if self._pca is not None:
-                np.save(tmp / "pca_mean.npy", self._pca[0], allow_pickle=False)
-                np.save(tmp / "pca_components.npy", self._pca[1], allow_pickle=False)
-            indexes = {}
-            if self._fit_index is not None and not self._fit_index.exact:
-                self._fit_index.save(tmp, "fit_index")
-                indexes["fit"] = True
-            if self._real_index is not None and self._real_index is not self._fit_index and not self._real_index.exact:
-                self._real_index.save(tmp, "real_index")
-                indexes["real"] = True
-            meta = {
-                "format": FORMAT_VERSION, "hash": self.hash, "params": self.params, "mode": self.mode,
-                "method": self.method, "note": self.note, "nn_scale": self.nn_scale, "ab": list(self._ab),
-                "dataset": self.dataset.name, "schema": self.dataset.schema.to_dict(),
-                "umap_learn": _umap_version(), "indexes": indexes,
-                "shared_index": self._real_index is self._fit_index,
-                "fit_seconds": self.fit_seconds,
-            }
-            (tmp / "map.json").write_text(json.dumps(meta, indent=1))
+            self._write(tmp)
             try:
                 os.replace(tmp, final)
             except OSError:
@@ -534,22 +580,73 @@ class Map:
                 shutil.rmtree(tmp, ignore_errors=True)
         return final
 
+    def _write(self, folder: Path, *, shipped_key: str | None = None) -> None:
+        """The stored form of the map in ``folder`` (JSON, parquet, ``.npy``/``.npz``; never pickle).
+
+        A shipped map (``shipped_key`` given) leaves out the real rows' values
+        (the embedded dataset holds them) and the fit time, so that building
+        it twice writes the same bytes.
+        """
+        opts: dict[str, Any] = {} if shipped_key is None else {
+            "compression": "zstd", "compression_level": 19, "statistics": False}
+        if shipped_key is None:
+            self.dataset.frame.write_parquet(folder / "real_frame.parquet")
+        self.real.write_parquet(folder / "real.parquet", **opts)
+        if self._extra is not None:
+            self._extra.write_parquet(folder / "extra.parquet")
+        np.save(folder / "fit_xy.npy", self._fit_xy, allow_pickle=False)
+        np.save(folder / "fit_real.npy", self._fit_real, allow_pickle=False)
+        if self._pca is not None:
+            np.save(folder / "pca_mean.npy", self._pca[0], allow_pickle=False)
+            np.save(folder / "pca_components.npy", self._pca[1], allow_pickle=False)
+        indexes = {}
+        if self._fit_index is not None and not self._fit_index.exact:
+            self._fit_index.save(folder, "fit_index")
+            indexes["fit"] = True
+        if self._real_index is not None and self._real_index is not self._fit_index and not self._real_index.exact:
+            self._real_index.save(folder, "real_index")
+            indexes["real"] = True
+        meta = {
+            "format": FORMAT_VERSION, "hash": self.hash, "params": self.params, "mode": self.mode,
+            "method": self.method, "note": self.note, "nn_scale": self.nn_scale, "ab": list(self._ab),
+            "dataset": self.dataset.name, "schema": self.dataset.schema.to_dict(),
+            "umap_learn": _umap_version(), "indexes": indexes,
+            "shared_index": self._real_index is self._fit_index,
+        }
+        if shipped_key is None:
+            meta["fit_seconds"] = self.fit_seconds
+        else:
+            meta["shipped_key"] = shipped_key
+            meta["data"] = self.dataset.fingerprint
+        (folder / "map.json").write_text(json.dumps(meta, indent=1))
+
     @classmethod
     def load(cls, cache_dir: str | os.PathLike, key: str) -> "Map":
         """Open a map saved by :meth:`save` (or ``fit(cache_dir=...)``) without refitting."""
         folder = Path(cache_dir) / str(key)
         if not (folder / "map.json").exists():
             raise SynthkitError(f"no cached map {key!r} in {cache_dir}; fit one with Map.fit(data, cache_dir=...)")
+        return cls._read(folder, key=str(key))
+
+    @classmethod
+    def _read(cls, folder: Path, *, key: str | None = None, dataset: Dataset | None = None,
+              shipped_key: str | None = None) -> "Map":
+        """Open a stored map: a cache entry (``key``: its hash), or a shipped one (``dataset`` + ``shipped_key``)."""
         try:
             meta = json.loads((folder / "map.json").read_text())
         except (OSError, ValueError) as exc:
             raise SynthkitError(f"the cached map {folder} is unreadable ({exc}); delete the folder to refit") from None
-        if meta.get("format") != FORMAT_VERSION or meta.get("hash") != str(key):
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION or (
+                key is not None and meta.get("hash") != key) or (
+                shipped_key is not None and meta.get("shipped_key") != shipped_key):
             raise SynthkitError(f"the cached map {folder} has another format or hash; delete the folder to refit")
         try:
             m = cls()
-            schema = Schema.from_dict(meta["schema"])
-            m.dataset = Dataset(meta["dataset"], pl.read_parquet(folder / "real_frame.parquet"), schema)
+            if dataset is None:
+                schema = Schema.from_dict(meta["schema"])
+                m.dataset = Dataset(meta["dataset"], pl.read_parquet(folder / "real_frame.parquet"), schema)
+            else:
+                m.dataset = dataset
             m.params, m.mode, m.method, m.note = meta["params"], meta["mode"], meta["method"], meta["note"]
             m.hash, m.nn_scale, m._ab = meta["hash"], float(meta["nn_scale"]), tuple(meta["ab"])
             m.fit_seconds = float(meta.get("fit_seconds", 0.0))
@@ -574,7 +671,10 @@ class Map:
         except Exception as exc:  # noqa: BLE001
             raise SynthkitError(f"the cached map {folder} is damaged ({type(exc).__name__}: {exc}); "
                                 "delete the folder to refit") from None
-        if m.real.height != len(m._real_X) or len(m._fit_xy) != len(m._fit_X):
+        if (m.real.height != len(m._real_X) or len(m._fit_xy) != len(m._fit_X)
+                or m.real.columns != [ROW_ID, "x", "y", "dist_to_real"]
+                or not m.real[ROW_ID].equals(m.dataset.row_ids.rename(ROW_ID))
+                or not np.all(np.isfinite(m._fit_xy))):
             raise SynthkitError(f"the cached map {folder} does not match its stored data; delete the folder to refit")
         m.loaded_from_cache = True
         return m
@@ -650,6 +750,86 @@ def _hash(ds: Dataset, params: dict, batch_keys: list[str]) -> str:
         content["text_backend"] = auto_backend()
     payload = json.dumps(content, sort_keys=True)
     return "map-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _shipped_key(ds: Dataset, params: dict) -> str:
+    """What a shipped map is found by: the data, its row ids, the parameters and the format version."""
+    content = {
+        "format": FORMAT_VERSION, "data": ds.fingerprint,
+        "row_ids": frame_fingerprint(ds.frame.select(ROW_ID)), "params": params,
+    }
+    if ds.schema.text:  # documents are encoded by the embedding found here (wordllama, or TF-IDF without it)
+        content["text_backend"] = auto_backend()
+    payload = json.dumps(content, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def shipped_dir() -> Path:
+    """The folder of the maps that ship with synthkit (``data/maps``, under ``$SYNTHKIT_DATA`` if set)."""
+    return data_dir() / SHIPPED_DIR
+
+
+def shipped_folder(ds: Dataset, params: dict) -> Path | None:
+    """The shipped map for ``ds`` fitted with ``params`` (a folder ``<name>-<key>``), or None."""
+    root = shipped_dir()
+    if not root.is_dir():
+        return None
+    key = _shipped_key(ds, params)
+    hits = sorted(f for f in root.glob(f"*-{key}") if f.is_dir())
+    return hits[0] if hits else None
+
+
+def ship(ds: Dataset, root: str | os.PathLike, **fit_params: Any) -> Path:
+    """Fit the map of ``ds`` (default parameters unless given) and write it as a shipped map under ``root``.
+
+    The folder is ``<root>/<name>-<key>``; other shipped maps of the same
+    dataset name are removed. Used by ``tools/build_data.py --maps``.
+    """
+    m = Map.fit(ds, shipped=False, **fit_params)
+    key = _shipped_key(ds, m.params)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"{ds.name}-{key}"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{ds.name}-", dir=root))
+    try:
+        m._write(tmp, shipped_key=key)
+        for old in root.glob(f"{ds.name}-*"):
+            if old.is_dir():
+                shutil.rmtree(old)
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+class _Steps:
+    """A progress bar (tqdm) over the steps of a fit, with UMAP's epochs as a second bar; or nothing."""
+
+    def __init__(self, show: bool, title: str) -> None:
+        self.show, self.title, self._bar = show, title, None
+
+    def __enter__(self) -> "_Steps":
+        if self.show:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=None, desc=self.title, bar_format="{desc} [{elapsed}]")
+        return self
+
+    def next(self, step: str) -> None:
+        if self._bar is not None:
+            self._bar.set_description_str(f"{self.title}: {step}")
+
+    def umap_bar(self) -> dict | None:
+        """tqdm keywords for UMAP's own bar over its epochs (None: no bar)."""
+        if self._bar is None:
+            return None
+        return {"disable": False, "desc": "UMAP epochs", "leave": False}
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.set_description_str(f"{self.title}: {'done' if exc[0] is None else 'failed'}")
+            self._bar.close()
 
 
 def _self_first(idx: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -119,7 +119,9 @@ def accepted_report(report: Any, path: str | os.PathLike, accept: bool | None = 
     """The last accepted report stored at ``path``; with ``accept`` it first saves ``report`` there.
 
     ``accept`` defaults to the ``SYNTHKIT_ACCEPT`` environment variable being
-    ``1``. Without an accepted report the error says how to make one.
+    ``1``. The file keeps what a gate compares (metrics, intervals, baselines,
+    settings, the data's fingerprint), not the per-row scores, so it stays small
+    enough to commit. Without an accepted report the error says how to make one.
     """
     from . import load_report
 
@@ -129,7 +131,7 @@ def accepted_report(report: Any, path: str | os.PathLike, accept: bool | None = 
     if accept:
         if not p.parent.exists():
             p.parent.mkdir(parents=True)
-        report.save(p)
+        report.save(p, rows=False)
     elif not p.exists():
         raise DataError(
             f"no accepted report at {str(p)!r}; run once with {ACCEPT_ENV}=1 to accept the current "

@@ -27,8 +27,8 @@ def knn_agreement(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
 
 @pytest.fixture(scope="module")
 def pmap(penguins) -> Map:
-    """Penguins map with UMAP's default settings (the one the tour shows)."""
-    return Map.fit(penguins, random_state=0)
+    """Penguins map with UMAP's default settings (the one the tour shows), fitted here (not the shipped one)."""
+    return Map.fit(penguins, random_state=0, shipped=False)
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +236,11 @@ def test_cache_round_trip_is_used_and_identical(penguins, pbatch, tmp_path, monk
 
 
 @pytest.mark.slow  # the first pynndescent index in a process compiles for about a minute
-def test_cache_with_a_stored_search_index(adult, tmp_path):
-    """Above 4,096 rows the neighbour index is pynndescent's; it is stored as arrays and restored."""
+def test_cache_with_a_stored_search_index(adult, tmp_path, monkeypatch):
+    """Above BLAS_LIMIT values the neighbour index is pynndescent's; it is stored as arrays and restored."""
+    from synthkit.neighbors import index as _knn
+
+    monkeypatch.setattr(_knn, "BLAS_LIMIT", 0)  # 4,500 rows stand in for a map too large to search exactly
     ds = adult.sample(4500, random_state=0)
     batch = sk.generate(ds, "bootstrap", n=200, random_state=1)
     m1 = Map.fit(ds, random_state=0, cache_dir=tmp_path, n_epochs=30)
@@ -246,8 +249,9 @@ def test_cache_with_a_stored_search_index(adult, tmp_path):
     with np.load(tmp_path / m1.hash / "fit_index.npz", allow_pickle=False) as z:
         assert len(z.files) > 5
     m2 = Map.load(tmp_path, m1.hash)
-    assert m2._fit_index._nnd is not None
+    assert not m2._fit_index.restored  # restored at the first query, not to draw the map
     assert m2.place(batch).equals(m1.place(batch))
+    assert m2._real_index.restored and m2._real_index._nnd is not None
 
     # the approximate search: never below the exact distance, exact above VERIFY_ABOVE,
     # exact copies always found

@@ -73,3 +73,19 @@ def test_broken_generators_break_what_they_say(penguins):
     copies = sk.generate(penguins, regression.template_generator("exact-copies"), n=100, random_state=0)
     keys = set(penguins.features.rows())
     assert all(r in keys for r in copies.features.rows())
+
+
+def test_accepted_report_saves_only_when_accepting(penguins, tmp_path, monkeypatch):
+    monkeypatch.delenv(regression.ACCEPT_ENV, raising=False)
+    batch = sk.generate(penguins, "gmm", n=120, random_state=0)
+    rep = sk.evaluate(penguins, batch, families=["fidelity"], n_boot=10)
+    path = tmp_path / "accepted" / "r.json"
+    with pytest.raises(DataError, match="SYNTHKIT_ACCEPT=1"):
+        regression.accepted_report(rep, path)
+    assert not path.exists()
+    monkeypatch.setenv(regression.ACCEPT_ENV, "1")
+    loaded = regression.accepted_report(rep, path)
+    assert path.exists() and loaded.table.equals(rep.table)
+    monkeypatch.setenv(regression.ACCEPT_ENV, "0")
+    assert regression.accepted_report(rep, path).table.equals(rep.table)
+    assert rep.gate(previous=loaded).passed

@@ -164,3 +164,11 @@ def test_pcg64_states_are_numpys():
     z = _fast._Streams().standard_normal(seeds, (3, 2))
     for s, zi in zip(seeds, z):
         np.testing.assert_array_equal(zi, np.random.default_rng(int(s)).standard_normal((3, 2)))
+
+
+def test_redrawn_real_rows_take_the_same_draws(small, numeric3):
+    for g in ("gaussian", "copula", "bootstrap"):
+        both(small, generator=g, regime="keep_real", real_fraction=0.2, redraw_real=True, generations=4, seeds=3,
+             n_per_generation=50, keep_samples=(4,))
+    both(numeric3, generator="gaussian", regime="keep_real", real_fraction=0.2, redraw_real=True, generations=5,
+         seeds=6)  # all seeds together

@@ -87,8 +87,15 @@ def test_rare_words_vanish_first(runs, corpus):
     from synthkit.text.stats import word_counts
     from synthkit.text.tokens import tokenize_all
 
-    counts = np.array(list(word_counts(tokenize_all(corpus.frame["text"])).values()))
-    assert words["real_count"].mean() < counts.mean() / 2
+    counts = word_counts(tokenize_all(corpus.frame["text"]))
+    rare = [w for w, c in counts.items() if c <= 2]
+    common = [w for w, c in counts.items() if c >= 10]
+    rates = []  # per seed: the share of rare and of common words lost by the last generation
+    for s in range(SEEDS):
+        lost = set(words.filter(pl.col("seed") == s)["word"].to_list())
+        rates.append([sum(w in lost for w in ws) / len(ws) for ws in (rare, common)])
+    rare_rate, common_rate = np.mean(rates, axis=0)
+    assert rare_rate > 0.5 and rare_rate > 4 * common_rate
     # and they stay lost: under replace a word absent from one generation never returns
     w = res.words.filter(pl.col("seed") == 0)
     for g in range(1, G):
@@ -153,3 +160,51 @@ def test_holdout_is_the_test_text(corpus):
     assert not any("held out" in n for n in res.notes) and res.config["n_real"] == len(train)
     tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, progress=False)
     assert "perplexity" not in tab.metrics() and tab.vanished().height == 0
+    assert not any(n.startswith("text") for n in tab.notes)
+    tab = sk.collapse.simulate(sk.load("penguins"), "gaussian", generations=1, metrics=["text"], progress=False)
+    assert tab.table.height == 0 and tab.notes == ["text skipped: the data has no text columns"]
+
+
+def test_temperature_and_other_text_generators_in_the_loop(corpus):
+    small = corpus.sample(200, random_state=0)
+    kw = dict(generations=1, metrics=["text"], progress=False, seeds=2)
+    cold = sk.collapse.simulate(small, "markov", temperature=0.3, **kw)
+    warm = sk.collapse.simulate(small, "markov", **kw)
+    assert clearly_less(per_seed(cold, "distinct_2", 1), per_seed(warm, "distinct_2", 1))
+    for gen in ("char", "copy_edit", sk.generators.LLMGenerator(lambda p: p.splitlines()[1][2:])):
+        res = sk.collapse.simulate(small, gen, generations=2, metrics=["text"], progress=False)
+        assert res.table.filter(pl.col("metric") == "perplexity")["value"].is_finite().all()
+
+
+def test_collapse_widget_on_text(corpus):
+    from synthkit.widgets.collapse import CollapseControls
+
+    small = corpus.sample(200, random_state=0)
+    ctl = CollapseControls(small, generations=2, seeds=1)
+    assert ctl.w_generator.value == "markov" and "llm" not in ctl.w_generator.options
+    assert ctl.metric == "perplexity" and "perplexity" in ctl.result.metrics()
+    res = ctl.run(generator="char")
+    assert res.config["generator"] == "char"
+    with pytest.raises(sk.SynthkitError, match="copula"):
+        CollapseControls(small, generator="copula")
+
+
+def test_drop_memorised_curator(corpus, penguins):
+    from synthkit.collapse import curators
+    from synthkit.metrics.text import longest_shared_ngram
+    from synthkit.text.tokens import tokenize_all
+
+    real = tokenize_all(corpus.frame["text"])
+    batch = sk.generate(corpus, "copy_edit", 200, random_state=0, edits=1)
+    kept = curators.apply(curators.drop_memorised(6), batch, corpus)
+    assert 0 < kept.height < 100  # one edit leaves most copies with a long shared run
+    assert (longest_shared_ngram(tokenize_all(kept["text"]), real, max_n=6).length < 6).all()
+    res = sk.collapse.simulate(corpus, sk.generators.make("copy_edit", edits=1), generations=2,
+                               metrics=["text"], progress=False, curate=curators.drop_memorised(6),
+                               keep_samples=(2,))
+    assert per_seed(res, "kept_share", 1)[0] < 0.5
+    assert (longest_shared_ngram(tokenize_all(res.samples["text"]), real, max_n=6).length < 6).all()
+    with pytest.raises(sk.DataError, match="not text columns"):
+        curators.apply(curators.drop_memorised(columns=["mood"]), batch, corpus)
+    with pytest.raises(sk.DataError, match="has none"):
+        curators.apply(curators.drop_memorised(), sk.generate(penguins, "bootstrap", 5), penguins)

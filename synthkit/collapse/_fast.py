@@ -62,8 +62,6 @@ def fast_path(plan: Any) -> bool:
     base = type(plan.base)
     if _CLASSES.get(base.__module__) != base.__name__ or plan.curate is not None:
         return False
-    if getattr(plan, "redraw_real", False):  # the frame path draws the kept real rows anew
-        return False
     s = plan.schema
     if s.image_columns or s.text or not (s.numeric or s.categorical):
         return False
@@ -125,6 +123,8 @@ class _Seed:
                                   "real rows repeat after that")
             train = _concat([_take(real, take), _head(synth, N - k)]) if k else synth
         else:  # keep_real
+            if plan.redraw_real and k:
+                self.kept_real = _take(real, np.sort(rng.choice(_rows(real), size=k, replace=False)))
             train = _concat([self.kept_real, _head(synth, N - k)]) if k else synth
         if _rows(train) < 2:
             raise CollapseError(
@@ -252,9 +252,10 @@ def _run_gaussian_batch(plan: Any, ref: Any, out: Any, bar: Any) -> None:
         train = None  # generation 1 is fitted on the real rows
     else:
         train = None
-    # each seed's sample seeds: one draw for generation 0's metrics, then one per generation; without
-    # the fresh pool (which may reshuffle in between) they are one call per seed
-    drawn = None if plan.regime == "fresh" else _draw_seeds(rngs, G + 1)
+    # each seed's sample seeds: one draw for generation 0's metrics, then one per generation; unless
+    # other draws come in between (the fresh pool's reshuffles, redrawn real rows) one call per seed
+    redraw = plan.redraw_real and k
+    drawn = None if plan.regime == "fresh" or redraw else _draw_seeds(rngs, G + 1)
     if drawn is None:
         for rng in rngs:
             rng.integers(2**31)
@@ -308,6 +309,9 @@ def _run_gaussian_batch(plan: Any, ref: Any, out: Any, bar: Any) -> None:
                 fresh.append(real[take])
             train = np.concatenate([np.stack(fresh), y[:, :N - k]], axis=1) if k else y
         else:  # keep_real
+            if redraw:
+                kept_real = np.stack([real[np.sort(rng.choice(len(real), size=k, replace=False))]
+                                      for rng in rngs])
             train = np.concatenate([kept_real, y[:, :N - k]], axis=1) if k else y
         bar.update(S)
     plan.notes.extend(text for _, text in sorted(notes, key=lambda n: n[0]))
@@ -325,19 +329,19 @@ def _run_gaussian_batch(plan: Any, ref: Any, out: Any, bar: Any) -> None:
             out.samples.append(_tag(with_row_ids(columns_frame(cols, schema), f"gen{g}-s{s}"), s, g))
 
 
-def _draw_seeds(rngs: list, k: int) -> np.ndarray:
-    """``(seeds, k)``: each rng's next ``k`` draws of ``integers(2**31)`` in one call per rng.
+def _draw_seeds(rngs: list, k: int) -> np.ndarray | None:
+    """``(seeds, k)``: each rng's next ``k`` draws of ``integers(2**31)``, one call per rng.
 
     One call of size ``k`` gives the same numbers and leaves the same state as ``k`` calls of
-    size one (checked here on a copy of the first rng; if numpy ever differs, ``k`` calls)."""
+    size one; this is checked on copies of the first rng, and ``None`` (draw one by one) is
+    returned if a numpy ever differs."""
     import copy
 
-    probe = copy.deepcopy(rngs[0])
-    single = [int(probe.integers(2**31)) for _ in range(k)]
-    out = np.stack([rng.integers(2**31, size=k) for rng in rngs])
-    if out[0].tolist() != single or probe.bit_generator.state != rngs[0].bit_generator.state:
-        raise AssertionError("numpy's integers(size=k) no longer matches k single draws")
-    return out
+    one, many = copy.deepcopy(rngs[0]), copy.deepcopy(rngs[0])
+    single = [int(one.integers(2**31)) for _ in range(k)]
+    if many.integers(2**31, size=k).tolist() != single or one.bit_generator.state != many.bit_generator.state:
+        return None
+    return np.stack([rng.integers(2**31, size=k) for rng in rngs])
 
 
 # SeedSequence (numpy/random/bit_generator.pyx) and PCG64 seeding constants

@@ -24,6 +24,8 @@ verdict depends on them), from :class:`synthkit.neighbors.ExactIndex`.
   match the real ones (or given shares): repairs an amplified bias.
 - :func:`keep_recognised`: keep the rows whose target a classifier trained on
   the real rows predicts from their other columns (label consistency).
+- :func:`drop_memorised`: drop rows whose text shares a run of ``min_ngram``
+  or more consecutive tokens with a real text (copied passages; text columns).
 - :func:`chain`: apply several curators in turn.
 """
 
@@ -40,7 +42,7 @@ from ..neighbors import ExactIndex
 from .simulate import CurateContext
 
 __all__ = ["apply", "drop_far_from_real", "drop_near_copies", "from_suggest", "from_tags", "match_real_density",
-           "balance_groups", "chain", "keep_recognised", "nearest_real_distance"]
+           "balance_groups", "chain", "keep_recognised", "nearest_real_distance", "drop_memorised"]
 
 Curator = Callable[[pl.DataFrame, CurateContext], np.ndarray]
 
@@ -327,6 +329,43 @@ def keep_recognised() -> Curator:
         return cache[key].recognised(rows)
 
     curate.__name__ = "keep_recognised"
+    return curate
+
+
+def drop_memorised(min_ngram: int = 8, columns: Sequence[str] | None = None) -> Curator:
+    """Drop rows whose text shares ``min_ngram`` or more consecutive tokens with a real text.
+
+    The memorisation test of ``evaluate()``'s text family (``memorised_share``, 8 tokens by
+    default) used as a filter: a copied or near-copied passage is dropped before it is
+    trained on. ``columns``: the text columns to check (default: every text column); a row
+    is dropped when any of them shares such a run.
+    """
+    min_ngram = check_int("min_ngram", min_ngram, minimum=1, hint=" (tokens in a run shared with a real text)")
+    cache: dict[tuple[int, str], list] = {}
+
+    def curate(rows: pl.DataFrame, ctx: CurateContext) -> np.ndarray:
+        from ..metrics.text import longest_shared_ngram
+        from ..text.tokens import tokenize_all
+
+        cols = list(columns) if columns is not None else list(ctx.schema.text)
+        if not cols:
+            raise DataError("drop_memorised checks text columns and this dataset has none; choose another curator")
+        bad = [c for c in cols if c not in ctx.schema.text]
+        if bad:
+            raise DataError(f"drop_memorised: column(s) {bad} are not text columns; the text columns are "
+                            f"{list(ctx.schema.text)}")
+        keep = np.ones(rows.height, dtype=bool)
+        for c in cols:
+            key = (id(ctx.real), c)
+            if key not in cache:
+                if len(cache) > 8:
+                    cache.clear()
+                cache[key] = tokenize_all(ctx.real.frame[c].drop_nulls())
+            shared = longest_shared_ngram(tokenize_all(rows[c]), cache[key], max_n=min_ngram)
+            keep &= shared.length < min_ngram
+        return keep
+
+    curate.__name__ = f"drop_memorised({min_ngram})"
     return curate
 
 

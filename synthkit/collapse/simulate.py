@@ -624,7 +624,6 @@ def simulate(
         set instead of once per seed (Shumailov et al. 2024 sample a random 10 % of
         the original data at each generation). A fixed small subset drifts like a
         small seed; redrawn subsets bring back, over the generations, the whole real set.
-        off the real rows before anything else, or a frame of held-out rows).
     fast : run the closed-form generators (gaussian, copula, bootstrap) on numpy
         arrays instead of a polars frame per generation, when nothing needs the
         frames (no ``curate``, no image or text columns). The result is the same
@@ -765,6 +764,8 @@ def _plan(real, generator, generations, n_per_generation, regime, real_fraction,
                      "of the perplexity; pass holdout= to choose them")
     if not ds.schema.text:
         text_test = None
+        if metrics is not None and "text" in wanted:
+            notes.append("text skipped: the data has no text columns")
     n_real = len(ds)
     if n_per_generation is None:
         n_per_generation = n_real // 2 if regime == "fresh" else n_real

@@ -34,6 +34,7 @@ TEXT: tuple[str, ...] = ("markov", "char", "copy_edit", "llm")
 _CLASSES: dict[str, str] = {cls: mod for mod, cls in REGISTRY.values()}
 _CLASSES["External"] = "synthkit.generators.external"
 _CLASSES["LLMError"] = "synthkit.generators.llm"
+_CLASSES["RemixModel"] = "synthkit.generators.llm"
 _CLASSES["ShuffledColumns"] = "synthkit.generators.shuffled"
 
 

@@ -15,8 +15,9 @@ numeric). A text generator draws each synthetic row in two steps:
    pooled model (fitted on every document). With ``conditions`` the model is
    fitted on the real documents meeting the conditions (and the row's ``by``
    value), again falling back to the conditions alone, then to the pooled model,
-   when fewer than ``min_docs`` documents match. Models for conditions are fitted
-   on first use and kept.
+   when fewer than ``min_docs`` documents match. The per-label models are fitted
+   by ``fit``; the pooled model and the models for conditions are fitted on first
+   use (a rare or missing label, ``by=None``, a new condition) and kept.
 
 A text column's missing values are reproduced at its real missing rate.
 """
@@ -44,7 +45,7 @@ class TextGenerator(Generator):
 
     Subclasses set their own parameters plus ``by``, ``min_docs`` and ``tabular``,
     and implement ``_fit_text(docs, key) -> model`` (``docs``: the non-missing real
-    documents with the label values ``key``, at least one) and
+    documents with the label values ``key``, at least one, as ``_prepare`` made them) and
     ``_write(model, n, rng, key) -> list[str]`` (``key``: the label values of the
     rows to write, whichever model was fitted for them).
     """
@@ -67,14 +68,17 @@ class TextGenerator(Generator):
         self.labels_ = [c for c in schema.columns if c not in schema.text]
         self.null_rate_ = {c: features[c].null_count() / max(features.height, 1) for c in schema.text}
         self.models_: dict[tuple[str, Key], Any] = {}
+        self.docs_: dict[str, list] = {}
         for c in schema.text:
-            docs = features[c].drop_nulls().to_list()
-            if not docs:
+            docs = features[c].to_list()
+            if all(d is None for d in docs):
                 raise GeneratorError(
                     f"text column {c!r} holds only missing values in the rows to fit; give rows with text"
                 )
-            self.models_[(c, ())] = self._fit_text(docs, ())
-            if self.by_ is not None:
+            self.docs_[c] = [None if d is None else self._prepare(d) for d in docs]  # e.g. tokenized once
+            if self.by_ is None:
+                self._model(c, ())
+            else:  # the pooled model is fitted only if a rare label needs it
                 for value in features[self.by_].drop_nulls().unique().sort().to_list():
                     self._model(c, ((self.by_, value),))
         self.tabular_ = self._fit_labels(features, schema)
@@ -113,10 +117,13 @@ class TextGenerator(Generator):
         return make(tab).fit(as_fit_dataset(features.select(self.labels_), sub))
 
     # ------------------------------------------------------------------ models
-    def _docs(self, column: str, key: Key) -> list[str]:
-        f = self.rows_
-        mask = condition_mask(f, dict(key)) if key else np.ones(f.height, dtype=bool)
-        return f.filter(pl.Series(mask))[column].drop_nulls().to_list()
+    def _docs(self, column: str, key: Key) -> list:
+        """The prepared real documents (missing ones left out) of the rows with the label values ``key``."""
+        docs = self.docs_[column]
+        if not key:
+            return [d for d in docs if d is not None]
+        mask = condition_mask(self.rows_, dict(key))
+        return [docs[i] for i in np.flatnonzero(mask) if docs[i] is not None]
 
     def _model(self, column: str, key: Key) -> Any:
         """The text model for ``key`` (fitted on first use; rare keys fall back, module docstring)."""
@@ -187,7 +194,11 @@ class TextGenerator(Generator):
         return texts
 
     # ------------------------------------------------------------------ hooks
-    def _fit_text(self, docs: list[str], key: Key) -> Any:  # pragma: no cover
+    def _prepare(self, doc: str) -> Any:
+        """A real document as the text models read it (done once per document; default: unchanged)."""
+        return doc
+
+    def _fit_text(self, docs: list, key: Key) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def _write(self, model: Any, n: int, rng: np.random.Generator, key: Key) -> list[str]:  # pragma: no cover

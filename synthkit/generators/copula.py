@@ -171,7 +171,7 @@ class GaussianCopula(Generator):
         z = np.column_stack([scores[k] for k in self.latent_])
         r = pairwise_correlation(z)
         # a column with one value carries no correlation: keep it independent
-        flat = np.array([np.nanstd(col) < _EPS for col in z.T])
+        flat = np.nanstd(z, axis=0) < _EPS
         r[flat, :] = 0.0
         r[:, flat] = 0.0
         np.fill_diagonal(r, 1.0)

@@ -62,9 +62,7 @@ class CopyEdit(Generator):
         for c in schema.text:
             counts = Counter(t for d in features[c].drop_nulls().to_list()
                              for t in tokenize(d, lower=False) if is_word(t))
-            if not counts:
-                raise GeneratorError(f"text column {c!r} holds no words in the rows to fit; give rows with text")
-            words = sorted(counts)
+            words = sorted(counts)  # none when no document has a word: then every text is copied as it is
             freq = np.array([counts[w] for w in words], dtype=float)
             self.words_[c] = (words, np.cumsum(freq) / freq.sum())
 

@@ -134,7 +134,13 @@ class Gaussian(Generator):
         self.combos_ = None
         if self.categorical_:
             codes = np.column_stack([cols[c] for c in self.categorical_])
-            _, first, counts = np.unique(codes, axis=0, return_index=True, return_counts=True)
+            # one whole number per combination (codes from -1 shifted to 0) when they fit in int64
+            dims = [len(schema.categories.get(c, ())) + 1 for c in self.categorical_]
+            if float(np.prod(np.array(dims, dtype=float))) < 2.0**62:
+                keys = np.ravel_multi_index(tuple((codes + 1).T), dims)
+                _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+            else:
+                _, first, counts = np.unique(codes, axis=0, return_index=True, return_counts=True)
             order = np.argsort(first, kind="stable")
             self.combo_codes_ = codes[first[order]]
             counts = counts[order].astype(float)

@@ -236,3 +236,35 @@ def _takes_keyword(fn: Any, name: str) -> bool:
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
         return True
     return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+class RemixModel:
+    """A deterministic stand-in for a language model, for teaching and offline tests.
+
+    ``RemixModel()(prompt)`` reads the example lines of a prompt (lines starting
+    with ``- ``, as :class:`LLMGenerator` writes them) and answers with the
+    first part of one example joined to the last part of another: text in the
+    style of the examples, partly copied word for word, as small models often
+    write. The choice depends only on the prompt and ``random_state``, so the
+    same prompt gets the same answer. Replace it with your own model's client.
+    """
+
+    def __init__(self, random_state: int = 0):
+        self.random_state = check_int("random_state", random_state, minimum=0)
+
+    def __call__(self, prompt: str) -> str:
+        if not isinstance(prompt, str):
+            raise TypeError(f"RemixModel takes a prompt string, got {type(prompt).__name__}")
+        lines = [ln[2:].strip() for ln in prompt.splitlines() if ln.startswith("- ") and ln[2:].strip()]
+        if not lines:
+            return ""
+        import hashlib
+
+        h = hashlib.sha256(f"{self.random_state}:{prompt}".encode()).digest()
+        a, b = lines[h[0] % len(lines)].split(), lines[h[1] % len(lines)].split()
+        cut_a = 1 + h[2] % max(1, len(a))
+        cut_b = h[3] % max(1, len(b))
+        return " ".join(a[:cut_a] + b[cut_b:])
+
+    def __repr__(self) -> str:
+        return f"RemixModel(random_state={self.random_state})"

@@ -43,9 +43,6 @@ class _ChainGenerator(TextGenerator):
     #: glued tokens start with a space that the first token of a document drops
     _spaced = True
 
-    def _split(self, doc: str) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
     def _glue(self, token: str) -> str:  # pragma: no cover
         """The token as written after another one (e.g. with a space before it)."""
         raise NotImplementedError
@@ -58,11 +55,10 @@ class _ChainGenerator(TextGenerator):
                   hint=" (the longest document written; None: twice the longest real one)")
         check_bool("reject_copies", self.reject_copies, error=GeneratorError)
 
-    def _fit_text(self, docs: list[str], key=()) -> _Fitted:
-        split = [self._split(d) for d in docs]
-        chain = NgramChain(int(self.state_size)).fit(split)
+    def _fit_text(self, docs: list, key=()) -> _Fitted:
+        chain = NgramChain(int(self.state_size)).fit(docs)
         glue = np.array([self._glue(t) for t in chain.tokens_], dtype=object)
-        return _Fitted(chain, glue, {tuple(t) for t in split} if self.reject_copies else None)
+        return _Fitted(chain, glue, {tuple(t) for t in docs} if self.reject_copies else None)
 
     def _write(self, model: _Fitted, n: int, rng: np.random.Generator, key=()) -> list[str]:
         chain = model.chain
@@ -109,7 +105,7 @@ class Markov(_ChainGenerator):
         self.max_tokens = max_tokens
         self.reject_copies = reject_copies
 
-    def _split(self, doc: str) -> list[str]:
+    def _prepare(self, doc: str) -> list[str]:
         return tokenize(doc, lower=False)
 
     def _glue(self, token: str) -> str:
@@ -138,7 +134,7 @@ class CharMarkov(_ChainGenerator):
         self.max_tokens = max_tokens
         self.reject_copies = reject_copies
 
-    def _split(self, doc: str) -> str:
+    def _prepare(self, doc: str) -> str:
         return doc  # the chain reads a string's characters as its tokens
 
     _spaced = False

@@ -23,7 +23,9 @@ Steps (all seeded by ``random_state``), one function each below:
    subgroup balance carry their own calibrated tests; the text family runs the
    same size-matched permutation test on its own statistics
    (:mod:`synthkit.metrics.text`).
-5. :func:`_per_row`: per-row scores of every real and synthetic row.
+5. :func:`_per_row`: per-row scores of every real and synthetic row (with text
+   columns also ``shared_ngram``, the longest run of tokens shared with a real
+   document, another one for real rows, and ``memorised`` for synthetic rows).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .._checks import check_int
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
-from ._common import Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
+from ._common import ROWS_SCHEMA, Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
@@ -59,10 +61,6 @@ __all__ = ["evaluate", "FAMILIES"]
 FAMILIES = ("fidelity", "pairwise", "detection", "coverage", "privacy", "utility", "subgroup", "text")
 #: families that run only when named in ``families=`` (slower, or needing a holdout)
 OPTIONAL_FAMILIES = ("privacy_attacks",)
-ROWS_SCHEMA = {
-    ROW_ID: pl.String, "source": pl.String, "dcr": pl.Float64, "nearest_real": pl.String,
-    "inside_support": pl.Boolean, "detection_prob": pl.Float64, "covered": pl.Boolean,
-}
 #: per-row columns added when text columns are measured (see :mod:`synthkit.metrics.text`)
 TEXT_ROWS_SCHEMA = {"shared_ngram": pl.Int64, "memorised": pl.Boolean}
 
@@ -360,8 +358,11 @@ def _text(run: _Run) -> None:
     columns = {}
     for c in inp.schema.text:
         hold = tokenize_all(inp.holdout[c]) if inp.holdout is not None else None
+        emb = getattr(run.enc, "embedders_", {}).get(c)  # the Encoder's text model (it keeps recent results)
+        vectors = None if emb is None else (emb.transform(run.real[c]), emb.transform(run.synth[c]))
         r, s = text_family(c, tokenize_all(run.real[c]), tokenize_all(run.synth[c]), hold, run.split,
-                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state)
+                           n_boot=run.n_boot, n_perm=run.n_perm, rng=run.boot_rng, random_state=run.random_state,
+                           vectors=vectors)
         run.rows += r
         columns[c] = s
         shared = np.maximum(shared, s["shared_ngram"])

@@ -66,7 +66,7 @@ FORMULAS = {
     "text": "Per text column, on lower-cased word and punctuation tokens. vocabulary_size = distinct words; "
             "missing_word_share = share of the distinct words of real held-out text that no synthetic document "
             "uses; distinct_n = distinct n-grams / all n-grams; self_similarity = mean cosine similarity of the "
-            "word-count vectors of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
+            "embeddings of all pairs of synthetic documents; perplexity = exp(mean -log P) of real "
             "held-out text under an interpolated bigram model trained on the synthetic documents (vocabulary: "
             "the held-out tokens); perplexity_ratio = that perplexity / the same model's trained on as many real "
             "documents; length_ks_complement = 1 - KS statistic of words per document; exact_document_share = "
@@ -231,7 +231,7 @@ class Report:
             if not isinstance(table, pl.DataFrame) or dict(table.schema) != TABLE_SCHEMA:
                 raise SynthkitError(f"{where} is corrupt: its metric table does not have the columns "
                                     f"{list(TABLE_SCHEMA)}; save it again with rep.save(path)")
-            from .evaluate import ROWS_SCHEMA
+            from ._common import ROWS_SCHEMA
 
             rows = J.decode(doc.get("rows")) if doc.get("rows") is not None else pl.DataFrame(schema=ROWS_SCHEMA)
             data = J.decode(doc["summary"])
@@ -601,6 +601,14 @@ def _attacks_html(table: pl.DataFrame) -> str:
     return f"<table class='sk-table'>{head}{''.join(body)}</table>"
 
 
+#: metrics that count things (shown as whole numbers)
+COUNT_METRICS = frozenset({"vocabulary_size"})
+
+
+def _fmt_count(v: Any) -> str:
+    return "-" if v is None or not np.isfinite(v) else f"{v:,.0f}"
+
+
 def _metrics_html(h: pl.DataFrame, show_family: bool = True) -> str:
     """Metric rows (with a ``status`` column) as the report's table: value, interval, matched, baseline, verdict."""
     cols = (["family"] if show_family else []) + ["metric", "value", "95% interval", "synthetic (matched)",
@@ -609,10 +617,11 @@ def _metrics_html(h: pl.DataFrame, show_family: bool = True) -> str:
     body = []
     for r in h.iter_rows(named=True):
         name = r["metric"] + (f" ({r['column']})" if r["column"] and show_family else "")
-        ci = "-" if r["ci_low"] is None else f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}"
+        fmt = _fmt_count if r["metric"] in COUNT_METRICS else _fmt
+        ci = "-" if r["ci_low"] is None else f"{fmt(r['ci_low'])} - {fmt(r['ci_high'])}"
         cls = "sk-bad" if r["status"] == "worse than real" else "sk-ok"
         cells = ([r["family"]] if show_family else []) + [
-            name, _fmt(r["value"]), ci, _fmt(r["matched"]), _fmt(r["baseline"]), _fmt(r["p_value"], 2), r["better"]]
+            name, fmt(r["value"]), ci, fmt(r["matched"]), fmt(r["baseline"]), _fmt(r["p_value"], 2), r["better"]]
         body.append(
             "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
             + f"<td class='{cls}'>{html.escape(r['status'])}</td>"

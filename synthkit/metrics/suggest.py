@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import connected_components
 from .._checks import check_float, check_int, check_random_state
 from ..data import ROW_ID
 from ..errors import DataError
+from ..text.tokens import detokenize, tokenize
 from ..summary import MISSING
 from ._common import fingerprint, prepare
 from ..neighbors import knn
@@ -117,6 +118,24 @@ def _describe(cluster: pl.DataFrame, ref: pl.DataFrame, schema, top: int = 2) ->
     return "; ".join(b[1] for b in bits[:top])
 
 
+#: characters of a document quoted in a region's reason
+QUOTE_CHARS = 60
+
+
+def _quote(text: str | None) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def _example(cluster: pl.DataFrame, schema) -> str:
+    """For text data: one document of the cluster, quoted (``""`` otherwise)."""
+    for c in schema.text:
+        docs = cluster[c].drop_nulls()
+        if docs.len():
+            return f'e.g. {c} "{_quote(docs[0])}"'
+    return ""
+
+
 def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: float = 0.7,
             min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0) -> list[Region]:
     """Candidate problem regions, most severe first.
@@ -173,7 +192,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                     continue
                 ids = tuple(srows[ROW_ID].to_numpy()[members])
                 probs = srows["detection_prob"].to_numpy()[members]
-                what = _describe(sf[members], rf, schema)
+                what = "; ".join(x for x in (_describe(sf[members], rf, schema), _example(sf[members], schema)) if x)
                 out.append(Region(
                     "off-manifold", ids,
                     f"{members.size} synthetic rows ({members.size / n_s:.1%}) lie outside every real row's "
@@ -197,12 +216,14 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
         idx = np.nonzero(ts["memorised"])[0]
         if idx.size:
             runs = ts["shared_ngram"][idx]
+            top = int(idx[np.argmax(runs)])
+            run = tokenize(sf[c][top], lower=False)[ts["shared_start"][top]:ts["shared_start"][top] + runs.max()]
             out.append(Region(
                 "memorised", tuple(srows[ROW_ID].to_numpy()[idx]),
                 f"{idx.size} synthetic rows ({idx.size / n_s:.1%}) share a run of at least {ts['threshold']} "
                 f"consecutive tokens of {c!r} with a real document (median run {int(np.median(runs))} tokens; "
                 f"{int(ts['exact'][idx].sum())} exact copies); {ts['real_memorised_share']:.1%} of real rows "
-                "share such a run with another real row",
+                f'share such a run with another real row; e.g. "{_quote(detokenize(run))}"',
                 _WEIGHT["memorised"] * idx.size / n_s))
     # missing modes
     if rrows["covered"].null_count() < n_r:
@@ -219,7 +240,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
             for key, members in merged.items():
                 if members.size < min_cluster:
                     continue
-                what = "" if key.startswith("\x00") else key
+                what = "; ".join(x for x in ("" if key.startswith("\x00") else key, _example(rf[members], schema)) if x)
                 out.append(Region(
                     "missing-mode", tuple(rrows[ROW_ID].to_numpy()[members]),
                     f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "

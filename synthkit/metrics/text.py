@@ -12,10 +12,11 @@ marks). Per text column, ``evaluate()`` reports (family ``text``):
 - **distinct_1**, **distinct_2**: distinct n-grams / all n-grams
   (:func:`synthkit.text.stats.distinct_n`). Low = repetitive, generic text.
 - **self_similarity**: mean cosine similarity over all pairs of different
-  synthetic documents, of their bag-of-words vectors (word counts; documents
-  without words are left out), :func:`self_similarity`. High = the documents
-  say the same things. It is computed in closed form,
-  ``(|sum_i u_i|^2 - n) / (n (n - 1))`` for unit vectors ``u_i``.
+  synthetic documents, of their embeddings (the Encoder's text model,
+  :mod:`synthkit.text.embed`) in ``evaluate()``, or of their bag-of-words
+  vectors (word counts, :func:`self_similarity`); documents without words are
+  left out. High = the documents say the same things. It is computed in
+  closed form, ``(|sum_i u_i|^2 - n) / (n (n - 1))`` for unit vectors ``u_i``.
 - **perplexity**: perplexity of real held-out text under an interpolated
   bigram model (:class:`synthkit.text.lm.NgramLM`) trained on the synthetic
   documents, its vocabulary fixed to the real training tokens, so a word the
@@ -123,8 +124,17 @@ class _Flat:
         self.S = np.zeros(n + 1, dtype=np.uint64)
         self.S[1:] = np.cumsum(_mix(ids) * _powers(_BINV, n))
         self.P = _powers(_B, n + 1)
+        self.members: np.ndarray | None = None  # the documents whose n-grams the sets hold (None: all)
         self._sets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._shared: dict[int, np.ndarray] = {}
+
+    def restrict(self, members: np.ndarray) -> "_Flat":
+        """The same documents, with n-gram sets of ``members`` only (a reference subset)."""
+        out = object.__new__(_Flat)
+        out.lengths, out.starts, out.S, out.P = self.lengths, self.starts, self.S, self.P
+        out.members = np.asarray(members, dtype=np.int64)
+        out._sets, out._shared = {}, {}
+        return out
 
     def positions(self, rows: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
         """Start positions of every m-gram of ``rows`` (each row at least m long), and each one's row slot."""
@@ -143,6 +153,8 @@ class _Flat:
         """Sorted keys of every m-gram, and the document holding each (cached)."""
         if m not in self._sets:
             rows = np.nonzero(self.lengths >= m)[0]
+            if self.members is not None:
+                rows = np.intersect1d(rows, self.members)
             pos, slot = self.positions(rows, m)
             k = self.keys(pos, m)
             order = np.argsort(k, kind="stable")
@@ -171,14 +183,16 @@ def _member(sorted_keys: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return sorted_keys[i] == q, i
 
 
-def _binary_search(query: _Flat, max_n: int, lookup) -> np.ndarray:
-    """Per query document, the largest m <= max_n such that ``lookup(keys, m)`` finds one of its m-grams.
+def _binary_search(query: _Flat, max_n: int, lookup, docs: np.ndarray | None = None) -> np.ndarray:
+    """Per query document (of ``docs``; default all), the largest m <= max_n such that
+    ``lookup(keys, m)`` finds one of its m-grams.
 
     Sharing an m-gram implies sharing every shorter one, so the answer is found
     by a binary search per document, all documents at once (grouped by m).
     """
-    lo = np.zeros(query.lengths.size, dtype=np.int64)
-    hi = np.minimum(query.lengths, max_n)
+    docs = np.arange(query.lengths.size) if docs is None else np.asarray(docs, dtype=np.int64)
+    lo = np.zeros(docs.size, dtype=np.int64)
+    hi = np.minimum(query.lengths[docs], max_n)
     while True:
         act = lo < hi
         if not act.any():
@@ -186,7 +200,7 @@ def _binary_search(query: _Flat, max_n: int, lookup) -> np.ndarray:
         mid = (lo + hi + 1) // 2
         for m in np.unique(mid[act]):
             rows = np.nonzero(act & (mid == m))[0]
-            pos, slot = query.positions(rows, int(m))
+            pos, slot = query.positions(docs[rows], int(m))
             hit = lookup(query.keys(pos, int(m)), int(m))
             ok = np.zeros(rows.size, dtype=bool)
             ok[slot[hit]] = True
@@ -226,19 +240,25 @@ def longest_shared_ngram(docs: Docs, reference: Docs, max_n: int = MAX_NGRAM) ->
     max_n = _check_max_n(max_n)
     index: dict[str, int] = {}
     ref, q = _Flat(reference, index), _Flat(docs, index)
-    length = _binary_search(q, max_n, lambda k, m: _member(ref.gram_set(m)[0], k)[0])
-    source = np.full(len(docs), -1, dtype=np.int64)
-    start = np.full(len(docs), -1, dtype=np.int64)
+    return _longest(q, ref, max_n)
+
+
+def _longest(q: _Flat, ref: _Flat, max_n: int, docs: np.ndarray | None = None) -> SharedNgrams:
+    """:func:`longest_shared_ngram` of the query documents ``docs`` (default all) against ``ref``'s sets."""
+    docs = np.arange(q.lengths.size) if docs is None else np.asarray(docs, dtype=np.int64)
+    length = _binary_search(q, max_n, lambda k, m: _member(ref.gram_set(m)[0], k)[0], docs)
+    source = np.full(docs.size, -1, dtype=np.int64)
+    start = np.full(docs.size, -1, dtype=np.int64)
     for m in np.unique(length[length > 0]):
         rows = np.nonzero(length == m)[0]
-        pos, slot = q.positions(rows, int(m))
+        pos, slot = q.positions(docs[rows], int(m))
         keys, doc = ref.gram_set(int(m))
         hit, at = _member(keys, q.keys(pos, int(m)))
         hits = np.nonzero(hit)[0]
         _, at_first = np.unique(slot[hits], return_index=True)  # every row has a hit: its first one
         first = hits[at_first]
         source[rows] = doc[at[first]]
-        start[rows] = pos[first] - q.starts[rows]
+        start[rows] = pos[first] - q.starts[docs[rows]]
     return SharedNgrams(length, source, start)
 
 
@@ -419,12 +439,15 @@ def _ppl(sums: np.ndarray, n: np.ndarray, w: np.ndarray | None = None) -> float 
 
 
 def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, split, *, n_boot: int,
-                n_perm: int, rng: np.random.Generator | None, random_state: int) -> tuple[list[dict], dict]:
+                n_perm: int, rng: np.random.Generator | None, random_state: int,
+                vectors: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[dict], dict]:
     """Table rows and plain summary of the text metrics of one text column.
 
     ``real``/``synth``/``heldout`` are the tokenized documents of the column
     (``heldout``: a real holdout, or None), ``split`` the
-    :class:`~synthkit.metrics._baseline.Halves` of ``evaluate``. The summary also
+    :class:`~synthkit.metrics._baseline.Halves` of ``evaluate``. ``vectors``
+    (real, synthetic): unit-length document embeddings for ``self_similarity``
+    (zero rows for empty documents); without them it uses bag-of-words vectors. The summary also
     holds per-row arrays: ``shared_ngram`` / ``memorised`` / ``exact`` per
     synthetic row, ``real_shared_ngram`` per real row (against the other real rows).
     """
@@ -444,24 +467,34 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
     h_ids = _word_ids(H, index)  # first, so that the corpus knows the held-out words
     # one corpus of all synthetic documents followed by B': pool row j is S'[j] (j < size) or B'[j - size]
     corpus = _Corpus(list(synth) + Bp, index)
+    if vectors is not None:  # self-similarity in the embedding space: the same rows, dense unit vectors
+        e_real, e_synth = (np.asarray(v, dtype=np.float64) for v in vectors)
+        if e_real.shape[0] != len(real) or e_synth.shape[0] != len(synth):
+            raise DataError(f"vectors for text column {column!r} must have one row per document "
+                            f"({len(real)} real, {len(synth)} synthetic)")
+        corpus.U = np.vstack([e_synth, e_real[split.b]])
     n_s = len(synth)
     pool_at = np.r_[split.s, n_s + np.arange(size)].astype(np.int64)
     len_all = corpus.n_words
-    len_a = stats.lengths(A)
     len_real = stats.lengths(real)
+    len_a = len_real[split.a]
     top = int(max(len_all.max(initial=0), len_a.max(initial=0), len_real.max(initial=0))) + 1
     ca_ref = np.bincount(len_a, minlength=top)
 
     def missing(present: np.ndarray) -> float:
         return float(1.0 - present[h_ids].mean()) if h_ids.size else np.nan
 
-    # memorisation: synthetic vs all real (values), pool vs A (verdict), real vs other real (per row)
-    shared = longest_shared_ngram(synth, real)
+    # memorisation: synthetic vs all real (values), pool vs A (verdict), real vs other real (per row);
+    # each corpus hashed once
+    flat_index: dict[str, int] = {}
+    fr, fs = _Flat(real, flat_index), _Flat(synth, flat_index)
+    shared = _longest(fs, fr, MAX_NGRAM)
     exact = exact_copies(synth, real)
     pool_docs = Sp + Bp
-    pool_shared = longest_shared_ngram(pool_docs, A).length
+    fa = fr.restrict(split.a)
+    pool_shared = np.r_[_longest(fs, fa, MAX_NGRAM, split.s).length, _longest(fr, fa, MAX_NGRAM, split.b).length]
     pool_exact = exact_copies(pool_docs, A)
-    real_shared = longest_shared_within(real)
+    real_shared = _binary_search(fr, MAX_NGRAM, lambda k, m: _member(fr.shared_set(m), k)[0])
 
     # per held-out document log probabilities under the models trained on S' and on B' (the intervals of
     # perplexity_ratio resample them); the permutation test's first two calls reuse them
@@ -573,6 +606,7 @@ def text_family(column: str, real: Docs, synth: Docs, heldout: Docs | None, spli
         "threshold": MEMORISED_NGRAM, "max_n": MAX_NGRAM,
         "most_shared": [int(i) for i in order[: 50] if shared.length[i] >= MEMORISED_NGRAM],
         "heldout": "holdout" if heldout is not None else "reference half A",
+        "self_similarity_space": "embeddings" if vectors is not None else "bag of words",
     }
     return rows, summary
 

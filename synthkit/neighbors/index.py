@@ -1,13 +1,25 @@
 """Nearest-neighbour search for the map, with a pickle-free on-disk form.
 
 Small sets (up to ``EXACT_LIMIT`` rows, as UMAP itself does) are searched
-exactly by brute force (scikit-learn); rebuilding that index costs nothing.
-Larger sets use a pynndescent index (the search UMAP uses): it answers a
+exactly by brute force (scikit-learn, set up at the first query); rebuilding
+that index costs nothing. Euclidean sets of up to ``BLAS_LIMIT`` values (rows x
+columns) are searched exactly too, by blocked float32 matrix products with a
+certified candidate bound and an exact re-check (``KnnIndex._blas_query``):
+numpy only, so a fresh process compiles nothing before its first query.
+Larger sets, and other metrics, use a pynndescent index (the search UMAP uses): it answers a
 thousand queries on ~50k rows in tens of milliseconds, but building it takes
 seconds (plus a one-off numba compile in a fresh process). So its state is
-saved as plain arrays (``.npz`` without pickle) and JSON, and restored without
-rebuilding; if the saved form does not fit the installed pynndescent, the
-index is rebuilt from the data instead (same seed, same result).
+saved as plain arrays (compressed ``.npz`` without pickle) and JSON, and
+restored without rebuilding; if the saved form does not fit the installed
+pynndescent, the index is rebuilt from the data instead (same seed, same
+result). The saved form leaves out what the search does not need or what the
+caller already holds: the indexed rows themselves (given back on load, in
+pynndescent's order) and the k-NN graph the search graph was pruned from.
+
+Restoring is lazy: :meth:`KnnIndex.load` only notes where the index is, and
+the first query restores it. Restoring installs pynndescent's search function,
+which numba compiles in a process whose numba cache is empty (tens of seconds
+on two cores), so a map opened only to be drawn never pays it.
 """
 
 from __future__ import annotations
@@ -18,10 +30,25 @@ from typing import Any
 
 import numpy as np
 
-#: at or below this many rows the search is exact (brute force)
+#: at or below this many rows the search is exact (brute force, scikit-learn)
 EXACT_LIMIT = 4096
+#: above EXACT_LIMIT rows, a euclidean index of at most this many values (rows x columns) is
+#: still searched exactly, by blocked matrix products (see ``_blas_query``); larger ones and
+#: other metrics use pynndescent
+BLAS_LIMIT = 16_000_000
 
 _SCALARS = (bool, int, float, str, type(None))
+_PENDING = object()  # stands in for a pynndescent index until the first query restores it
+
+
+#: the exact search takes the minimum of each run of this many indexed rows (see _blas_query)
+_RUN = 256
+#: query rows per block of the exact search: at most this many distances in memory at once
+_BLOCK_VALUES = 4_000_000
+
+
+def _use_blas(shape: tuple[int, ...], metric: str) -> bool:
+    return metric == "euclidean" and shape[0] > EXACT_LIMIT and shape[0] * max(1, shape[1]) <= BLAS_LIMIT
 
 
 def _pynndescent_version() -> str:
@@ -38,14 +65,12 @@ class KnnIndex:
         self.data = np.ascontiguousarray(data, dtype=np.float32)
         self.metric = metric
         self.random_state = random_state
-        self.exact = len(self.data) <= EXACT_LIMIT
+        self.blas = _use_blas(self.data.shape, metric)
+        self.exact = len(self.data) <= EXACT_LIMIT or self.blas
         self._nn: Any = None
         self._nnd: Any = nnd  # a prepared pynndescent.NNDescent (e.g. UMAP's own)
-        if self.exact:
-            from sklearn.neighbors import NearestNeighbors
-
-            self._nn = NearestNeighbors(algorithm="brute", metric=metric).fit(self.data)
-        elif self._nnd is None:
+        self._stored: tuple[Path, str] | None = None  # (folder, name) of a saved state not restored yet
+        if not self.exact and self._nnd is None:
             self._build()
 
     def _build(self) -> None:
@@ -61,6 +86,26 @@ class KnnIndex:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    @property
+    def restored(self) -> bool:
+        """False while a saved approximate index waits for its first query (see :meth:`load`)."""
+        return self._stored is None
+
+    def _ensure(self) -> None:
+        """Restore a saved pynndescent index (or rebuild it) before its first use."""
+        if self._stored is None:
+            return
+        folder, name = self._stored
+        self._stored = None
+        try:
+            nnd = _restore(folder, name, self.data)
+        except Exception:  # noqa: BLE001 - any mismatch means: rebuild
+            nnd = None
+        self._nnd = nnd
+        if nnd is None or not self._self_check():
+            self._nnd = None
+            self._build()
 
     def query(self, q: np.ndarray, k: int, *, verify_above: float | None = None,
               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +125,14 @@ class KnnIndex:
         if len(q) == 0 or k < 1:
             return np.zeros((0, max(k, 0)), dtype=np.int64), np.zeros((0, max(k, 0)), dtype=np.float64)
         kk = k + (exclude is not None)
+        if self.blas:
+            return self._blas_query(q, k, exclude)
+        self._ensure()
         if self.exact:
+            if self._nn is None:  # built at the first query: drawing a loaded map needs no search
+                from sklearn.neighbors import NearestNeighbors
+
+                self._nn = NearestNeighbors(algorithm="brute", metric=self.metric).fit(self.data)
             _, i = self._nn.kneighbors(q, n_neighbors=kk)
         else:
             i, _ = self._nnd.query(q, k=kk, epsilon=0.12)
@@ -95,6 +147,70 @@ class KnnIndex:
         if not self.exact:
             self._repair(q, i, d, verify_above, exclude)
         return i, d
+
+    def _blas_query(self, q: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact euclidean k-NN by blocked matrix products, without an N x M matrix in memory.
+
+        Per block of queries: squared distances up to a per-query constant,
+        ``|x|^2 - 2 q.x``, in float32 (one BLAS product); the minimum of each
+        run of ``_RUN`` indexed rows; the k-th smallest of those minima, ``t``,
+        bounds the k-th nearest distance from above (k different runs each
+        hold a row at most ``t`` away). Every row within ``t`` plus twice a
+        bound on the float32 rounding error is a candidate; the candidates'
+        distances are recomputed exactly (float64) and the k nearest kept,
+        ties going to the lower row index. So the result is the exact k-NN,
+        whatever the rounding, at the cost of one product and a few passes
+        over each block. No numba: nothing to compile in a fresh process.
+        """
+        n, d = self.data.shape
+        prep = getattr(self, "_blas_prep", None)
+        if prep is None:
+            runs = -(-n // _RUN)
+            data_t = np.zeros((d, runs * _RUN), dtype=np.float32)
+            data_t[:, :n] = self.data.T
+            data_t *= -2.0  # exact in float32: one product gives -2 q.x
+            sq64 = np.einsum("ij,ij->i", self.data.astype(np.float64), self.data.astype(np.float64))
+            sq = np.full(runs * _RUN, np.inf, dtype=np.float32)
+            sq[:n] = sq64
+            prep = self._blas_prep = (data_t, sq, runs, float(np.sqrt(sq64.max(initial=0.0))))
+        data_t, sq, runs, xmax = prep
+        m = len(q)
+        out_i = np.zeros((m, k), dtype=np.int64)
+        out_d = np.full((m, k), np.inf, dtype=np.float64)
+        qn = np.sqrt(np.einsum("ij,ij->i", q.astype(np.float64), q.astype(np.float64)))
+        # float32 error of |x|^2 - 2 q.x: at most (d + 4) units in the last place of (|q| + |x|)^2
+        slack = 2.0 * (d + 4) * np.finfo(np.float32).eps * (qn + xmax) ** 2 + 1e-30
+        block = max(1, _BLOCK_VALUES // (runs * _RUN))
+        width = min(k, runs)
+        for s in range(0, m, block):
+            part = q[s : s + block]
+            b = len(part)
+            D = part @ data_t
+            D += sq
+            if exclude is not None:
+                D[np.arange(b), exclude[s : s + b]] = np.inf
+            runs_D = D.reshape(b, runs, _RUN)
+            mins = runs_D.min(axis=2)
+            t = np.partition(mins, width - 1, axis=1)[:, width - 1]
+            if width < k:  # fewer runs than k: every row is a candidate
+                t = np.full(b, np.inf, dtype=np.float32)
+            limit = (t + slack[s : s + b]).astype(np.float32)
+            # candidates sit in the few runs whose minimum is within the limit: look only there
+            rr, cc = np.nonzero(mins <= limit[:, None])
+            hit, off = np.nonzero(runs_D[rr, cc] <= limit[rr, None])
+            rows, cols = rr[hit], cc[hit] * _RUN + off
+            inside = cols < n  # not the padding of the last run
+            rows, cols = rows[inside], cols[inside]
+            dist = pair_distances(self.data[cols], part[rows], self.metric)
+            if exclude is not None:
+                dist[cols == exclude[s + rows]] = np.inf
+            order = np.lexsort((cols, dist, rows))
+            rows, cols, dist = rows[order], cols[order], dist[order]
+            rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+            keep = rank < k
+            out_i[s + rows[keep], rank[keep]] = cols[keep]
+            out_d[s + rows[keep], rank[keep]] = dist[keep]
+        return out_i, out_d
 
     def _copies(self) -> dict[bytes, list[int]]:
         table = getattr(self, "_copy_table", None)
@@ -157,39 +273,60 @@ class KnnIndex:
 
     # ------------------------------------------------------------------ storage
     def save(self, folder: Path, name: str) -> None:
-        """Write the index next to the data it was built on (arrays + JSON, no pickle)."""
+        """Write the index next to the data it was built on (arrays + JSON, no pickle).
+
+        Leaves out the indexed rows (the caller passes them back to
+        :meth:`load`) and pynndescent's k-NN graph (the search uses the
+        pruned search graph only); integer arrays are stored in 32 bits when
+        their values fit, and restored to their dtype.
+        """
         if self.exact:
             return  # rebuilt from the data on load, instantly
+        if self._stored is not None:  # never restored: copy the saved files as they are
+            src, src_name = self._stored
+            for ext in ("npz", "json"):
+                (folder / f"{name}.{ext}").write_bytes((src / f"{src_name}.{ext}").read_bytes())
+            return
         state = self._nnd.__getstate__()
         arrays: dict[str, np.ndarray] = {}
         manifest: dict[str, Any] = {}
         try:
             for key, value in state.items():
+                if key == "_raw_data" and _same_rows(value, self.data):
+                    manifest[key] = {"kind": "rows"}
+                    continue
+                order = state.get("_vertex_order")
+                if key == "_raw_data" and isinstance(order, np.ndarray) and len(order) == len(self.data) \
+                        and _same_rows(value, self.data[order]):
+                    manifest[key] = {"kind": "rows", "order": "_vertex_order"}  # pynndescent sorts its copy
+                    continue
+                if key == "_neighbor_graph":
+                    manifest[key] = {"kind": "omitted"}
+                    continue
                 entry = _encode(key, value, arrays)
                 if entry is not None:
                     manifest[key] = entry
         except TypeError:
             return  # a state this code does not know: the index is rebuilt on load
         meta = {"pynndescent": _pynndescent_version(), "state": manifest}
-        np.savez(folder / f"{name}.npz", **arrays)
+        savez(folder / f"{name}.npz", arrays)
         (folder / f"{name}.json").write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path, name: str, data: np.ndarray, metric: str,
              random_state: int | None) -> "KnnIndex":
-        """Restore a saved index; rebuild it from ``data`` if the saved form cannot be used."""
-        if len(data) <= EXACT_LIMIT:
+        """An index over ``data`` restored from ``folder`` at its first query.
+
+        Nothing is read here (see the module docstring: restoring compiles
+        pynndescent's search in a fresh process); if the saved form turns out
+        unusable, the first query rebuilds the index from ``data`` instead.
+        """
+        if len(data) <= EXACT_LIMIT or _use_blas(np.shape(data), metric):
             return cls(data, metric, random_state)
-        nnd = None
-        try:
-            nnd = _restore(folder, name)
-        except Exception:  # noqa: BLE001 - any mismatch means: rebuild
-            nnd = None
-        if nnd is not None:
-            index = cls(data, metric, random_state, nnd=nnd)
-            if index._self_check():
-                return index
-        return cls(data, metric, random_state)
+        index = cls(data, metric, random_state, nnd=_PENDING)
+        index._nnd = None
+        index._stored = (Path(folder), name)
+        return index
 
     def _self_check(self) -> bool:
         """Does the restored search find (most of) its own rows? (it is approximate)"""
@@ -235,16 +372,15 @@ def _encode(key: str, value: Any, arrays: dict[str, np.ndarray]) -> dict | None:
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             raise TypeError(f"object array in index state ({key})")
-        arrays[key] = value
-        return {"kind": "array"}
+        return {"kind": "array", **_put(arrays, key, value)}
     if isinstance(value, np.generic):
         return {"kind": "npscalar", "dtype": value.dtype.name, "value": value.item()}
     if isinstance(value, _SCALARS):
         return {"kind": "scalar", "value": value}
     if tname == "csr_array" or tname == "csr_matrix":
-        for part in ("data", "indices", "indptr"):
-            arrays[f"{key}.{part}"] = getattr(value, part)
-        return {"kind": "csr", "shape": list(value.shape), "array": tname == "csr_array"}
+        dtypes = {part: _put(arrays, f"{key}.{part}", getattr(value, part)).get("dtype")
+                  for part in ("data", "indices", "indptr")}
+        return {"kind": "csr", "shape": list(value.shape), "array": tname == "csr_array", "dtypes": dtypes}
     if isinstance(value, np.random.RandomState):
         name, keys, pos, has_gauss, cached = value.get_state(legacy=True)
         arrays[key] = keys
@@ -263,10 +399,24 @@ def _encode(key: str, value: Any, arrays: dict[str, np.ndarray]) -> dict | None:
     raise TypeError(f"cannot store index attribute {key} of type {tname}")
 
 
+def _put(arrays: dict[str, np.ndarray], key: str, value: np.ndarray) -> dict:
+    """Store an array, 64-bit integers in 32 bits when their values fit; says the dtype to restore."""
+    if value.dtype == np.int64 and value.size and np.iinfo(np.int32).min <= value.min() \
+            and value.max() <= np.iinfo(np.int32).max:
+        arrays[key] = value.astype(np.int32)
+        return {"dtype": "int64"}
+    arrays[key] = value
+    return {}
+
+
+def _get(arrays: Any, key: str, dtype: str | None) -> np.ndarray:
+    return arrays[key].astype(dtype) if dtype else arrays[key]
+
+
 def _decode(key: str, entry: dict, arrays: Any) -> Any:
     kind = entry["kind"]
     if kind == "array":
-        return arrays[key]
+        return _get(arrays, key, entry.get("dtype"))
     if kind in ("scalar", "dict"):
         return entry["value"]
     if kind == "npscalar":
@@ -281,14 +431,34 @@ def _decode(key: str, entry: dict, arrays: Any) -> Any:
         import scipy.sparse as sp
 
         cls = sp.csr_array if entry["array"] else sp.csr_matrix
-        parts = tuple(arrays[f"{key}.{p}"] for p in ("data", "indices", "indptr"))
+        dtypes = entry.get("dtypes") or {}
+        parts = tuple(_get(arrays, f"{key}.{p}", dtypes.get(p)) for p in ("data", "indices", "indptr"))
         return cls(parts, shape=tuple(entry["shape"]))
     if kind == "tuple":
         return tuple(_decode(f"{key}.{j}", sub, arrays) for j, sub in enumerate(entry["items"]))
     raise TypeError(f"unknown stored kind {kind!r}")
 
 
-def _restore(folder: Path, name: str) -> Any:
+def savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez_compressed`` with fixed member times and order, so equal arrays give equal bytes."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for key in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asanyarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
+
+
+def _same_rows(value: Any, data: np.ndarray) -> bool:
+    return (isinstance(value, np.ndarray) and value.dtype == data.dtype and value.shape == data.shape
+            and bool(np.array_equal(value, data)))
+
+
+def _restore(folder: Path, name: str, data: np.ndarray) -> Any:
     meta = json.loads((folder / f"{name}.json").read_text())
     if meta.get("pynndescent") != _pynndescent_version():
         return None
@@ -296,7 +466,14 @@ def _restore(folder: Path, name: str) -> Any:
 
     with np.load(folder / f"{name}.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    state = {key: _decode(key, entry, arrays) for key, entry in meta["state"].items()}
+    state = {}
+    for key, entry in meta["state"].items():
+        if entry["kind"] == "rows":
+            state[key] = np.ascontiguousarray(data[arrays[entry["order"]]]) if "order" in entry else data
+        elif entry["kind"] == "omitted":
+            state[key] = None
+        else:
+            state[key] = _decode(key, entry, arrays)
     nnd = pynndescent.NNDescent.__new__(pynndescent.NNDescent)
     nnd.__setstate__(state)
     return nnd

@@ -18,7 +18,7 @@ from ._style import COLORS, REAL_COLOR, apply_style, integer_ticks, shorten_labe
 
 __all__ = [
     "marginals_figure", "pair_difference_figure", "dcr_figure", "prdc_figure", "utility_figure",
-    "subgroup_figure", "detection_figure", "text_lengths_figure", "attacks_figure",
+    "subgroup_figure", "detection_figure", "text_lengths_figure", "attacks_figure", "attacks_comparison_figure",
 ]
 
 SYNTH_COLOR = COLORS[0]
@@ -296,6 +296,25 @@ def attacks_figure(table, *, title: str = "Privacy attacks: risk beyond what uns
     fig.update_layout(xaxis=dict(range=[0, 1.05], title="risk = (attack - control) / (1 - control)"),
                       yaxis=dict(autorange="reversed"), showlegend=False)
     return apply_style(fig, title=title, height=90 + 40 * len(names))
+
+
+def attacks_comparison_figure(results: Mapping, *, title: str = "Privacy risk by attack and batch") -> go.Figure:
+    """Grouped bars: each attack's risk (95% interval) for each named result of ``privacy_attacks``."""
+    fig = go.Figure()
+    for i, (name, att) in enumerate(results.items()):
+        t = att.table
+        labels = [ATTACK_LABELS.get(n, n) for n in t["attack"].to_list()]
+        risk, lo, hi = t["risk"].to_list(), t["ci_low"].to_list(), t["ci_high"].to_list()
+        fig.add_trace(go.Bar(
+            y=labels, x=risk, orientation="h", name=str(name), marker_color=COLORS[i % len(COLORS)],
+            error_x=dict(type="data", symmetric=False, array=[h - r for r, h in zip(risk, hi)],
+                         arrayminus=[r - x for r, x in zip(risk, lo)], thickness=1),
+            hovertemplate=f"{html.escape(str(name))}<br>%{{y}}: risk %{{x:.3f}}<extra></extra>",
+        ))
+    n = len(results)
+    fig.update_layout(barmode="group", xaxis=dict(range=[0, 1.0], title="risk = (attack - control) / (1 - control)"),
+                      yaxis=dict(autorange="reversed"), legend=dict(traceorder="normal"))
+    return apply_style(fig, title=title, height=140 + 6 * 22 * max(n, 1))
 
 
 def text_lengths_figure(real: np.ndarray, synth: np.ndarray, *, column: str = "text", max_bins: int = 40,

@@ -21,9 +21,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import polars as pl
 
 BEGIN, END = 0, 1
+#: below this many possible (context, next token) pairs they are numbered as one int64 key each
+DIRECT_KEYS = 2**62
 
 
 class NgramChain:
@@ -57,20 +58,34 @@ class NgramChain:
         longest = int(lengths.max())
         n_docs = len(docs)
         pos = np.flatnonzero(s != BEGIN)  # positions whose token is predicted from the k before
-        ctx = np.zeros(pos.size, dtype=np.int64)
-        direct = V ** k < 2**62  # the k-gram fits one int64 key: rank it once
-        for j in range(k):  # else rank the contexts one token at a time (no overflow for any k)
-            ctx = ctx * V + s[pos - k + j]
-            if not direct or j == k - 1:
-                ctx = np.unique(ctx, return_inverse=True)[1].astype(np.int64).ravel()
         tok = s[pos]
+        if V ** (k + 1) < DIRECT_KEYS:  # a (context, next token) pair fits one int64 key: one sort does it all
+            ctx_key = np.zeros(pos.size, dtype=np.int64)
+            for j in range(k):
+                ctx_key = ctx_key * V + s[pos - k + j]
+            order = np.argsort(ctx_key * V + tok)
+            pair = ctx_key[order] * V + tok[order]
+            new_pair = np.empty(pair.size, dtype=bool)
+            new_pair[0] = True
+            new_pair[1:] = pair[1:] != pair[:-1]
+            new_state = np.empty(pair.size, dtype=bool)
+            new_state[0] = True
+            new_state[1:] = ctx_key[order][1:] != ctx_key[order][:-1]
+            ctx = np.empty(pos.size, dtype=np.int64)
+            ctx[order] = np.cumsum(new_state) - 1  # each position's state, numbered in sorted order
+            first = order[new_pair]
+            counts = np.diff(np.append(np.flatnonzero(new_pair), pair.size))
+        else:  # rank the contexts one token at a time (no overflow for any k or vocabulary)
+            ctx = np.zeros(pos.size, dtype=np.int64)
+            for j in range(k):
+                ctx = np.unique(ctx * V + s[pos - k + j], return_inverse=True)[1].astype(np.int64).ravel()
+            _, first, counts = np.unique(ctx * V + tok, return_index=True, return_counts=True)
         # the state after a transition is the context of the next predicted position (none after END)
         dest = np.empty(pos.size, dtype=np.int64)
         dest[:-1] = ctx[1:]
         dest[tok == END] = -1
-        keys, first, counts = np.unique(ctx * V + tok, return_index=True, return_counts=True)
-        self.state_of_ = keys // V  # sorted by state: one segment per state
-        self.next_ = (keys % V).astype(np.int64)
+        self.state_of_ = ctx[first]  # sorted by state: one segment per state
+        self.next_ = tok[first]
         self.dest_ = dest[first]
         self.counts_ = counts.astype(np.float64)
         n_states = int(ctx.max()) + 1
@@ -153,11 +168,13 @@ def _encode(docs: list) -> tuple[np.ndarray, np.ndarray, list[str]]:
     lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
     if all(isinstance(d, str) for d in docs):  # characters: code points, no Python loop per character
         cp = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        uniq, inv = np.unique(cp, return_inverse=True)
-        tokens = [chr(c) for c in uniq.tolist()]
-        return inv.astype(np.int64).ravel() + 2, lengths, tokens
-    flat = pl.Series([t for d in docs for t in d], dtype=pl.String)
-    if flat.len() == 0:
-        return np.zeros(0, dtype=np.int64), lengths, []
-    ids = flat.rank("dense").to_numpy().astype(np.int64) + 1  # ranks from 1: ids from 2
-    return ids, lengths, flat.unique().sort().to_list()
+        if cp.size == 0:
+            return np.zeros(0, dtype=np.int64), lengths, []
+        seen = np.zeros(int(cp.max()) + 1, dtype=bool)
+        seen[cp] = True
+        uniq = np.flatnonzero(seen)
+        code = np.cumsum(seen) - 1  # code point -> rank among the code points present
+        return code[cp].astype(np.int64) + 2, lengths, [chr(c) for c in uniq.tolist()]
+    vocab: dict[str, int] = {}
+    flat = [vocab.setdefault(t, len(vocab) + 2) for d in docs for t in d]  # faster than numpy or polars here
+    return np.asarray(flat, dtype=np.int64), lengths, list(vocab)

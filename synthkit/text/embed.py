@@ -8,9 +8,14 @@ vector, the same way for real and synthetic rows, with nothing downloaded:
   document's tokens (what ``WordLlama.embed`` computes), then scaled to unit
   length. The model is read from the package folder with downloads disabled, once
   per process.
-- ``"tfidf"``: TF-IDF over the words of :func:`synthkit.text.tokens.tokenize`,
-  fitted on the real documents, reduced by a seeded truncated SVD (latent
-  semantic analysis) to at most 256 dimensions, then scaled to unit length.
+- ``"tfidf"``: TF-IDF over the words of :func:`synthkit.text.tokens.tokenize`
+  (words hashed into 2**16 buckets, sub-linear term frequency, inverse document
+  frequency from the real documents), reduced by a seeded sparse random
+  projection to 256 dimensions, then scaled to unit length. Nothing but the
+  word weights is learned from the real documents: a truncated SVD fitted on
+  them (latent semantic analysis) made real rows stand apart from any new row,
+  fresh real lines included (a detector told them apart at AUC 0.8 on 500 vs
+  500 shakespeare lines; 0.45-0.52 over 3 seeds with the random projection).
   ``backend="auto"`` falls back to it when wordllama cannot be loaded, warns once
   per process (:class:`TextBackendWarning`) and says so in ``note_``.
 
@@ -42,12 +47,16 @@ from .tokens import is_word, tokenize
 __all__ = ["Embedder", "TextBackendWarning", "BACKENDS", "auto_backend"]
 
 BACKENDS = ("auto", "wordllama", "tfidf")
-#: dimensions of the TF-IDF + SVD vectors (at most; fewer when the real documents have fewer words)
+#: dimensions of the TF-IDF vectors after the random projection
 TFIDF_DIMENSIONS = 256
+#: hash buckets of the TF-IDF words
+TFIDF_BUCKETS = 2**16
+#: share of the random projection's entries that are not zero (each word reaches 16 of the 256 dimensions)
+TFIDF_DENSITY = 1 / 16
 
 
 class TextBackendWarning(SynthkitWarning):
-    """The shipped embedding model could not be used; TF-IDF + SVD took its place."""
+    """The shipped embedding model could not be used; TF-IDF took its place."""
 
 
 _warned: set[str] = set()
@@ -72,12 +81,22 @@ def _wordllama() -> tuple[np.ndarray, Any]:
             f"the wordllama model shipped in {folder} could not be read ({exc}); reinstall "
             "wordllama, or use Embedder(backend='tfidf')"
         ) from None
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_str(model.tokenizer.to_str())
+    tok = model.tokenizer  # this model object is private to the cache: unpad its tokenizer in place
     tok.no_padding()
     tok.no_truncation()
     return model.embedding, tok
+
+
+@lru_cache(maxsize=1)
+def _table_axes(k: int = 64) -> np.ndarray:
+    """(256, k) leading principal axes of wordllama's token table (signs fixed), once per process."""
+    table, _tok = _wordllama()
+    mean = table.mean(axis=0, dtype=np.float64)
+    gram = (table.T @ table).astype(np.float64) - len(table) * np.outer(mean, mean)
+    _w, v = np.linalg.eigh(gram)  # ascending
+    vt = v[:, ::-1][:, :k].T
+    sign = np.sign(vt[np.arange(k), np.abs(vt).argmax(axis=1)])
+    return (vt * sign[:, None]).T.astype(np.float32)
 
 
 def auto_backend() -> str:
@@ -130,9 +149,9 @@ def _unit(x: np.ndarray) -> np.ndarray:
 class Embedder:
     """Fit on real documents, then ``transform`` any documents to unit vectors.
 
-    ``backend``: ``"auto"`` (wordllama, else TF-IDF + SVD with a warning),
+    ``backend``: ``"auto"`` (wordllama, else TF-IDF with a warning),
     ``"wordllama"`` or ``"tfidf"``. ``batch_size``: documents per chunk.
-    ``random_state`` seeds the SVD of the TF-IDF backend.
+    ``random_state`` seeds the random projection of the TF-IDF backend.
 
     Learned: ``backend_`` (the backend used), ``dim_`` (vector length),
     ``note_`` (a sentence saying what embeds the documents).
@@ -166,8 +185,8 @@ class Embedder:
                           "token vectors (mean over tokens, unit length)")
         else:
             self._fit_tfidf(docs)
-            self.note_ = (f"documents embedded with TF-IDF + truncated SVD ({self.dim_} dimensions) "
-                          "fitted on the real documents")
+            self.note_ = (f"documents embedded with TF-IDF (word weights from the real documents) and a "
+                          f"seeded random projection to {self.dim_} dimensions")
             if reason:
                 self.note_ += f", because wordllama could not be used: {reason}"
                 if "tfidf-fallback" not in _warned:
@@ -177,23 +196,20 @@ class Embedder:
         return self
 
     def _fit_tfidf(self, docs: list[str | None]) -> None:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+        from sklearn.random_projection import SparseRandomProjection
 
-        vec = TfidfVectorizer(analyzer=_words, sublinear_tf=True, dtype=np.float32)
-        try:
-            x = vec.fit_transform([d or "" for d in docs])
-        except ValueError:  # no word at all
-            raise DataError("the real documents hold no words to embed") from None
-        k = int(min(TFIDF_DIMENSIONS, x.shape[0] - 1, x.shape[1] - 1))
-        self.vectorizer_ = vec
-        if k >= 1:
-            self.svd_ = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5,
-                                     random_state=self.random_state).fit(x)
-            self.dim_ = k
-        else:  # one document or one word: the TF-IDF vectors themselves
-            self.svd_ = None
-            self.dim_ = int(x.shape[1])
+        hasher = HashingVectorizer(analyzer=_words, n_features=TFIDF_BUCKETS, alternate_sign=False,
+                                   norm=None, dtype=np.float32)
+        counts = hasher.transform([d or "" for d in docs])
+        if counts.nnz == 0:
+            raise DataError("the real documents hold no words to embed")
+        self.hasher_ = hasher
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.projection_ = SparseRandomProjection(TFIDF_DIMENSIONS, density=TFIDF_DENSITY,
+                                                  dense_output=True, random_state=self.random_state)
+        self.projection_.fit(counts[:1])  # only the input width is read
+        self.dim_ = TFIDF_DIMENSIONS
 
     # ------------------------------------------------------------------ transform
     def transform(self, texts: Iterable[str | None] | pl.Series) -> np.ndarray:
@@ -220,9 +236,8 @@ class Embedder:
 
     def _chunk(self, docs: list[str | None]) -> np.ndarray:
         if self.backend_ == "tfidf":
-            x = self.vectorizer_.transform([d or "" for d in docs])
-            y = self.svd_.transform(x) if self.svd_ is not None else x.toarray()
-            return _unit(np.asarray(y, dtype=np.float32))
+            x = self.tfidf_.transform(self.hasher_.transform([d or "" for d in docs]))
+            return _unit(np.asarray(self.projection_.transform(x), dtype=np.float32))
         from scipy import sparse
 
         table, tok = _wordllama()
@@ -240,6 +255,23 @@ class Embedder:
         summed = np.asarray(counts @ table, dtype=np.float32)
         out[keep] = _unit(summed / np.maximum(lengths, 1)[:, None].astype(np.float32))
         return out
+
+    def axes(self, k: int) -> np.ndarray:
+        """(``dim_``, <= k) orthonormal directions that do not depend on the real documents.
+
+        For wordllama, the leading principal axes of its token table (document
+        vectors are means of token vectors, so they vary most along these); for
+        TF-IDF, the first ``k`` coordinates of its random projection. Axes fitted on the real
+        documents instead would overfit them: real rows would reach further along
+        those axes than any new row, and a classifier would tell them apart by
+        that alone.
+        """
+        if not hasattr(self, "backend_"):
+            raise NotFittedError("this Embedder is not fitted yet; call .fit(real_texts) first")
+        k = int(min(k, self.dim_))
+        if self.backend_ == "tfidf":
+            return np.eye(self.dim_, k, dtype=np.float32)
+        return _table_axes()[:, :k]
 
     def __repr__(self) -> str:
         if not hasattr(self, "backend_"):

@@ -33,35 +33,47 @@ _LAYOUT = {"width": "330px"}
 
 
 class CollapseControls(w.VBox):
-    """Controls for ``sk.collapse.simulate`` on ``real``, showing one metric over generations."""
+    """Controls for ``sk.collapse.simulate`` on ``real``, showing one metric over generations.
+
+    ``generator`` and ``metric`` default to ``"copula"`` and ``"std_ratio"`` for a table, and to
+    ``"markov"`` and ``"perplexity"`` (of real held-out text) when ``real`` has text columns.
+    """
 
     def __init__(
         self,
         real: Dataset | Any,
         *,
-        generator: str = "copula",
+        generator: str | None = None,
         generations: int = 10,
         regime: str = "replace",
         real_fraction: float = 0.2,
         temperature: float = 1.0,
         seeds: int = 3,
         n_per_generation: int | None = None,
-        metric: str = "std_ratio",
+        metric: str | None = None,
         column: str | None = None,
         metrics: tuple[str, ...] | None = None,
         random_state: int = 0,
         max_generations: int = 40,
     ) -> None:
         self.real = as_dataset(real)
+        text = bool(self.real.schema.text)
+        # text rows: the text generators (not ``llm``, which needs a callable: pass an LLMGenerator to
+        # simulate() itself) and the perplexity of real text; tables: the tabular families
+        names = [n for n in _generators.available(text=text) if n != "llm"]
+        generator = generator if generator is not None else ("markov" if text else "copula")
+        if generator not in names:
+            raise SynthkitError(f"generator={generator!r} is not one of {names} for {self.real.name!r}")
+        metric = metric if metric is not None else ("perplexity" if text else "std_ratio")
         self.metric = metric
         self.column = column
         self._fixed = dict(n_per_generation=n_per_generation, random_state=random_state,
-                           metrics=list(metrics) if metrics else [metric], progress=False,
+                           metrics=list(metrics) if metrics else [_family(metric)], progress=False,
                            keep_samples=())
         self.result: CollapseResult | None = None
         self.first: CollapseResult | None = None  # the run with the settings the widget opened with
         self._y_range: tuple[float, float] | None = None
-        self.w_generator = w.Dropdown(options=_generators.available(), value=generator,
+        self.w_generator = w.Dropdown(options=names, value=generator,
                                       description="generator", style=_STYLE, layout=_LAYOUT)
         self.w_regime = w.Dropdown(options=list(REGIMES), value=regime, description="regime",
                                    style=_STYLE, layout=_LAYOUT)
@@ -155,6 +167,13 @@ class CollapseControls(w.VBox):
         p = self.params()
         return (f"CollapseControls({self.real.name!r}, generator={p['generator']!r}, regime={p['regime']!r}, "
                 f"generations={p['generations']}, metric={self.metric!r})")
+
+
+def _family(metric: str) -> str:
+    """The ``metrics=`` family that computes ``metric`` (the text metrics come together as ``"text"``)."""
+    from ..collapse.text import TEXT_METRICS
+
+    return "text" if metric in TEXT_METRICS else metric
 
 
 def _widen(current: tuple[float, float] | None, fig: Any) -> tuple[float, float]:

@@ -19,8 +19,9 @@ _STYLE = {"description_width": "88px"}
 def dataset_summary(ds: Dataset) -> str:
     """One HTML paragraph describing a dataset for the controls column (names escaped)."""
     s = ds.schema
+    text = f", {len(s.text)} text" if s.text else ""
     parts = [f"<b>{escape(str(ds.name))}</b>", f"{len(ds):,} real rows",
-             f"{len(s.columns)} columns ({len(s.numeric)} numeric, {len(s.categorical)} categorical)"]
+             f"{len(s.columns)} columns ({len(s.numeric)} numeric, {len(s.categorical)} categorical{text})"]
     if s.target:
         parts.append(f"target <code>{escape(str(s.target))}</code>")
     if s.sensitive:
@@ -36,11 +37,14 @@ def key_param_defaults(name: str) -> dict[str, Any]:
 
 
 class Controls(w.VBox):
-    """Dataset info and the Generate form; ``on_generate(name, n, random_state, params)`` does the work."""
+    """Dataset info and the Generate form; ``on_generate(name, n, random_state, params)`` does the work.
+
+    A dataset with text columns is offered the generators that write text.
+    """
 
     def __init__(self, ds: Dataset, *, on_generate: Callable[..., Any], default_generator: str = "copula",
                  n: int = 200, random_state: int = 1) -> None:
-        names = _generators.available()
+        names = _generators.available(text=True) if ds.schema.text else _generators.available()
         self._on_generate = on_generate
         self.info = w.HTML(dataset_summary(ds))
         self.generator = w.Dropdown(options=names, value=default_generator if default_generator in names else names[0],

@@ -51,6 +51,8 @@ _CSS = """<style>
   position: sticky; top: 0; }
 .synthkit-explorer table.synthkit-table td { padding: 1px 8px; border-bottom: 1px solid #f0f0f0;
   white-space: nowrap; }
+.synthkit-explorer table.synthkit-table td.synthkit-text { white-space: normal; min-width: 220px;
+  max-width: 380px; }
 .synthkit-explorer .synthkit-scroll { max-height: 260px; overflow: auto; }
 .synthkit-explorer .synthkit-thumbs { display: flex; flex-wrap: wrap; gap: 10px; }
 .synthkit-explorer .synthkit-thumb { text-align: center; }
@@ -142,11 +144,12 @@ class Explorer:
         self.controls = Controls(self.dataset, on_generate=self._generate_from_form)
         self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note),
                                   on_undo=self._undo_from_button,
-                                  on_suggest=self._suggest_from_button if _suggest_fn() else None,
+                                  on_suggest=self._suggest_from_button if _can_suggest() else None,
                                   on_accept=self.accept, on_dismiss=self.dismiss, on_show=self.show_suggestion)
         self._pending_undo: str | None = None
         self.selection_view = SelectionView(self.schema)
-        modes = list(COLOR_MODES) + [c for c in self.schema.columns if c not in set(self.schema.image_columns)]
+        modes = list(COLOR_MODES) + [c for c in self.schema.columns
+                                     if c not in set(self.schema.image_columns) and c not in self.schema.text]
         self.color_menu = w.Dropdown(options=modes, value="source", description="colour by",
                                      style={"description_width": "64px"}, layout=w.Layout(width="260px"))
         self.color_menu.observe(lambda c: self.color_by(c["new"]), names="value")
@@ -188,7 +191,8 @@ class Explorer:
         """The hover columns, built again only when the points change (not when the colouring does)."""
         if self._hover_cache is None or self._hover_cache[0] is not self._points:
             cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
-            self._hover_cache = (self._points, hover_columns(self._points, ["source", "batch", "dist_to_real", *cols]))
+            self._hover_cache = (self._points, hover_columns(self._points, ["source", "batch", "dist_to_real", *cols],
+                                                             text=self.schema.text))
         return self._hover_cache[1]
 
     # ------------------------------------------------------------------ public API
@@ -469,3 +473,10 @@ def _suggest_fn() -> Any:
     except (ImportError, AttributeError):
         return None
     return suggest
+
+
+def _can_suggest() -> bool:
+    """Is synthkit.metrics there? (checked without importing it: it loads numba, which takes a while)"""
+    import importlib.util
+
+    return importlib.util.find_spec("synthkit.metrics") is not None

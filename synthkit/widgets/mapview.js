@@ -54,10 +54,23 @@ function escapeHtml(s) {
   return String(s).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" }[c]));
 }
 
+// A document on hover: escaped, in lines of about `width` characters (words kept whole).
+function wrapText(s, width) {
+  const lines = [];
+  let cur = "";
+  for (const word of String(s).split(/\s+/)) {
+    if (cur && cur.length + 1 + word.length > width) { lines.push(cur); cur = word; }
+    else cur = cur ? cur + " " + word : word;
+  }
+  if (cur) lines.push(cur);
+  return lines.map(escapeHtml).join("<br>");
+}
+
 // One hover label per point, built once per data update from compact columns.
 function hoverTexts(model, rowIds) {
   const cols = (model.get("hover_columns") || []).map((c) => ({
-    name: c.name, kind: c.kind, decimals: c.decimals ?? 3, levels: c.levels || [],
+    name: c.name, kind: c.kind, decimals: c.decimals ?? 3,
+    levels: (c.levels || []).map((l) => (c.wrap ? wrapText(l, c.wrap) : escapeHtml(l))),
     data: c.kind === "num" ? floats(c.data) : ints(c.data),
   }));
   const n = rowIds.length, out = new Array(n);
@@ -70,7 +83,7 @@ function hoverTexts(model, rowIds) {
         v = Number.isFinite(f) ? (+f.toFixed(c.decimals)).toString() : "–";
       } else {
         const k = c.data[i];
-        v = k >= 0 ? escapeHtml(c.levels[k]) : "–";
+        v = k >= 0 ? c.levels[k] : "–";  // escaped (and wrapped) once per level above
       }
       lines.push(escapeHtml(c.name) + ": " + v);
     }

@@ -58,11 +58,33 @@ def _f32(values: Any) -> bytes:
     return np.ascontiguousarray(np.asarray(values, dtype="<f4")).tobytes()
 
 
-def hover_columns(frame: pl.DataFrame, columns: Sequence[str], decimals: int = 3) -> list[dict]:
-    """Compact hover columns for the browser: numbers as float32, text as codes + levels."""
+#: a document's characters shown on hover (the rest cut, with an ellipsis)
+HOVER_TEXT_CHARS = 120
+#: hover lines of a document are wrapped at about this many characters
+HOVER_TEXT_WRAP = 60
+
+
+def shorten(s: pl.Series, chars: int = HOVER_TEXT_CHARS) -> pl.Series:
+    """Documents cut to ``chars`` characters (ending in an ellipsis when cut); missing stays missing."""
+    s = s.cast(pl.String)
+    long = s.str.len_chars() > chars
+    cut = s.str.slice(0, chars - 1).str.strip_chars_end() + "\u2026"
+    return pl.select(pl.when(long).then(cut).otherwise(s).alias(s.name)).to_series()
+
+
+def hover_columns(frame: pl.DataFrame, columns: Sequence[str], decimals: int = 3,
+                  text: Sequence[str] = ()) -> list[dict]:
+    """Compact hover columns for the browser: numbers as float32, labels as codes + levels.
+
+    Columns named in ``text`` (documents) show their first ``HOVER_TEXT_CHARS``
+    characters, wrapped by the browser at about ``HOVER_TEXT_WRAP`` characters.
+    The browser escapes every value.
+    """
     out = []
     for name in columns:
         s = frame[name]
+        if name in text:
+            s = shorten(s)
         if s.dtype.is_numeric():
             vals = s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
             out.append({"name": name, "kind": "num", "decimals": decimals, "data": _f32(vals)})
@@ -71,8 +93,11 @@ def hover_columns(frame: pl.DataFrame, columns: Sequence[str], decimals: int = 3
             levels = s.drop_nulls().unique(maintain_order=True)
             codes = s.replace_strict(levels, pl.int_range(levels.len(), eager=True, dtype=pl.Int32),
                                      default=-1, return_dtype=pl.Int32).fill_null(-1)
-            out.append({"name": name, "kind": "cat", "levels": levels.to_list(),
-                        "data": codes.to_numpy().astype("<i4").tobytes()})
+            col = {"name": name, "kind": "cat", "levels": levels.to_list(),
+                   "data": codes.to_numpy().astype("<i4").tobytes()}
+            if name in text:
+                col["wrap"] = HOVER_TEXT_WRAP
+            out.append(col)
     return out
 
 

@@ -1,4 +1,8 @@
-"""SelectionView: the selected rows as a table, and for image data, thumbnails beside their nearest real images."""
+"""SelectionView: the selected rows as a table, and for image data, thumbnails beside their nearest real images.
+
+For text data the table shows each selected document (its first
+``TABLE_TEXT_CHARS`` characters) beside the document of its nearest real row.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,16 @@ import numpy as np
 import polars as pl
 
 from ..data import Schema, image_array
+from .mapview import shorten
 
 __all__ = ["SelectionView", "selection_html", "thumbnail_svg"]
 
 MAX_TABLE_ROWS = 50
 MAX_THUMBNAILS = 12
+#: a document's characters shown in the selection table
+TABLE_TEXT_CHARS = 120
 _FIRST = ("row_id", "source", "dist_to_real")
+NEAREST = "nearest real "  # + the text column's name: the document of the nearest real row
 
 
 def _fmt(v: object) -> str:
@@ -27,11 +35,13 @@ def _fmt(v: object) -> str:
 
 
 def selection_html(sel: pl.DataFrame, columns: Sequence[str], *, max_rows: int = MAX_TABLE_ROWS,
-                   stamp: int = 0) -> str:
+                   stamp: int = 0, text: Sequence[str] = ()) -> str:
     """Heading with counts, then the first ``max_rows`` selected rows.
 
     ``stamp`` (the map's selection counter) is kept in a ``data-stamp``
-    attribute, so a page can tell which lasso the table shows.
+    attribute, so a page can tell which lasso the table shows. Columns named
+    in ``text`` hold documents: cut to ``TABLE_TEXT_CHARS`` characters, in
+    cells that wrap.
     """
     if sel.height == 0:
         return (f"<div class='synthkit-small' data-stamp='{stamp}'>nothing selected: "
@@ -42,11 +52,37 @@ def selection_html(sel: pl.DataFrame, columns: Sequence[str], *, max_rows: int =
     head = f"<div class='synthkit-h' data-stamp='{stamp}'>{sel.height} rows selected <span class='synthkit-small'>({', '.join(parts)})</span></div>"
     cols = [c for c in _FIRST if c in sel.columns] + [c for c in columns if c in sel.columns and c not in _FIRST]
     th = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    rows = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r) + "</tr>"
-                   for r in sel.head(max_rows).select(cols).iter_rows())
+    shown = sel.head(max_rows).select(cols)
+    shown = shown.with_columns([shorten(shown[c], TABLE_TEXT_CHARS) for c in cols if c in text])
+    cls = ["<td class='synthkit-text'>" if c in text else "<td>" for c in cols]
+    rows = "".join("<tr>" + "".join(f"{td}{_fmt(v)}</td>" for td, v in zip(cls, r)) + "</tr>"
+                   for r in shown.iter_rows())
     more = (f"<div class='synthkit-small'>… and {sel.height - max_rows} more (all of them in "
             f"<code>ex.selection</code>)</div>" if sel.height > max_rows else "")
     return (f"{head}<div class='synthkit-scroll'><table class='synthkit-table'><tr>{th}</tr>{rows}</table></div>{more}")
+
+
+def with_nearest_text(sel: pl.DataFrame, real: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """``sel`` with a ``nearest real <column>`` column per text column, after that column.
+
+    It holds the document of the row's nearest real row (``nearest_real``),
+    left empty for a real row (its own nearest).
+    """
+    if not schema.text or "nearest_real" not in sel.columns:
+        return sel
+    out = sel
+    for c in schema.text:
+        if c not in sel.columns or c not in real.columns:
+            continue
+        name = NEAREST + c
+        lookup = real.select(pl.col("row_id").alias("nearest_real"), pl.col(c).alias(name)).unique("nearest_real")
+        out = out.join(lookup, on="nearest_real", how="left", maintain_order="left").with_columns(
+            pl.when(pl.col("nearest_real") == pl.col("row_id")).then(None).otherwise(pl.col(name)).alias(name))
+        order = list(out.columns)
+        order.remove(name)
+        order.insert(order.index(c) + 1, name)
+        out = out.select(order)
+    return out
 
 
 def thumbnail_svg(image: np.ndarray, *, size: int = 56, title: str = "") -> str:
@@ -105,5 +141,14 @@ class SelectionView(w.VBox):
         cols = list(self.schema.columns)
         if self.schema.image_shape:  # 64 pixel columns make a useless table: show the non-pixel ones
             cols = [c for c in cols if c not in set(self.schema.image_columns)]
-        self.table.value = selection_html(sel, cols, stamp=stamp)
+        text: list[str] = []
+        if self.schema.text:  # documents first, each beside the document of its nearest real row
+            if real is not None:
+                sel = with_nearest_text(sel, real, self.schema)
+            for c in reversed(self.schema.text):
+                cols.remove(c)
+                near = [NEAREST + c] if NEAREST + c in sel.columns else []
+                cols = [c, *near, *cols]
+                text += [c, *near]
+        self.table.value = selection_html(sel, cols, stamp=stamp, text=text)
         self.thumbs.value = thumbnails_html(sel, real, self.schema) if real is not None and self.schema.image_shape else ""
