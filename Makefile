@@ -46,12 +46,21 @@ notebooks: install
 	done
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/generators.py
 	$(PY) benchmarks/map.py
 	$(PY) benchmarks/metrics.py
 	$(PY) benchmarks/collapse.py
 	$(PY) benchmarks/workspace.py
 	$(PY) benchmarks/explorer.py
+	$(PY) benchmarks/cli.py
+	$(PY) benchmarks/simulate.py
+	$(PY) benchmarks/text.py
+	$(PY) benchmarks/text_embed.py
+	$(PY) benchmarks/text_metrics.py
+	$(PY) benchmarks/attacks.py
+	$(PY) benchmarks/first_map.py
+	$(PY) benchmarks/place.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

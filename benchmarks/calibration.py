@@ -319,7 +319,7 @@ def main_gate(args, path: Path) -> None:
         pops = {name: sk.load(name) for name in names}
         sk.evaluate(pops[names[0]], pops[names[0]].frame.drop("row_id").head(100), n_boot=0)  # warm-up
         kinds = (["perfect"] if args.only in (None, "perfect") else []) + \
-                (list(args.kinds) if args.only in (None, "broken") else [])
+                ([k for k in args.kinds if k in CATCH] if args.only in (None, "broken") else [])
         t0 = time.perf_counter()
         with path.open("a") as fh:
             for name in names:

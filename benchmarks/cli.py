@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,15 +61,19 @@ def _env(**extra: str) -> dict:
 
 
 def timed(cmd: list[str], repeats: int, env: dict | None = None, ok: tuple[int, ...] = (0,)) -> dict:
-    """Median wall time of ``repeats`` fresh runs of ``cmd`` (and its last output)."""
-    times = []
+    """Median wall time and CPU time (user + system) of ``repeats`` fresh runs of ``cmd``."""
+    times, cpus = [], []
     for _ in range(repeats):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True, env=env or _env(), cwd=ROOT)
         times.append(time.perf_counter() - t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
         if p.returncode not in ok:
             raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()[-800:]}")
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "stdout": p.stdout,
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "cpu": statistics.median(cpus), "stdout": p.stdout,
             "stderr": p.stderr}
 
 
@@ -129,18 +134,23 @@ def main() -> None:
             rows.append(("sdmetrics QualityReport script (import + read + generate)", qr, ".benchvenv"))
         else:
             print(f"(no {BENCH_PY}: sdmetrics rows skipped; see the module docstring)")
-    print(f"penguins: 344 real rows, 344 copula rows, CSV; median of {args.repeats} cold runs (min-max)\n")
-    print("| command | wall s | min-max s | note |")
-    print("|---|---:|---:|---|")
+    load = os.getloadavg()[0]
+    print(f"penguins: 344 real rows, 344 copula rows, CSV; median of {args.repeats} cold runs (min-max); "
+          f"{os.cpu_count()} cores, load average {load:.1f} at the end\n")
+    print("| command | wall s | min-max s | CPU s (user+sys) | note |")
+    print("|---|---:|---:|---:|---|")
     for name, r, note in rows:
-        print(f"| `{name}` | {r['median']:.2f} | {r['min']:.2f}-{r['max']:.2f} | {note} |")
+        print(f"| `{name}` | {r['median']:.2f} | {r['min']:.2f}-{r['max']:.2f} | {r['cpu']:.2f} | {note} |")
     ev = dict((n, r) for n, r, _ in rows)
     sd = ev.get("sdmetrics QualityReport script (import + read + generate)")
     if sd:
         full = ev["synthkit evaluate REAL SYN -o rep.json"]["median"]
         same = ev["synthkit evaluate ... --families fidelity pairwise"]["median"]
-        print(f"\nratios: full evaluate / sdmetrics QualityReport = {full / sd['median']:.2f}; "
-              f"same scope (fidelity + pairwise) / sdmetrics = {same / sd['median']:.2f}")
+        cf = ev["synthkit evaluate REAL SYN -o rep.json"]["cpu"]
+        cs = ev["synthkit evaluate ... --families fidelity pairwise"]["cpu"]
+        print(f"\nratios to the sdmetrics script, wall (CPU): full evaluate {full / sd['median']:.2f} "
+              f"({cf / sd['cpu']:.2f}); same scope (fidelity + pairwise) {same / sd['median']:.2f} "
+              f"({cs / sd['cpu']:.2f})")
 
 
 if __name__ == "__main__":

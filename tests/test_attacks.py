@@ -155,3 +155,32 @@ def test_suggest_proposes_the_rows_that_enable_singling_out():
     rep = sk.evaluate(train, syn, holdout=hold, random_state=0, n_boot=0,
                       families=["detection", "coverage", "privacy"])
     assert not [r for r in sk.suggest(train, syn, rep) if r.kind == "attack-exposed"]
+
+
+def test_the_compiled_nearest_row_equals_the_array_path():
+    from synthkit.metrics import attacks as A
+
+    rng = np.random.default_rng(0)
+    q = {"a": rng.integers(0, 3, 300).astype(float), "b": rng.normal(size=300), "c": rng.integers(0, 2, 300).astype(float)}
+    c = {"a": rng.integers(0, 3, 500).astype(float), "b": rng.normal(size=500), "c": rng.integers(0, 2, 500).astype(float)}
+    q["b"][::7] = np.nan
+    c["a"][::11] = np.nan
+    for seed in range(3):
+        fast = A._gower_nearest(q, c, {"b"}, 1, np.random.default_rng(seed))
+        slow = A._gower_nearest(q, c, {"b"}, 1, np.random.default_rng(seed), compiled=False)
+        np.testing.assert_array_equal(fast, slow)
+    # and it is the nearest row by Gower's distance
+    scale = np.nanmax(np.r_[q["b"], c["b"]]) - np.nanmin(np.r_[q["b"], c["b"]])
+
+    def gower(i, j):
+        total = 0.0
+        for k in q:
+            x, y = q[k][i], c[k][j]
+            if np.isnan(x) or np.isnan(y):
+                total += 0.0 if (np.isnan(x) and np.isnan(y)) else 1.0
+            else:
+                total += abs(x - y) / scale if k == "b" else float(x != y)
+        return total
+
+    for i in range(0, 300, 23):
+        assert gower(i, fast[i, 0]) == pytest.approx(min(gower(i, j) for j in range(500)), abs=1e-12)

@@ -232,3 +232,21 @@ def test_previous_report_for_other_data_is_refused(penguins, good, tmp_path):
         good.gate(previous=other.save(tmp_path / "narrow.json"))
     with pytest.raises(DataError, match="does not exist"):
         good.gate(previous=tmp_path / "missing.json")
+
+
+def test_text_metrics_are_named_by_column_and_their_coarse_tests_left_out(tmp_path):
+    from tests._textcorpus import sentences
+
+    frame = sentences(240, seed=3).with_columns(pl.col("text").alias("note"))
+    ds = sk.from_frame(frame.head(120), "moods", text=["text", "note"], target="mood")
+    rep = sk.evaluate(ds, frame.tail(120), families=("text", "detection"), n_boot=0)
+    res = rep.gate("distinct_2>=0", baseline=True)
+    labels = res.table.filter(pl.col("rule") == ">= limit")["metric"].to_list()
+    assert labels == ["distinct_2 (text)", "distinct_2 (note)"]
+    assert "perplexity_ratio (note)" in res.notes[0]
+    assert "perplexity_ratio (text)" not in res.table["metric"].to_list()
+    assert rep.gate({"distinct_2 (note)": (">=", 2.0)}, baseline=False).failed["metric"].to_list() == [
+        "distinct_2 (note)"]
+    back = sk.load_report(rep.save(tmp_path / "text.json"))
+    assert back.table.equals(rep.table) and repr(back.gate(previous=rep)) == repr(rep.gate(previous=back))
+    assert "Text column" in back.html()

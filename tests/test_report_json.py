@@ -94,7 +94,7 @@ def test_rows_can_be_left_out(rep, tmp_path):
 def test_non_finite_values_and_arrays_survive():
     data = {"a": np.array([1.0, np.nan, np.inf, -np.inf]), "b": np.array([True, False]), "c": float("nan"),
             "d": pl.DataFrame({"x": [1.5, None, float("nan")], "s": ["u", None, "w"], "n": [1, 2, None]}),
-            "e": (1, "two"), "f": np.int64(4)}
+            "e": (1, "two"), "f": np.int64(4), "g": pl.DataFrame({"l": [["a", "b"], []], "k": [1.0, 2.0]})}
     text = json.dumps(J.encode(data), allow_nan=False)
     back = J.decode(json.loads(text))
     np.testing.assert_array_equal(back["a"], data["a"])
@@ -103,6 +103,7 @@ def test_non_finite_values_and_arrays_survive():
     assert back["d"].schema == data["d"].schema
     assert back["d"]["x"].to_list()[:2] == [1.5, None] and math.isnan(back["d"]["x"][2])
     assert back["e"] == [1, "two"] and back["f"] == 4
+    assert back["g"].equals(data["g"]) and back["g"].schema == data["g"].schema
 
 
 def test_loaded_report_cannot_feed_suggest(penguins, saved):

@@ -234,3 +234,28 @@ def test_progress_bar_only_when_asked_or_large(penguins, capsys):
     err = capsys.readouterr().err
     assert "Fitting the map" in err and "done" in err
     assert projection.PROGRESS_ROWS >= 1000
+
+
+# --------------------------------------------------------------------------- nothing to compile
+def test_fresh_process_draws_and_places_without_numba(tmp_path):
+    """From import to the drawn Explorer and a placed batch: numba and pynndescent are never imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tempfile, synthkit as sk\n"
+        "for name in ('penguins', 'adult'):\n"
+        "    ds = sk.load(name)\n"
+        "    ws = sk.Workspace.create(tempfile.mkdtemp(dir=sys.argv[1]) + '/ws', ds)\n"
+        "    ex = sk.Explorer(ws)\n"
+        "    ex.mapview.get_state()\n"
+        "    ex.generate('copula', n=100, random_state=1)\n"
+        "    assert ex.map.loaded_from_cache, name\n"
+        "    ws.close()\n"
+        "print(sorted(m for m in ('numba', 'pynndescent', 'umap') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, check=True, capture_output=True,
+                         text=True, timeout=900)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

@@ -38,6 +38,11 @@ TABLE_SCHEMA = {
     "matched": pl.Float64,
     "p_value": pl.Float64,
 }
+#: columns of ``Report.rows`` (per-row scores; text columns add their own)
+ROWS_SCHEMA = {
+    ROW_ID: pl.String, "source": pl.String, "dcr": pl.Float64, "nearest_real": pl.String,
+    "inside_support": pl.Boolean, "detection_prob": pl.Float64, "covered": pl.Boolean,
+}
 #: a categorical column with more distinct values than this ...
 ID_LIKE_MIN_LEVELS = 50
 #: ... and more than this share of the real row count is ID-like (see :func:`id_like_columns`)

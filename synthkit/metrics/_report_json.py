@@ -65,17 +65,21 @@ def _frame(f: pl.DataFrame) -> dict:
 
 
 def _unframe(d: dict) -> pl.DataFrame:
+    """A frame from :func:`_frame`'s dict: simple dtypes (String, Float64, Int64, Boolean...) are
+    restored exactly; nested ones (lists, structs) are inferred from the values."""
     schema = {}
     for c, name in d["schema"].items():
         dt = getattr(pl, name, None) if name.isidentifier() else None
-        if dt is None:
-            raise SynthkitError(f"the report file stores column {c!r} with dtype {name!r}, which this synthkit "
-                                "cannot read; it was written by another version")
+        if dt is not None and not (isinstance(dt, type) and issubclass(dt, pl.DataType)):
+            raise SynthkitError(f"the report file stores column {c!r} with dtype {name!r}, which is not a "
+                                "polars dtype; the file is corrupt, save it again with rep.save(path)")
         schema[c] = dt
     data = {}
     for c, vals in d["columns"].items():
-        data[c] = [None if v is None else _unfloat(v) for v in vals] if schema[c].is_float() else vals
-    return pl.DataFrame(data, schema=schema)
+        dt = schema[c]
+        data[c] = [None if v is None else _unfloat(v) for v in vals] if dt is not None and dt.is_float() else vals
+    frame = pl.DataFrame(data, schema_overrides={c: dt for c, dt in schema.items() if dt is not None})
+    return frame.select(list(schema))
 
 
 def encode(obj: Any) -> Any:

@@ -276,8 +276,46 @@ def _codes(frames: _Frames) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 # --------------------------------------------------------------------------- Gower neighbours
+def _gower_k1_kernel():
+    """The numba kernel of the nearest row (built on first use: numba loads only when needed)."""
+    global _GOWER_K1
+    if _GOWER_K1 is None:
+        import numba
+
+        @numba.njit(parallel=True, cache=True, nogil=True)
+        def kernel(Q, C, is_num, scale, out):  # pragma: no cover - compiled
+            nq, nc, nd = Q.shape[0], C.shape[0], Q.shape[1]
+            for i in numba.prange(nq):
+                best = np.inf
+                bi = -1
+                for j in range(nc):
+                    d = 0.0
+                    for c in range(nd):
+                        a = Q[i, c]
+                        b = C[j, c]
+                        if np.isnan(a) or np.isnan(b):
+                            if not (np.isnan(a) and np.isnan(b)):
+                                d += 1.0
+                        elif is_num[c]:
+                            d += abs(a - b) / scale[c]
+                        elif a != b:
+                            d += 1.0
+                        if d > best:
+                            break
+                    if d < best:
+                        best = d
+                        bi = j
+                out[i] = bi
+
+        _GOWER_K1 = kernel
+    return _GOWER_K1
+
+
+_GOWER_K1 = None
+
+
 def _gower_nearest(queries: dict[str, np.ndarray], cands: dict[str, np.ndarray], numeric: set[str],
-                   k: int, rng: np.random.Generator, chunk: int = 256) -> np.ndarray:
+                   k: int, rng: np.random.Generator, chunk: int = 256, compiled: bool = True) -> np.ndarray:
     """Indices of the k nearest candidates of every query (ties broken at random)."""
     cols = list(queries)
     n_q = len(next(iter(queries.values())))
@@ -293,6 +331,14 @@ def _gower_nearest(queries: dict[str, np.ndarray], cands: dict[str, np.ndarray],
             rng_c = float(both.max() - both.min()) if both.size else 0.0
             scale[c] = rng_c if rng_c > 0 else 1.0
     out = np.empty((n_q, k), dtype=np.int64)
+    if k == 1 and compiled:
+        # the same sums, column by column in the same order, as the array path below
+        Q = np.column_stack([queries[c] for c in cols]).astype(np.float64)
+        Cm = np.ascontiguousarray(np.column_stack([cand[c] for c in cols]).astype(np.float64))
+        is_num = np.array([c in numeric for c in cols], dtype=np.bool_)
+        sc = np.array([scale.get(c, 1.0) for c in cols], dtype=np.float64)
+        _gower_k1_kernel()(np.ascontiguousarray(Q), Cm, is_num, sc, out[:, 0])
+        return prio[out]
     for s in range(0, n_q, chunk):
         e = min(n_q, s + chunk)
         d = np.zeros((e - s, n_c))

@@ -43,7 +43,7 @@ from .._checks import check_int
 from ..encode import Encoder
 from ..errors import DataError
 from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
-from ._common import Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
+from ._common import ROWS_SCHEMA, Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
 from .coverage import K_HINT, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
@@ -61,10 +61,6 @@ __all__ = ["evaluate", "FAMILIES"]
 FAMILIES = ("fidelity", "pairwise", "detection", "coverage", "privacy", "utility", "subgroup", "text")
 #: families that run only when named in ``families=`` (slower, or needing a holdout)
 OPTIONAL_FAMILIES = ("privacy_attacks",)
-ROWS_SCHEMA = {
-    ROW_ID: pl.String, "source": pl.String, "dcr": pl.Float64, "nearest_real": pl.String,
-    "inside_support": pl.Boolean, "detection_prob": pl.Float64, "covered": pl.Boolean,
-}
 #: per-row columns added when text columns are measured (see :mod:`synthkit.metrics.text`)
 TEXT_ROWS_SCHEMA = {"shared_ngram": pl.Int64, "memorised": pl.Boolean}
 

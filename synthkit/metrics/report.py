@@ -231,7 +231,7 @@ class Report:
             if not isinstance(table, pl.DataFrame) or dict(table.schema) != TABLE_SCHEMA:
                 raise SynthkitError(f"{where} is corrupt: its metric table does not have the columns "
                                     f"{list(TABLE_SCHEMA)}; save it again with rep.save(path)")
-            from .evaluate import ROWS_SCHEMA
+            from ._common import ROWS_SCHEMA
 
             rows = J.decode(doc.get("rows")) if doc.get("rows") is not None else pl.DataFrame(schema=ROWS_SCHEMA)
             data = J.decode(doc["summary"])
@@ -390,7 +390,7 @@ class Report:
             f"copies); among the real rows, {ts['real_memorised_share']:.1%} share such a run with another real "
             "row.</p>")
         shown = ts["most_shared"][:5]
-        if shown:
+        if shown and self.inputs is not None:  # a report loaded from a file holds no text to show
             parts.append(self._memorised_html(column, ts, shown))
         return "".join(parts)
 

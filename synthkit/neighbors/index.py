@@ -168,6 +168,7 @@ class KnnIndex:
             runs = -(-n // _RUN)
             data_t = np.zeros((d, runs * _RUN), dtype=np.float32)
             data_t[:, :n] = self.data.T
+            data_t *= -2.0  # exact in float32: one product gives -2 q.x
             sq64 = np.einsum("ij,ij->i", self.data.astype(np.float64), self.data.astype(np.float64))
             sq = np.full(runs * _RUN, np.inf, dtype=np.float32)
             sq[:n] = sq64
@@ -185,15 +186,21 @@ class KnnIndex:
             part = q[s : s + block]
             b = len(part)
             D = part @ data_t
-            D *= -2.0
             D += sq
             if exclude is not None:
                 D[np.arange(b), exclude[s : s + b]] = np.inf
-            mins = D.reshape(b, runs, _RUN).min(axis=2)
+            runs_D = D.reshape(b, runs, _RUN)
+            mins = runs_D.min(axis=2)
             t = np.partition(mins, width - 1, axis=1)[:, width - 1]
             if width < k:  # fewer runs than k: every row is a candidate
                 t = np.full(b, np.inf, dtype=np.float32)
-            rows, cols = np.nonzero(D[:, :n] <= (t + slack[s : s + b]).astype(np.float32)[:, None])
+            limit = (t + slack[s : s + b]).astype(np.float32)
+            # candidates sit in the few runs whose minimum is within the limit: look only there
+            rr, cc = np.nonzero(mins <= limit[:, None])
+            hit, off = np.nonzero(runs_D[rr, cc] <= limit[rr, None])
+            rows, cols = rr[hit], cc[hit] * _RUN + off
+            inside = cols < n  # not the padding of the last run
+            rows, cols = rows[inside], cols[inside]
             dist = pair_distances(self.data[cols], part[rows], self.metric)
             if exclude is not None:
                 dist[cols == exclude[s + rows]] = np.inf
