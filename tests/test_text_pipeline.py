@@ -141,3 +141,12 @@ def test_fresh_real_lines_are_not_told_apart_from_the_real_ones(backend):
     auc = _auc(np.r_[np.zeros(pa.size), np.ones(pb.size)], np.r_[pa, pb])
     # axes fitted on the real rows gave 0.65-0.70 here, a TF-IDF + SVD fitted on them 0.80
     assert abs(auc - 0.5) < 0.08
+
+
+def test_a_tabular_generator_on_text_says_which_generators_write_text(seed):
+    real, _ = seed
+    for name in ("copula", "cart", "gaussian"):
+        with pytest.raises(sk.errors.GeneratorError, match=r"cannot write the text column\(s\) \['text'\].*markov"):
+            sk.generate(real, name, n=10, random_state=0)
+    assert len(sk.generate(real, "bootstrap", n=10, random_state=0)) == 10
+    assert len(sk.generate(real, "markov", n=10, random_state=0)) == 10

@@ -50,6 +50,7 @@ class TextGenerator(Generator):
     rows to write, whichever model was fitted for them).
     """
 
+    writes_text = True  # copies or writes text columns
     exact_conditions = True
 
     # ------------------------------------------------------------------ fit

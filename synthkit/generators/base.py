@@ -41,6 +41,8 @@ class Generator(BaseEstimator):
     exact_conditions: ClassVar[bool] = False
     #: names of ``__init__`` parameters a widget should offer as controls
     key_params: ClassVar[tuple[str, ...]] = ()
+    #: True when the family can write (or copy) text columns
+    writes_text: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ public
     def fit(self, data: Dataset | Any) -> "Generator":
@@ -48,6 +50,14 @@ class Generator(BaseEstimator):
         if len(ds) < MIN_FIT_ROWS:
             raise GeneratorError(
                 f"{type(self).__name__} needs at least {MIN_FIT_ROWS} rows to fit; got {len(ds)}"
+            )
+        if ds.schema.text and not self.writes_text:
+            from . import available  # the registry imports this module
+
+            raise GeneratorError(
+                f"{type(self).__name__} cannot write the text column(s) {list(ds.schema.text)}; use a "
+                f"generator that writes text ({available(text=True)}), or leave the column(s) out "
+                "(meta=[...] when loading)"
             )
         self.schema_: Schema = ds.schema
         self.n_rows_: int = len(ds)

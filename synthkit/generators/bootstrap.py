@@ -25,6 +25,7 @@ class Bootstrap(Generator):
     the matching real rows).
     """
 
+    writes_text = True  # copies or writes text columns
     name = "bootstrap"
     summary = "resamples real rows (exact copies unless noise > 0): the memorising baseline"
     exact_conditions = True

@@ -36,6 +36,8 @@ class CopyEdit(Generator):
     copied from the same real row, so ``conditions`` are met exactly.
     """
 
+    writes_text = True  # copies or writes text columns
+
     name = "copy_edit"
     summary = "copies real rows and changes a few words of each text: near-copies, to test copy detection"
     exact_conditions = True

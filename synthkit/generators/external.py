@@ -42,6 +42,7 @@ class External(Generator):
     real schema, and records it in batch provenance like any other generator.
     """
 
+    writes_text = True  # copies or writes text columns
     name = "external"
     summary = "any object with fit/sample (for example an SDV synthesizer), checked against the schema"
     key_params = ()

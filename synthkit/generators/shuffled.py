@@ -18,6 +18,7 @@ from .base import Generator
 class ShuffledColumns(Generator):
     """Draw each column independently (with replacement) from its real values."""
 
+    writes_text = True  # copies or writes text columns
     name = "shuffled"
     summary = "each column drawn on its own from the real values: marginals kept, dependence lost"
 
