@@ -184,3 +184,21 @@ def test_the_compiled_nearest_row_equals_the_array_path():
 
     for i in range(0, 300, 23):
         assert gower(i, fast[i, 0]) == pytest.approx(min(gower(i, j) for j in range(500)), abs=1e-12)
+
+
+def test_the_compiled_count_equals_the_row_masks():
+    from synthkit.metrics import attacks as A
+
+    rng = np.random.default_rng(1)
+    data = {"a": rng.integers(0, 4, 400).astype(float), "b": rng.normal(size=400), "c": rng.integers(0, 3, 400).astype(float)}
+    data["a"][::9] = np.nan
+    ops = ["==", "<=", ">=", "null", "!=", "<", ">", "notnull"]
+    queries = []
+    for _ in range(300):
+        k = int(rng.integers(1, 4))
+        cols = rng.choice(["a", "b", "c"], size=k, replace=False)
+        queries.append(A._Query(tuple((c, ops[int(rng.integers(len(ops)))], float(rng.choice(data[c][~np.isnan(data[c])])))
+                                      for c in cols)))
+    full = np.array([A._match(q, data, 400).sum() for q in queries])
+    np.testing.assert_array_equal(A._count(queries, data, 400, cap=10**9), full)
+    np.testing.assert_array_equal(A._count(queries, data, 400), np.minimum(full, 2))

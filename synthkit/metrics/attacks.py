@@ -397,8 +397,76 @@ def _match(q: _Query, data: dict[str, np.ndarray], n: int) -> np.ndarray:
     return m
 
 
-def _count(queries: list[_Query], data: dict[str, np.ndarray], n: int) -> np.ndarray:
-    return np.fromiter((int(_match(q, data, n).sum()) for q in queries), dtype=np.int64, count=len(queries))
+_OPS = {"==": 0, "<=": 1, ">=": 2, "null": 3, "!=": 4, "<": 5, ">": 6, "notnull": 7}
+_COUNT_KERNEL = None
+
+
+def _count_kernel():
+    """The numba kernel behind :func:`_count` (built on first use)."""
+    global _COUNT_KERNEL
+    if _COUNT_KERNEL is None:
+        import numba
+
+        @numba.njit(parallel=True, cache=True, nogil=True)
+        def kernel(D, cols, ops, vals, cap, out):  # pragma: no cover - compiled
+            n, nq, nt = D.shape[0], cols.shape[0], cols.shape[1]
+            for b in numba.prange(nq):
+                c = 0
+                for i in range(n):
+                    ok = True
+                    for t in range(nt):
+                        op = ops[b, t]
+                        if op < 0:
+                            continue
+                        x = D[i, cols[b, t]]
+                        v = vals[b, t]
+                        if op == 3:
+                            ok = np.isnan(x)
+                        elif op == 7:
+                            ok = not np.isnan(x)
+                        elif np.isnan(x):
+                            ok = False
+                        elif op == 0:
+                            ok = x == v
+                        elif op == 1:
+                            ok = x <= v
+                        elif op == 2:
+                            ok = x >= v
+                        elif op == 4:
+                            ok = x != v
+                        elif op == 5:
+                            ok = x < v
+                        else:
+                            ok = x > v
+                        if not ok:
+                            break
+                    if ok:
+                        c += 1
+                        if c >= cap:
+                            break
+                out[b] = c
+
+        _COUNT_KERNEL = kernel
+    return _COUNT_KERNEL
+
+
+def _count(queries: list[_Query], data: dict[str, np.ndarray], n: int, cap: int = 2) -> np.ndarray:
+    """Rows matching each query, counted up to ``cap`` (an attack only asks "exactly one?")."""
+    if not queries:
+        return np.zeros(0, dtype=np.int64)
+    names = list(data)
+    where = {c: j for j, c in enumerate(names)}
+    D = np.ascontiguousarray(np.column_stack([data[c] for c in names]).astype(np.float64))
+    width = max(len(q.terms) for q in queries)
+    cols = np.zeros((len(queries), width), dtype=np.int64)
+    ops = np.full((len(queries), width), -1, dtype=np.int64)
+    vals = np.zeros((len(queries), width), dtype=np.float64)
+    for b, q in enumerate(queries):
+        for t, (col, op, val) in enumerate(q.terms):
+            cols[b, t], ops[b, t], vals[b, t] = where[col], _OPS[op], val
+    out = np.zeros(len(queries), dtype=np.int64)
+    _count_kernel()(D, cols, ops, vals, int(cap), out)
+    return out
 
 
 def _unique_rows(data: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -440,33 +508,38 @@ def _univariate_queries(syn: dict[str, np.ndarray], n: int, numeric: set[str], n
 
 def _multivariate_queries(syn: dict[str, np.ndarray], n: int, numeric: set[str], n_attacks: int,
                           n_cols: int, rng: np.random.Generator, max_attempts: int) -> list[_Query]:
+    """Predicates from random synthetic rows on ``n_cols`` random columns, kept when they isolate their row.
+
+    Built and counted a batch at a time as arrays; only the kept ones become :class:`_Query`.
+    """
     cols = list(syn)
     n_cols = min(n_cols, len(cols))
-    medians = {c: float(np.nanmedian(syn[c])) if (~np.isnan(syn[c])).any() else np.nan for c in numeric}
+    D = np.ascontiguousarray(np.column_stack([syn[c] for c in cols]).astype(np.float64))
+    is_num = np.array([c in numeric for c in cols])
+    medians = np.array([np.nanmedian(syn[c]) if c in numeric and (~np.isnan(syn[c])).any() else np.nan
+                        for c in cols])
+    names = {0: "==", 1: "<=", 2: ">=", 3: "null"}
     out, seen, attempts = [], set(), 0
     batch = min(1000, max_attempts)
+    kernel = _count_kernel()
     while len(out) < n_attacks and attempts < max_attempts:
         rows = rng.integers(0, n, size=batch)
-        picks = [sorted(rng.choice(len(cols), size=n_cols, replace=False).tolist()) for _ in range(batch)]
-        qs = []
-        for r, pick in zip(rows, picks):
-            terms = []
-            for j in pick:
-                c = cols[j]
-                v = syn[c][r]
-                if np.isnan(v):
-                    terms.append((c, "null", np.nan))
-                elif c in numeric:
-                    terms.append((c, ">=" if v > medians[c] else "<=", float(v)))
-                else:
-                    terms.append((c, "==", float(v)))
-            qs.append(_Query(tuple(terms), int(r)))
-        for q, cnt in zip(qs, _count(qs, syn, n)):
-            if cnt == 1 and q.terms not in seen:
-                seen.add(q.terms)
-                out.append(q)
-                if len(out) >= n_attacks:
-                    break
+        picks = np.sort(np.argsort(rng.random((batch, len(cols))), axis=1)[:, :n_cols], axis=1)
+        vals = D[rows[:, None], picks]
+        num = is_num[picks]
+        ops = np.where(np.isnan(vals), 3, np.where(num, np.where(vals > medians[picks], 2, 1), 0)).astype(np.int64)
+        counts = np.zeros(batch, dtype=np.int64)
+        kernel(D, picks.astype(np.int64), ops, vals, 2, counts)
+        for b in np.nonzero(counts == 1)[0]:
+            terms = tuple((cols[j], names[o], float(v) if o != 3 else np.nan)
+                          for j, o, v in zip(picks[b], ops[b], vals[b]))
+            key = tuple((c, o, None if o == "null" else v) for c, o, v in terms)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(_Query(terms, int(rows[b])))
+            if len(out) >= n_attacks:
+                break
         attempts += batch
     return out
 
@@ -532,7 +605,7 @@ def _size_correction(control: dict[str, np.ndarray], n_control: int, queries: li
 
 def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univariate",
                  n_attacks: int = 500, n_cols: int = 3, columns: Sequence[str] | None = None,
-                 random_state: int = 0, max_attempts: int = 100_000,
+                 random_state: int = 0, max_attempts: int = 10_000_000,
                  size_correction: str = "subsample") -> AttackResult:
     """Singling-out risk: predicates that isolate one synthetic row, tried on the real rows.
 
@@ -571,8 +644,7 @@ def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univa
         else:
             pick = np.sort(rng.choice(n_ct, size=m, replace=False))
             ct_u, n_ct = {c: v[pick] for c, v in ct_u.items()}, m
-    hits_tr = [_match(q, tr_u, n_tr) for q in queries]
-    ok = np.array([h.sum() == 1 for h in hits_tr], dtype=bool)
+    ok = _count(queries, tr_u, n_tr) == 1
     base = _random_queries(sy_u, num, n_attacks, 1 if mode == "univariate" else n_cols, rng)
     n_base = int((_count(base, tr_u, n_tr) == 1).sum())
     n_ctrl = float((_count(queries, ct_u, n_ct) == 1).sum())
@@ -581,9 +653,9 @@ def singling_out(train: Any, synthetic: Any, control: Any, *, mode: str = "univa
     # who is exposed: the training row each successful predicate isolates, the synthetic row it came from
     train_exposed = np.zeros(fr.train.height, dtype=np.int64)
     synth_exposed = np.zeros(fr.synth.height, dtype=np.int64)
-    for q, h, good in zip(queries, hits_tr, ok):
+    for q, good in zip(queries, ok):
         if good:
-            train_exposed[keep["train"][int(np.argmax(h))]] += 1
+            train_exposed[keep["train"][int(np.argmax(_match(q, tr_u, n_tr)))]] += 1
             if q.source >= 0:
                 synth_exposed[keep["synth"][q.source]] += 1
     return _result(
