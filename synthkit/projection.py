@@ -31,7 +31,7 @@ Distance to the real data
     an exact copy of a real row. The search is exact for every euclidean map
     of up to 16 million encoded values (``neighbors.BLAS_LIMIT``; adult's 48,842
     rows x 109 columns are 5.3 million): scikit-learn's brute force up to
-    4,096 rows, blocked matrix products above (about 0.2 s of one core per
+    4,096 rows, blocked matrix products above (about 0.3 s of one core per
     1,000 rows placed into adult; nothing to compile in a fresh process).
     Larger maps and other metrics use pynndescent's approximate search, which
     can only overestimate a distance; exact copies are always found, and every
