@@ -57,16 +57,32 @@ def _isolated(pts: pl.DataFrame, ids: pl.Series) -> dict:
     return cand.row(int(d.min(axis=1).argmax()), named=True)
 
 
-def _hover_text(page, plot, x: float, y: float) -> str:
+def _hover_text(page, plot, x: float, y: float, expect: str) -> str:
+    """Move the mouse onto data point (x, y); the label text once it names ``expect`` (or the last one seen).
+
+    The pointer passes other points on its way, and plotly redraws its label a
+    frame later, so the first label seen may still be a neighbour's: wait for
+    the label of the point under the pointer.
+    """
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)
     page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", L.PLOT)
+    label = page.locator(L.PLOT + " .hoverlayer .hovertext")
+    L.poll("the old hover label to go", lambda: label.count() == 0, timeout=30)
     cx, cy = _to_pixels(page, x, y)
     page.mouse.move(cx - 5, cy - 5, steps=2)
     page.mouse.move(cx, cy, steps=3)
-    label = page.locator(L.PLOT + " .hoverlayer .hovertext")
-    L.poll("a hover label", lambda: label.count() > 0, timeout=30)
-    return label.first.text_content() or ""  # an SVG element: no innerText
+    seen = {"text": ""}
+
+    def names_it() -> bool:
+        seen["text"] = (label.first.text_content() or "") if label.count() else ""  # SVG: no innerText
+        return expect in seen["text"]
+
+    try:
+        L.poll(f"the hover label of {expect}", names_it, timeout=30)
+    except TimeoutError:  # the assertion below shows what the label said instead
+        pass
+    return seen["text"]
 
 
 def _close(page, base: str, name: str) -> None:
@@ -107,7 +123,7 @@ def _run(page, base, nb_dir) -> None:
     # hover: the line's text, its markup shown as characters (escaped), cut to about 120 characters
     marked = real.filter(pl.col("text").str.starts_with(MARKUP))["row_id"]
     row = _isolated(pts, marked)
-    text = _hover_text(page, plot, row["x"], row["y"])
+    text = _hover_text(page, plot, row["x"], row["y"], row["row_id"])
     assert row["row_id"] in text and MARKUP.strip() in text, text
     doc = real.filter(pl.col("row_id") == row["row_id"])["text"][0]
     assert ("\u2026" in text) == (len(doc) > 120), text
