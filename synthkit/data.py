@@ -623,7 +623,8 @@ def conform(frame: Any, schema: Schema, *, what: str = "frame") -> pl.DataFrame:
     """Check ``frame`` has the schema's modelled columns with usable dtypes.
 
     Returns the modelled columns (plus ``row_id`` if present) cast to the schema's
-    dtypes. Missing columns or values that cannot be cast raise ``SchemaError``.
+    dtypes. Missing columns, values that cannot be cast, and a text column that
+    holds anything but strings raise ``SchemaError``.
     """
     frame = _cast_categoricals(to_polars(frame))
     missing = [c for c in schema.columns if c not in frame.columns]
@@ -633,6 +634,13 @@ def conform(frame: Any, schema: Schema, *, what: str = "frame") -> pl.DataFrame:
         )
     cols = ([ROW_ID] if ROW_ID in frame.columns else []) + list(schema.columns)
     out = frame.select(cols)
+    not_text = [c for c in schema.text if out[c].dtype not in (pl.String, pl.Null)]
+    if not_text:
+        raise SchemaError(
+            f"{what}: text column(s) {not_text} hold {[str(out[c].dtype) for c in not_text]} values, not "
+            "text; a text column holds strings (one document per cell): check that the columns were not "
+            "swapped or parsed as numbers (read a CSV with schema_overrides={...: pl.String})"
+        )
     casts = []
     for c in schema.columns:
         want = schema.polars_dtype(c)

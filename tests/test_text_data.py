@@ -166,3 +166,18 @@ def test_a_text_column_inferred_as_categorical_warns_and_says_what_to_do():
     # named as text or meta: no warning (pytest turns synthkit warnings into errors)
     sk.from_frame(_reviews(), text=["review"])
     sk.from_frame(_reviews(), meta=["review"])
+
+
+def test_a_text_column_of_numbers_in_synthetic_rows_is_refused():
+    import polars as pl
+
+    from synthkit.data import conform
+    from synthkit.errors import SchemaError
+
+    ds = sk.load("shakespeare").sample(50, random_state=0)
+    bad = ds.frame.with_columns(pl.Series("text", list(range(ds.frame.height))))
+    with pytest.raises(SchemaError, match="text column\\(s\\) \\['text'\\] hold"):
+        conform(bad, ds.schema, what="synthetic data")
+    with pytest.raises(SchemaError, match="not text"):
+        sk.evaluate(ds, bad.drop("row_id"))
+    assert conform(ds.frame, ds.schema).height == 50  # strings pass
