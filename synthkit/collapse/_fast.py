@@ -106,32 +106,19 @@ class _Seed:
 
     def next_train(self, plan: Any, real: Columns, synth: Columns, g: int, s: int,
                    rng: np.random.Generator) -> None:
-        """What :func:`_next_training_set` does, on numpy columns."""
-        from .simulate import CollapseError, _draw_pool
+        """:func:`_next_training_set` on numpy columns."""
+        from .simulate import _next_training_set
 
-        N, k = plan.N, plan.k_real
-        if plan.regime == "replace":
-            train = synth
-        elif plan.regime == "accumulate":
-            self.history.append(synth)
-            train = _concat(self.history)
-        elif plan.regime == "fresh":
-            take, self.pool_pos, wrapped = _draw_pool(self.pool, self.pool_pos, k, rng)
-            if wrapped and not self.pool_noted:
-                self.pool_noted = True
-                plan.notes.append(f"seed {s}: the fresh pool was used up by generation {g}; "
-                                  "real rows repeat after that")
-            train = _concat([_take(real, take), _head(synth, N - k)]) if k else synth
-        else:  # keep_real
-            if plan.redraw_real and k:
-                self.kept_real = _take(real, np.sort(rng.choice(_rows(real), size=k, replace=False)))
-            train = _concat([self.kept_real, _head(synth, N - k)]) if k else synth
-        if _rows(train) < 2:
-            raise CollapseError(
-                f"generation {g} (seed {s}) left {_rows(train)} training row(s); "
-                "at least 2 are needed to fit the next generation"
-            )
-        self.train = train
+        self.train = _next_training_set(plan, self, real, synth, g, s, rng, ops=_ColumnRows)
+
+
+class _ColumnRows:
+    """Row operations on numpy columns, for :func:`synthkit.collapse.simulate._next_training_set`."""
+
+    take = staticmethod(_take)
+    head = staticmethod(_head)
+    concat = staticmethod(_concat)
+    count = staticmethod(_rows)
 
 
 def run(plan: Any, ref: Any, out: Any, bar: Any) -> None:

@@ -840,29 +840,43 @@ def _draw_generation(plan: _Plan, ref: _Reference, gen: Generator, g: int, s: in
     return rows.select(schema.columns) if ROW_ID in rows.columns else rows
 
 
-def _next_training_set(plan: _Plan, state: _SeedState, synth: pl.DataFrame, g: int, s: int,
-                       rng: np.random.Generator) -> pl.DataFrame:
-    """What model ``g + 1`` is fitted on, by regime (module docstring)."""
-    N, k_real, feats = plan.N, plan.k_real, plan.ds.features
+class _FrameRows:
+    """Row operations on polars frames (the numpy-column path has its own, in :mod:`._fast`)."""
+
+    take = staticmethod(lambda rows, idx: rows[idx])
+    head = staticmethod(lambda rows, k: rows.head(k))
+    concat = staticmethod(lambda parts: pl.concat(parts, how="vertical"))
+    count = staticmethod(lambda rows: rows.height)
+
+
+def _next_training_set(plan: _Plan, state: Any, real: Any, synth: Any, g: int, s: int,
+                       rng: np.random.Generator, ops: Any = _FrameRows) -> Any:
+    """What model ``g + 1`` is fitted on, by regime (module docstring).
+
+    ``real`` and ``synth`` are rows in whatever form ``ops`` works on (frames, or
+    numpy columns on the fast path), so both paths make the same draws in the
+    same order.
+    """
+    N, k_real = plan.N, plan.k_real
     if plan.regime == "replace":
         train = synth
     elif plan.regime == "accumulate":
         state.history.append(synth)
-        train = pl.concat(state.history, how="vertical")
+        train = ops.concat(state.history)
     elif plan.regime == "fresh":
         take, state.pool_pos, wrapped = _draw_pool(state.pool, state.pool_pos, k_real, rng)
         if wrapped and not state.pool_noted:
             state.pool_noted = True
             plan.notes.append(f"seed {s}: the fresh pool was used up by generation {g}; "
                               "real rows repeat after that")
-        train = pl.concat([feats[take], synth.head(N - k_real)], how="vertical") if k_real else synth
+        train = ops.concat([ops.take(real, take), ops.head(synth, N - k_real)]) if k_real else synth
     else:  # keep_real
         if plan.redraw_real and k_real:
-            state.kept_real = feats[np.sort(rng.choice(len(feats), size=k_real, replace=False))]
-        train = pl.concat([state.kept_real, synth.head(N - k_real)], how="vertical") if k_real else synth
-    if train.height < 2:
+            state.kept_real = ops.take(real, np.sort(rng.choice(ops.count(real), size=k_real, replace=False)))
+        train = ops.concat([state.kept_real, ops.head(synth, N - k_real)]) if k_real else synth
+    if ops.count(train) < 2:
         raise CollapseError(
-            f"generation {g} (seed {s}) left {train.height} training row(s); "
+            f"generation {g} (seed {s}) left {ops.count(train)} training row(s); "
             "at least 2 are needed to fit the next generation"
         )
     return train
@@ -881,7 +895,7 @@ def _run_seed(plan: _Plan, ref: _Reference, s: int, out: _Output, bar: Any) -> N
         sample_seed = int(rng.integers(2**31))
         synth = _draw_generation(plan, ref, gen, g, s, sample_seed, rng, out)
         ref.measure(synth, s, g, sample_seed, out.rows)
-        state.train = _next_training_set(plan, state, synth, g, s, rng)
+        state.train = _next_training_set(plan, state, plan.ds.features, synth, g, s, rng)
         bar.update(1)
 
 
