@@ -176,6 +176,15 @@ def _hist_shares(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.histogram(np.clip(v, edges[0], edges[-1]), edges)[0] / max(v.size, 1)
 
 
+def _overlaid_histograms(edges: np.ndarray, *sides: tuple[np.ndarray, str, str]) -> go.Figure:
+    """One translucent bar trace per ``(values, name, colour)``: shares of each side's values in ``edges``."""
+    x = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
+    for values, name, color in sides:
+        fig.add_trace(go.Bar(x=x, y=_hist_shares(values, edges), name=name, marker_color=color, opacity=0.6))
+    return fig
+
+
 def dcr_figure(dcr: np.ndarray, base_dcr: np.ndarray, threshold: float, *, bins: int = 40,
                title: str = "Distance to closest real row (DCR)") -> go.Figure:
     """Histogram of synthetic DCR against the real rows' distances to their nearest other real row,
@@ -184,12 +193,8 @@ def dcr_figure(dcr: np.ndarray, base_dcr: np.ndarray, threshold: float, *, bins:
     both = both[np.isfinite(both)]
     hi = float(np.percentile(both, 99.5)) if both.size else 1.0
     edges = np.linspace(0.0, hi if hi > 0 else 1.0, bins + 1)
-    x = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(base_dcr, edges), name="real vs real (baseline)",
-                         marker_color=BASE_COLOR, opacity=0.6))
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(dcr, edges), name="synthetic vs real", marker_color=SYNTH_COLOR,
-                         opacity=0.6))
+    fig = _overlaid_histograms(edges, (base_dcr, "real vs real (baseline)", BASE_COLOR),
+                               (dcr, "synthetic vs real", SYNTH_COLOR))
     fig.add_vline(x=threshold, line_dash="dash", line_color=COLORS[1],
                   annotation_text=f"near-copy threshold {threshold:.3g}", annotation_position="top right")
     fig.update_layout(barmode="overlay", bargap=0.02, xaxis_title="distance in the encoded space",
@@ -257,11 +262,7 @@ def detection_figure(p_real: np.ndarray, p_synth: np.ndarray, auc: float | None 
                      title: str | None = None) -> go.Figure:
     """Histograms of the out-of-fold probability of 'synthetic' for real and synthetic rows."""
     edges = np.linspace(0, 1, bins + 1)
-    x = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(p_real, edges), name="real rows", marker_color=REAL_COLOR, opacity=0.6))
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(p_synth, edges), name="synthetic rows", marker_color=SYNTH_COLOR,
-                         opacity=0.6))
+    fig = _overlaid_histograms(edges, (p_real, "real rows", REAL_COLOR), (p_synth, "synthetic rows", SYNTH_COLOR))
     fig.update_layout(barmode="overlay", bargap=0.02, xaxis_title="out-of-fold probability of 'synthetic'",
                       yaxis_tickformat=".0%")
     t = title or (f"Detection: classifier probabilities (AUC {auc:.3f})" if auc is not None else "Detection")
@@ -329,11 +330,7 @@ def text_lengths_figure(real: np.ndarray, synth: np.ndarray, *, column: str = "t
     hi = float(np.ceil(np.percentile(both, 99.5))) if both.size else 1.0
     width = max(1.0, float(np.ceil((hi + 1) / max_bins)))
     edges = np.arange(-0.5, hi + width + 0.5, width)
-    x = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(real, edges), name="real", marker_color=REAL_COLOR, opacity=0.6))
-    fig.add_trace(go.Bar(x=x, y=_hist_shares(synth, edges), name="synthetic", marker_color=SYNTH_COLOR,
-                         opacity=0.6))
+    fig = _overlaid_histograms(edges, (real, "real", REAL_COLOR), (synth, "synthetic", SYNTH_COLOR))
     fig.update_layout(barmode="overlay", bargap=0.05, xaxis_title="words per document",
                       yaxis_title="share of documents", yaxis_tickformat=".0%")
     return apply_style(fig, title=title or f"Document lengths: {_esc(column)}", height=320)
