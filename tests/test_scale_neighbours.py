@@ -202,3 +202,38 @@ def test_evaluate_with_engine_equals_in_memory(engine, penguins):
                 assert (np.array_equal(got, value) if isinstance(value, np.ndarray) else got == value), name
     nndr = ref.summary["privacy"]["nndr"]  # per synthetic row, in row order
     assert nndr.shape == (synth.height,) and ((nndr >= 0) & (nndr <= 1)).all()
+
+
+class _Piece:
+    """A partition held in memory (read() on the worker)."""
+
+    def __init__(self, frame: pl.DataFrame, offset: int) -> None:
+        self.frame, self.offset, self.n_rows = frame, offset, frame.height
+        self.label = f"piece {offset}"
+
+    def read(self) -> pl.DataFrame:
+        return self.frame
+
+
+def _pieces(frame: pl.DataFrame, sizes) -> list:
+    out, at = [], 0
+    for n in sizes:
+        out.append(_Piece(frame[at:at + n], at))
+        at += n
+    assert at == frame.height
+    return out
+
+
+def test_partitions_encoded_on_the_workers_equal_in_memory(penguins, penguin_case):
+    real, synth, R, S, H, cols = penguin_case
+    enc = sk.Encoder().fit(penguins)
+    expected = _expected(real, synth, R, S, H, cols)
+    for sizes in ([synth.height], [1, 2, 100, synth.height - 103]):
+        nr = neighbour_rows(R, _pieces(synth, sizes), 5, encoder=enc, real=real, columns=cols, holdout_X=H,
+                            rows_per_chunk=64)
+        _assert_same(nr, expected)
+    sub = neighbour_rows(R, _pieces(synth, [100, synth.height - 100]), 5, encoder=enc, recall_sample=50,
+                         random_state=1)
+    assert np.array_equal(sub.prdc.in_synth_support, prdc_rows(R, S[recall_rows(S.shape[0], 50, 1)], 5).in_synth_support)
+    with pytest.raises(DataError, match="encoder="):
+        neighbour_rows(R, _pieces(synth, [synth.height]), 5)

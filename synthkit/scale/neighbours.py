@@ -47,8 +47,9 @@ from ..metrics.coverage import PRDCRows, _check
 from ..metrics.privacy import dcr_threshold, exact_copies, near_copy_stats
 from ..neighbors import exact as _x
 
-__all__ = ["RECALL_SAMPLE", "ROWS_PER_CHUNK", "InProcess", "NeighbourRows", "Ref", "neighbour_rows",
-           "recall_rows", "self_chunk", "cross_chunk", "support_chunk"]
+__all__ = ["RECALL_SAMPLE", "ROWS_PER_CHUNK", "InProcess", "NeighbourRows", "Ref", "Copies", "Rows",
+           "neighbour_rows", "recall_rows", "self_chunk", "cross_chunk", "support_chunk", "bounds_chunk",
+           "sample_chunk"]
 
 #: synthetic rows behind recall and coverage (a seeded sample when there are more)
 RECALL_SAMPLE = 100_000
@@ -145,19 +146,45 @@ def self_chunk(span: tuple[int, int], ref: Ref, *, k: int) -> tuple[np.ndarray, 
     return D[:, kk - 1].copy(), D[:, 0].copy(), I[:, 0].copy()
 
 
-def cross_chunk(rows: Rows, real: Ref, copies: Copies | None = None, holdout: Ref | None = None, *,
-                strict: bool = False) -> dict[str, np.ndarray]:
+def _load(chunk: Any, encoder: Any, columns: Sequence[str] | None) -> tuple[np.ndarray, pl.DataFrame | None]:
+    """The encoded rows of a chunk (and its modelled columns when ``columns``): a :class:`Rows` as it is,
+    a partition (anything with ``read()``, e.g. :class:`~synthkit.scale.Partition`) read and encoded here."""
+    if isinstance(chunk, Rows):
+        return chunk.X, chunk.frame
+    if encoder is None:
+        raise DataError("partitions of synthetic rows need encoder= (the Encoder fitted on the real rows)")
+    frame = chunk.read()
+    X = _x.as_matrix(encoder.transform(frame))  # checks the columns and their types
+    return X, (frame.select(list(columns)) if columns else None)
+
+
+def bounds_chunk(chunk: Any, encoder: Any = None) -> np.ndarray:
+    """The column-block bounds of a chunk's encoded rows (:func:`~synthkit.neighbors.exact.block_bounds`)."""
+    return _x.block_bounds(_load(chunk, encoder, None)[0])
+
+
+def sample_chunk(item: tuple[Any, np.ndarray], encoder: Any = None) -> np.ndarray:
+    """The encoded rows ``item[1]`` (numbers inside the chunk) of the chunk ``item[0]``."""
+    chunk, local = item
+    return _load(chunk, encoder, None)[0][local]
+
+
+def cross_chunk(rows: Any, real: Ref, copies: Copies | None = None, holdout: Ref | None = None,
+                encoder: Any = None, *, strict: bool = False) -> dict[str, np.ndarray]:
     """Per synthetic row of the chunk: ``d1`` (DCR), ``i1`` (nearest real row), ``d2``, ``ball_count``
-    (real balls holding it), ``exact`` (with ``copies``) and ``dcr_holdout`` (with ``holdout``)."""
-    qc, qv = real.compact(rows.X)
+    (real balls holding it), ``exact`` (with ``copies``) and ``dcr_holdout`` (with ``holdout``).
+
+    ``rows``: a :class:`Rows`, or a partition that ``encoder`` encodes here."""
+    X, frame = _load(rows, encoder, None if copies is None else copies.columns)
+    qc, qv = real.compact(X)
     m = qc.shape[0]
     d1, d2, i1, cnt, *_ = _x._cross_kernel(qc, qv, real.cT, real.vT, real.r2, np.zeros(m), True, False,
                                            strict, _n_chunks(m))
     out = {"d1": np.sqrt(d1), "d2": np.sqrt(d2), "i1": i1, "ball_count": cnt}
     if copies is not None:
-        out["exact"] = exact_copies(copies.rows, rows.frame, copies.columns, real_hashes=copies.hashes)
+        out["exact"] = exact_copies(copies.rows, frame, copies.columns, real_hashes=copies.hashes)
     if holdout is not None:
-        hc, hv = holdout.compact(rows.X)
+        hc, hv = holdout.compact(X)
         h1 = _x._cross_kernel(hc, hv, holdout.cT, holdout.vT, np.zeros(len(holdout)), np.zeros(m), False, False,
                               False, _n_chunks(m))[0]
         out["dcr_holdout"] = np.sqrt(h1)
@@ -244,6 +271,21 @@ def _self_knn(eng: Any, X: np.ndarray, k: int, size: int, what: str) -> tuple[np
     return tuple(np.concatenate(parts) for parts in zip(*out))
 
 
+def _is_partitions(x: Any) -> bool:
+    return not isinstance(x, np.ndarray) and isinstance(x, Sequence) and len(x) > 0 and \
+        all(hasattr(p, "read") and hasattr(p, "offset") and hasattr(p, "n_rows") for p in x)
+
+
+def _real_matrix(real_X: Any, k: int) -> np.ndarray:
+    check_int("k", k, minimum=1, hint=" (5 is the published default)")
+    R = _x.as_matrix(real_X)
+    if R.ndim != 2 or R.shape[0] <= k:
+        raise DataError(f"real_X must be a 2-D matrix with more than k={k} rows; got shape {R.shape}")
+    if not np.isfinite(R).all():
+        raise DataError("real_X holds NaN or infinite values; encode rows with sk.Encoder")
+    return R
+
+
 def neighbour_rows(
     real_X: Any,
     synth_X: Any,
@@ -255,60 +297,93 @@ def neighbour_rows(
     synth: pl.DataFrame | None = None,
     columns: Sequence[str] | None = None,
     holdout_X: Any = None,
+    encoder: Any = None,
     recall_sample: int = RECALL_SAMPLE,
     random_state: int = 0,
     rows_per_chunk: int | None = None,
 ) -> NeighbourRows:
     """The neighbour pass of ``evaluate()`` run chunk by chunk on ``engine``.
 
-    ``real_X`` / ``synth_X``: encoded rows (one Encoder). ``engine``: an
-    :class:`~synthkit.scale.Engine` (or None: :class:`InProcess`). ``real``,
-    ``synth`` and ``columns`` (frames in the same row order, the modelled
-    columns) turn on exact copies; ``holdout_X`` the distance to the nearest
-    holdout row. ``recall_sample``: at most this many synthetic rows (seeded by
+    ``real_X``: the encoded real rows. ``synth_X``: the encoded synthetic rows
+    (same Encoder), or :class:`~synthkit.scale.Partitions` of synthetic rows
+    that the workers read and encode with ``encoder`` (the Encoder fitted on
+    the real rows; the synthetic rows then never sit in this process).
+    ``engine``: an :class:`~synthkit.scale.Engine` (or None: :class:`InProcess`).
+    ``real`` and ``columns`` (the real frame behind ``real_X`` and the modelled
+    columns; with an encoded ``synth_X`` also ``synth``, the frame behind it)
+    turn on exact copies; ``holdout_X`` the distance to the nearest holdout
+    row. ``recall_sample``: at most this many synthetic rows (seeded by
     ``random_state``) behind recall and coverage. ``rows_per_chunk``: rows per
-    chunk (default: a few chunks per worker, at most :data:`ROWS_PER_CHUNK`).
-    Equal to :func:`~synthkit.metrics.coverage.prdc_rows`,
+    chunk of an encoded ``synth_X`` and of the real rows (default: a few chunks
+    per worker, at most :data:`ROWS_PER_CHUNK`). Equal to
+    :func:`~synthkit.metrics.coverage.prdc_rows`,
     :func:`~synthkit.metrics.privacy.exact_copies` and the holdout distances
     in memory whenever the synthetic rows are at most ``recall_sample``.
     """
-    R, S = _check(real_X, synth_X, k)
+    parts = _is_partitions(synth_X)
+    if parts:
+        R = _real_matrix(real_X, k)
+        if encoder is None:
+            raise DataError("partitions of synthetic rows need encoder= (the Encoder fitted on the real rows, "
+                            "which encodes each partition on its worker)")
+        if synth is not None:
+            raise DataError("synth= is for encoded synthetic rows; with partitions the workers read the rows")
+        m = int(sum(p.n_rows for p in synth_X))
+        if m <= k:
+            raise DataError(f"the synthetic partitions hold {m} rows; k={k} needs at least {k + 1}")
+        S = None
+    else:
+        R, S = _check(real_X, synth_X, k)
+        m = S.shape[0]
     recall_sample = check_int("recall_sample", recall_sample, minimum=k + 1,
                               hint=" (synthetic rows behind recall and coverage, e.g. 100_000)")
     if rows_per_chunk is not None:
         rows_per_chunk = check_int("rows_per_chunk", rows_per_chunk, minimum=1, hint=" (e.g. 50_000)")
     want_copies = real is not None or synth is not None
-    if want_copies and (real is None or synth is None or columns is None):
-        raise DataError("exact copies need real=, synth= and columns= together (the frames behind real_X and "
-                        "synth_X, and the modelled columns)")
-    if want_copies and (real.height != R.shape[0] or synth.height != S.shape[0]):
-        raise DataError(f"real= has {real.height} rows and synth= {synth.height}, but real_X has {R.shape[0]} and "
-                        f"synth_X {S.shape[0]}: pass the frames the matrices were encoded from")
+    if want_copies and (real is None or columns is None or (synth is None and not parts)):
+        raise DataError("exact copies need real= and columns= (and synth= with encoded synthetic rows): the "
+                        "frames behind real_X and synth_X, and the modelled columns")
+    if want_copies and (real.height != R.shape[0] or (synth is not None and synth.height != m)):
+        raise DataError(f"real= has {real.height} rows and synth= {None if synth is None else synth.height}, but "
+                        f"real_X has {R.shape[0]} and synth_X {m}: pass the frames the matrices were encoded from")
     H = None if holdout_X is None else _x.as_matrix(holdout_X)
-    if H is not None and (H.ndim != 2 or H.shape[1] != S.shape[1] or H.shape[0] == 0):
-        raise DataError(f"holdout_X must be a non-empty matrix with {S.shape[1]} columns; got {H.shape}")
+    if H is not None and (H.ndim != 2 or H.shape[1] != R.shape[1] or H.shape[0] == 0):
+        raise DataError(f"holdout_X must be a non-empty matrix with {R.shape[1]} columns; got {H.shape}")
     eng = InProcess() if engine is None else engine
-    n, m = R.shape[0], S.shape[0]
+    n = R.shape[0]
 
     # 1. real radii: real rows chunked against all real rows (the blocks of the real rows alone, as knn(R))
     real_r, real_nn_d, real_nn_i = _self_knn(eng, R, k, _chunk_size(n, rows_per_chunk, eng), "real")
 
     # 2. synthetic rows against the real rows, in the blocks of both
-    groups = _x.blocks_from(np.maximum(_x.block_bounds(R), _x.block_bounds(S)))
-    real_ref = Ref.build(R, groups, _x.boundary(real_r, strict))
-    boxes = [eng.broadcast(real_ref),
+    enc_box = eng.broadcast(encoder) if parts else None
+    if parts:
+        chunks, labels = list(synth_X), [p.label for p in synth_X]
+        b_synth = np.maximum.reduce(eng.map(bounds_chunk, chunks, enc_box, desc="column blocks", labels=labels))
+    else:
+        size = _chunk_size(m, rows_per_chunk, eng)
+        chunks = [Rows(a, S[a:b], synth[a:b].select(columns) if want_copies else None) for a, b in _spans(m, size)]
+        labels = [c.label for c in chunks]
+        b_synth = _x.block_bounds(S)
+    groups = _x.blocks_from(np.maximum(_x.block_bounds(R), b_synth))
+    boxes = [eng.broadcast(Ref.build(R, groups, _x.boundary(real_r, strict))),
              eng.broadcast(Copies.build(real, list(columns))) if want_copies else None,
-             eng.broadcast(Ref.build(H, _x.blocks(S, H))) if H is not None else None]
-    size = _chunk_size(m, rows_per_chunk, eng)
-    chunks = [Rows(a, S[a:b], synth[a:b].select(columns) if want_copies else None) for a, b in _spans(m, size)]
-    out = eng.map(cross_chunk, chunks, *boxes, desc="synthetic neighbours", labels=[c.label for c in chunks],
-                  strict=strict)
+             eng.broadcast(Ref.build(H, _x.blocks_from(np.maximum(b_synth, _x.block_bounds(H)))))
+             if H is not None else None]
+    out = eng.map(cross_chunk, chunks, *boxes, enc_box, desc="synthetic neighbours", labels=labels, strict=strict)
     _release(eng, *boxes[1:])
     cat = {key: np.concatenate([o[key] for o in out]) for key in out[0]}
 
     # 3. recall and coverage on the synthetic sample
     sample = recall_rows(m, recall_sample, random_state)
-    Ssub = S[sample]
+    if parts:
+        items = [(p, sample[(sample >= p.offset) & (sample < p.offset + p.n_rows)] - p.offset) for p in synth_X]
+        items = [it for it in items if it[1].size]
+        Ssub = np.concatenate(eng.map(sample_chunk, items, enc_box, desc="recall sample",
+                                      labels=[p.label for p, _ in items]))
+    else:
+        Ssub = S[sample]
+    _release(eng, enc_box)
     synth_r = _self_knn(eng, Ssub, k, _chunk_size(sample.size, rows_per_chunk, eng), "synthetic sample")[0]
     sample_box = eng.broadcast(Ref.build(Ssub, groups, _x.boundary(synth_r, strict)))
     spans = _spans(n, _chunk_size(n, rows_per_chunk, eng))
