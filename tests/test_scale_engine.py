@@ -188,3 +188,25 @@ def test_bad_sources(tmp_path):
         Partitions.open(pl.DataFrame({"a": [1]}), rows_per_chunk=0)
     with pytest.raises(DataError, match="no rows"):
         Partitions.open(pl.DataFrame({"a": []}))
+
+
+# ---------------------------------------------------------------------------- resampled data
+def test_resampled_tables_are_seeded_in_range_and_keep_zeros(adult, tmp_path):
+    from synthkit.scale.resample import resampled, write_resampled
+
+    a = resampled(adult, 5000, random_state=3)
+    assert a.frame.equals(resampled(adult, 5000, random_state=3).frame)
+    assert not a.frame.equals(resampled(adult, 5000, random_state=4).frame)
+    assert a.schema == adult.schema and a.frame.height == 5000 and a.frame["row_id"].n_unique() == 5000
+    for c in adult.schema.numeric:
+        assert a.frame[c].dtype == adult.frame[c].dtype
+        assert adult.frame[c].min() <= a.frame[c].min() and a.frame[c].max() <= adult.frame[c].max()
+    # capital gains of 0 stay 0 (the jitter moves only non-zero values): the share stays close
+    z_real, z_new = (adult.frame["capital_gain"] == 0).mean(), (a.frame["capital_gain"] == 0).mean()
+    assert abs(z_real - z_new) < 0.02
+    paths = write_resampled(adult, 2500, tmp_path / "s", random_state=1, rows_per_file=1000)
+    assert [p.name for p in paths] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    parts = Partitions.open(tmp_path / "s")
+    frame = parts.read_all()
+    assert frame.height == 2500 and "fnlwgt" not in frame.columns
+    assert frame["row_id"].to_list()[998:1002] == [f"synthetic:{i}" for i in range(998, 1002)]
