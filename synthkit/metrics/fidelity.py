@@ -313,17 +313,25 @@ def category_shares(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
 
     ``None`` and an empty table when there is no categorical column to test.
     """
-    from .fairness import _representation, subgroup_shares
+    from .fairness import subgroup_shares
 
     cols = tuple(c for c in schema.categorical if c not in skip)
     if not cols or real.height == 0 or synth.height == 0:
         return None, pl.DataFrame()
     shares = subgroup_shares(real, synth, cols)
-    worst = shares.sort(["p_value", "ratio"], nulls_last=True).row(0, named=True)
-    base = None
+    bs = None
     if base_a is not None and base_b is not None and base_a.height and base_b.height:
         bs = subgroup_shares(base_a, base_b, cols)
-        base = float(_representation(bs.sort(["p_value", "ratio"]).row(0, named=True)["ratio"]))
-    row = metric_row(FAMILY, "category_shares", None, float(_representation(worst["ratio"])), None, base,
-                     "higher", p_value=float(worst["p_value"]))
-    return row, shares
+    return category_shares_row(shares, bs), shares
+
+
+def category_shares_row(shares: pl.DataFrame, base_shares: pl.DataFrame | None) -> dict:
+    """The ``category_shares`` row from the per-category table (and the real halves' table, if any)."""
+    from .fairness import _representation
+
+    worst = shares.sort(["p_value", "ratio"], nulls_last=True).row(0, named=True)
+    base = None
+    if base_shares is not None:
+        base = float(_representation(base_shares.sort(["p_value", "ratio"]).row(0, named=True)["ratio"]))
+    return metric_row(FAMILY, "category_shares", None, float(_representation(worst["ratio"])), None, base,
+                      "higher", p_value=float(worst["p_value"]))
