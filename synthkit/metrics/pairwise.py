@@ -38,6 +38,7 @@ columns) or of the joint table's cell counts (contingency).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -187,7 +188,8 @@ def pair_coder(real: pl.Series, kind: str, levels, bins: int) -> tuple:
     if kind == "categorical":
         return ("categorical", tuple(levels))
     r = real.cast(pl.Float64).fill_null(np.nan).to_numpy()
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # a real column of nulls only: NaN edges, every value in the missing bin
+        warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = np.nanmin(r), np.nanmax(r)
     return ("numeric", np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)[1:-1], bins)
 

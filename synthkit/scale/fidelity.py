@@ -150,6 +150,9 @@ def partition_stats(frame: pl.DataFrame, plan: FidelityPlan, *, what: str = "par
         ws = within_support(plan.support[c], s, kind)
         st.inside[c] = (int(ws.sum()), int(ws.size))
         if kind == "numeric":
+            if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
+                raise DataError(f"{what}: column {c!r} holds NaN or infinite values; replace them with null "
+                                f"(pl.col({c!r}).fill_nan(None)) before evaluating")
             v = _values(s)
             st.ks[c] = cell_counts(_slots(v, plan.ks_points[c]), 0, 1)
             st.ranges[c] = (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
@@ -303,32 +306,34 @@ def _hist_task(chunk: Any, plan: FidelityPlan, edges: dict[str, np.ndarray]) -> 
 
 
 def _chunks(parts: Any) -> tuple[list, list[str]]:
-    """The chunks (frames or partitions) and their labels."""
+    """The chunks (frames or partitions) and their labels (``rows a-b`` for a frame, as Partitions)."""
     if isinstance(parts, pl.DataFrame):
         parts = [parts]
-    labels = list(getattr(parts, "labels", []) or [])
-    chunks = [parts[i] for i in range(len(parts))]
-    if len(labels) != len(chunks):
-        labels, start = [], 0
-        for ch in chunks:
-            n = ch.height if isinstance(ch, pl.DataFrame) else int(getattr(ch, "n_rows", 0))
-            labels.append(getattr(ch, "label", None) or f"rows {start}-{start + n}")
-            start += n
+    chunks, labels, start = [], [], 0
+    for ch in parts:
+        n = ch.height if isinstance(ch, pl.DataFrame) else int(ch.n_rows)
+        labels.append(getattr(ch, "label", None) or f"rows {start}-{start + n - 1}")
+        chunks.append(ch)
+        start += n
     return chunks, labels
 
 
 def _run(engine: Any, fn: Callable, chunks: list, labels: list[str], args: tuple, desc: str) -> list:
-    """``fn(chunk, *args)`` per chunk, in chunk order: on the engine's workers, or here without one."""
+    """``fn(chunk, *args)`` per chunk, in chunk order: on the engine's workers (``args`` broadcast
+    by :meth:`Engine.broadcast`), or here without an engine (errors named as the engine names them)."""
     if engine is None:
         out = []
         for ch, label in zip(chunks, labels):
             try:
                 out.append(fn(ch, *args))
             except SynthkitError as exc:
-                raise type(exc)(f"partition {label}: {exc}") from None
+                raise type(exc)(f"{label}: {exc}") from None
         return out
-    boxes = [engine.broadcast(a) for a in args]
-    return engine.map(fn, chunks, *boxes, desc=desc, labels=labels)
+    return engine.map(fn, chunks, *args, desc=desc, labels=labels)
+
+
+def _share(engine: Any, obj: Any) -> Any:
+    return obj if engine is None else engine.broadcast(obj)
 
 
 def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = None, *,
@@ -355,9 +360,10 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
     if not chunks:
         raise DataError("parts holds no partition; pass the synthetic rows as Partitions or a list of frames")
     plan = fidelity_plan(real, schema, skip=skip, bins=bins)
+    plan_box = _share(engine, plan)
     total = None
     for start in range(0, len(chunks), batch):
-        got = _run(engine, _stats_task, chunks[start:start + batch], labels[start:start + batch], (plan,),
+        got = _run(engine, _stats_task, chunks[start:start + batch], labels[start:start + batch], (plan_box,),
                    "fidelity")
         total = merge_stats(*([total] if total is not None else []), *got)
     if total.n_rows == 0:
@@ -371,9 +377,10 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
 
     def histograms(edges: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         sums = {c: np.zeros(e.size - 1, dtype=np.int64) for c, e in edges.items()}
+        edges_box = _share(engine, edges)
         for start in range(0, len(chunks), batch):
             for h in _run(engine, _hist_task, chunks[start:start + batch], labels[start:start + batch],
-                          (plan, edges), "marginals"):
+                          (plan_box, edges_box), "marginals"):
                 for c in sums:
                     sums[c] += h[c]
         return sums
