@@ -214,7 +214,8 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     also seeds the sample that clusters are found on when more than
     ``CLUSTER_ROWS`` rows are flagged; ``engine`` (``"dask"``, an Engine or a
     ``distributed.Client``; or ``scheduler="tcp://..."``) runs the search of
-    the other flagged rows' nearest sampled row on Dask workers (same regions).
+    the other flagged rows' nearest sampled row on Dask workers (same regions),
+    and the evaluation, when there is no ``rep``, with ``evaluate(..., engine=)``.
     """
     from ..placement import engine_for
 
@@ -235,7 +236,7 @@ def _suggest(real: Any, synthetic: Any, rep: Any, detection_threshold: float, mi
     check_random_state(random_state, allow_generator=False, allow_none=False)
     if rep is None:
         rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
-                       families=("detection", "coverage", "privacy", "subgroup", "text"))
+                       families=("detection", "coverage", "privacy", "subgroup", "text"), engine=eng)
     elif not isinstance(rep, Report):
         raise DataError(f"rep must be the Report of evaluate(real, synthetic), got {type(rep).__name__}; "
                         "or pass rep=None to evaluate here")
