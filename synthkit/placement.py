@@ -172,8 +172,13 @@ def engine_for(engine: Any, scheduler: str | None) -> Iterator[Any]:
 
 
 def place_source(state: PlaceState, rows: Any, *, refine: bool = False, engine: Any = None,
-                 scheduler: str | None = None, rows_per_chunk: int = PLACE_CHUNK_ROWS) -> pl.DataFrame:
-    """Place rows given as a parquet source or in memory, chunk by chunk, in-process or on an engine."""
+                 scheduler: str | None = None, rows_per_chunk: int = PLACE_CHUNK_ROWS,
+                 sent: dict | None = None) -> pl.DataFrame:
+    """Place rows given as a parquet source or in memory, chunk by chunk, in-process or on an engine.
+
+    ``sent``: where the map remembers what it broadcast, so that placing batch
+    after batch on the same engine sends the map to the workers only once.
+    """
     from .scale import Partitions
 
     rows_per_chunk = check_int("rows_per_chunk", rows_per_chunk, minimum=1,
@@ -201,9 +206,22 @@ def place_source(state: PlaceState, rows: Any, *, refine: bool = False, engine: 
         if eng is None:
             out = [place_partition(p, state) for p in chunks]
         else:
-            box = eng.broadcast(state)
+            box = _sent_box(eng, state, sent)
             out = eng.map(place_partition, chunks, box, desc="placing rows", labels=list(parts.labels))
     return pl.concat(out, how="vertical")
+
+
+def _sent_box(eng: Any, state: PlaceState, sent: dict | None) -> Any:
+    """The broadcast handle of ``state`` on ``eng``: sent before and still held by the workers, or sent now."""
+    key = id(eng.client)
+    held = None if sent is None else sent.get(key)
+    if held is not None and held[0] is eng.client and held[1] is state and getattr(held[2], "status", "") == "finished":
+        return held[2]
+    box = eng.broadcast(state)
+    if sent is not None:
+        sent.clear()
+        sent[key] = (eng.client, state, box)
+    return box
 
 
 # ---------------------------------------------------------------------- the real rows of a large map

@@ -232,6 +232,10 @@ class Map:
         n_epochs = check_int("n_epochs", n_epochs, minimum=1, maximum=MAX_EPOCHS, allow_none=True,
                              hint=" (None: UMAP's default, 200 to 500)")
         random_state = check_random_state(random_state, allow_generator=False)
+        from .placement import PLACE_CHUNK_ROWS
+
+        rows_per_chunk = check_int("rows_per_chunk", PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk,
+                                   minimum=1, hint=" (real rows per chunk of the passes over every real row)")
         if not isinstance(shipped, bool):
             raise DataError(f"shipped={shipped!r} must be True (use the map shipped for an embedded dataset) "
                             "or False (always fit)")
@@ -271,10 +275,6 @@ class Map:
             found = cls._open_shipped(ds, params)
             if found is not None:
                 return found
-        from .placement import PLACE_CHUNK_ROWS
-
-        rows_per_chunk = check_int("rows_per_chunk", PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk,
-                                   minimum=1, hint=" (real rows per chunk of the passes over every real row)")
         m = cls._fit_new(ds, params, extra, key, progress, run=(engine, scheduler, rows_per_chunk))
         if cache_dir is not None:
             m.save(cache_dir)
@@ -517,8 +517,11 @@ class Map:
             if rows_per_chunk is not None:
                 check_int("rows_per_chunk", rows_per_chunk, minimum=1)
             return place_rows(self._place_state(), self._conform(batch_or_frame), refine=refine)
+        if not hasattr(self, "_sent"):
+            self._sent: dict = {}
         return place_source(self._place_state(), batch_or_frame, refine=refine, engine=engine, scheduler=scheduler,
-                            rows_per_chunk=PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk)
+                            rows_per_chunk=PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk,
+                            sent=self._sent)
 
     def _place_state(self) -> Any:
         """What placing needs from this map (a ``placement.PlaceState``), built once."""

@@ -58,6 +58,16 @@ def test_chunks_place_exactly_like_one_call(pmap, penguins, amap, abatch):
             assert same(in_chunks(m, batch, size), whole), size
 
 
+def test_text_rows_place_exactly_in_chunks():
+    """Documents are embedded one by one (wordllama or TF-IDF): a text map places in chunks exactly too."""
+    ds = sk.load("shakespeare")
+    m = Map.fit(ds, random_state=0)  # the shipped map
+    rows = ds.frame.sample(150, seed=1)
+    whole = m.place(rows)
+    for size in (1, 7):
+        assert same(in_chunks(m, rows, size), whole), size
+
+
 def test_rows_without_ids_are_numbered_by_their_global_position(pmap, penguins):
     frame = penguins.frame.drop("row_id").head(9)
     whole = pmap.place(frame)
@@ -80,6 +90,19 @@ def test_distributed_place_equals_in_process(dask_engine, pmap, penguins, amap, 
         whole = m.place(batch)
         for size in sizes:
             assert same(m.place(batch, engine=dask_engine, rows_per_chunk=size), whole), size
+
+
+def test_the_map_is_sent_to_the_workers_once_per_engine(dask_engine, pmap, penguins, monkeypatch):
+    sent = []
+    real = dask_engine.broadcast
+    monkeypatch.setattr(dask_engine, "broadcast", lambda obj: sent.append(obj) or real(obj))
+    for seed in (5, 6, 7):
+        batch = sk.generate(penguins, "copula", n=40, random_state=seed)
+        assert same(pmap.place(batch, engine=dask_engine, rows_per_chunk=15), pmap.place(batch))
+        if seed == 5:
+            assert len(sent) <= 1  # sent now, or by an earlier test
+            sent.clear()
+    assert sent == []
 
 
 def test_distributed_place_of_a_parquet_folder(dask_engine, amap, abatch, tmp_path):
@@ -117,6 +140,8 @@ def test_bad_input(dask_engine, amap, abatch, tmp_path):
         amap.place(abatch, refine=True, engine=dask_engine)
     with pytest.raises(DataError, match="rows_per_chunk"):
         amap.place(abatch, engine=dask_engine, rows_per_chunk=0)
+    with pytest.raises(DataError, match="rows_per_chunk"):
+        Map.fit(amap.dataset, random_state=0, engine=dask_engine, rows_per_chunk=-1)
     with pytest.raises(DataError, match="does not exist"):
         amap.place(str(tmp_path / "nowhere"), engine=dask_engine)
     bad = abatch.frame.head(20).with_columns(pl.lit("many").alias("age"))  # a number column holding text

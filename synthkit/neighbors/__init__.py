@@ -12,14 +12,15 @@ Who asks what:
 Exact where a verdict depends on it. The metrics and the curators are always
 exact (:mod:`synthkit.neighbors.exact`: numba loops over a compact form of the
 one-hot blocks). The map's index is exact up to ``EXACT_LIMIT`` rows
-(scikit-learn's brute force) and, for euclidean maps, up to ``BLAS_LIMIT``
-encoded values (blocked matrix products, numpy only: nothing for numba to
-compile before a fresh process's first placement); above that it is
+and, for euclidean maps, up to ``BLAS_LIMIT`` encoded values (blocked matrix
+products with a certified re-check, numpy only: nothing for numba to compile
+before a fresh process's first placement); above that it is
 pynndescent's approximate search, whose distances can only be too large, with
 two repairs: exact copies are always found, and every row found farther than a
 threshold (``verify_above``) is checked exactly
 (:mod:`synthkit.neighbors.index`), so every row the map shows as far off is
-exact.
+exact. Each row's answer depends on that row alone, so placing rows in chunks
+on Dask workers gives exactly the in-process result.
 
 Loading. The exact kernels import numba (most of a second); the map's index
 does not need them, so they load on first use (``synthkit.neighbors.knn``
