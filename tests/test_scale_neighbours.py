@@ -228,3 +228,17 @@ def test_partitions_encoded_on_the_workers_equal_in_memory(penguins, penguin_cas
     assert np.array_equal(sub.prdc.in_synth_support, prdc_rows(R, S[recall_rows(S.shape[0], 50, 1)], 5).in_synth_support)
     with pytest.raises(DataError, match="encoder="):
         neighbour_rows(R, _pieces(synth, [synth.height]), 5)
+
+
+def test_a_partition_with_a_column_of_the_wrong_type_is_named(engine, penguins):
+    from synthkit.scale import Partitions
+
+    enc = sk.Encoder().fit(penguins)
+    R = enc.transform(penguins.frame)
+    bad = penguins.frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 150).then(pl.lit("long"))
+        .otherwise(pl.col("bill_length_mm").cast(pl.String)).alias("bill_length_mm"))
+    parts = Partitions.open(bad, rows_per_chunk=100)
+    for eng in (engine, InProcess()):
+        with pytest.raises(sk.SchemaError, match=r"rows 100-199: .*bill_length_mm"):
+            neighbour_rows(R, parts, 5, encoder=enc, engine=eng)

@@ -42,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from .._checks import check_int
-from ..errors import DataError
+from ..errors import DataError, SynthkitError
 from ..metrics.coverage import PRDCRows, _check
 from ..metrics.privacy import dcr_threshold, exact_copies, near_copy_stats
 from ..neighbors import exact as _x
@@ -58,7 +58,8 @@ ROWS_PER_CHUNK = 50_000
 
 
 class InProcess:
-    """Runs the chunks one after another in this process (same results as a cluster)."""
+    """Runs the chunks one after another in this process (same results as a cluster; a synthkit
+    error names the chunk, as :meth:`synthkit.scale.Engine.map` does)."""
 
     n_workers = 1
 
@@ -67,7 +68,14 @@ class InProcess:
 
     def map(self, fn: Callable, chunks: Sequence[Any], *broadcast: Any, desc: str = "chunks",
             labels: Sequence[str] | None = None, **kwargs: Any) -> list[Any]:
-        return [fn(c, *broadcast, **kwargs) for c in chunks]
+        out = []
+        for i, c in enumerate(chunks):
+            try:
+                out.append(fn(c, *broadcast, **kwargs))
+            except SynthkitError as exc:
+                label = labels[i] if labels is not None else getattr(c, "label", f"chunk {i}")
+                raise type(exc)(f"{label}: {exc}") from None
+        return out
 
 
 # --------------------------------------------------------------------------- broadcast sides
