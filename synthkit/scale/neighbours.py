@@ -140,13 +140,30 @@ class Rows:
 def _n_chunks(m: int) -> int:
     import numba
 
+    _worker_threads()
     return max(1, min(4 * numba.get_num_threads(), m // _x._TQ))
+
+
+def _worker_threads() -> None:
+    """On a Dask worker, run the kernels on as many threads as the worker has (not one per core:
+    the workers share the cores). Results do not depend on the number of threads."""
+    import numba
+
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    if n and numba.get_num_threads() != min(n, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def self_chunk(span: tuple[int, int], ref: Ref, *, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``span[0]..span[1]-1`` of ``ref`` against all of ``ref`` (a row is not its own neighbour):
     the distance to the k-th nearest other row, to the nearest one, and its index."""
     lo, hi = span
+    _worker_threads()
     qc, qv = ref.rows(lo, hi)
     kk = min(k, len(ref) - 1)
     D, I = _x._topk_kernel(qc, qv, ref.cT, ref.vT, kk, True, lo)
