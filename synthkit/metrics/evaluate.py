@@ -482,6 +482,9 @@ def _verdicts(run: _Run) -> None:
 
 
 def _stat_of(idx: np.ndarray, stat) -> dict:
+    from ..scale.neighbours import _worker_threads
+
+    _worker_threads()  # as many kernel threads as the worker has
     return stat(idx)
 
 
