@@ -46,7 +46,7 @@ def main(n_real: int, n_synth: int) -> None:
         ex = exact_copies(real.frame, synth, cols)
         t_mem = time.perf_counter() - t
         with engine_scope("dask", n_workers=2, progress=False) as eng:
-            neighbour_rows(R[:50], S[:50], 5, engine=eng)  # warm the workers
+            neighbour_rows(R[:400], S[:400], 5, engine=eng, rows_per_chunk=50)  # compile on every worker
             t = time.perf_counter()
             a = neighbour_rows(R, S, 5, engine=eng, real=real.frame, synth=synth, columns=cols)
             t_chunks = time.perf_counter() - t
