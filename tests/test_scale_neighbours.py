@@ -242,3 +242,28 @@ def test_a_partition_with_a_column_of_the_wrong_type_is_named(engine, penguins):
     for eng in (engine, InProcess()):
         with pytest.raises(sk.SchemaError, match=r"rows 100-199: .*bill_length_mm"):
             neighbour_rows(R, parts, 5, encoder=enc, engine=eng)
+
+
+def test_permutations_computed_elsewhere_give_the_same_verdicts():
+    from synthkit.metrics._baseline import permutation_test
+
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0.3, 1, 40), rng.normal(0, 1, 40)]
+    better: dict = {}
+
+    def stat(idx):
+        better["mean"] = "lower"
+        return {"mean": float(x[idx].mean())}
+
+    here = permutation_test(stat, 40, better, n_perm=19, random_state=3)
+    calls = []
+
+    def elsewhere(idx_list):
+        calls.append(len(idx_list))
+        return InProcess().map(lambda i: stat(i), idx_list)
+
+    assert permutation_test(stat, 40, better, n_perm=19, random_state=3, map_stat=elsewhere) == here
+    assert calls == [39]  # S' stays here, B' and 19 pairs go out
+    backwards = permutation_test(stat, 40, better, n_perm=19, random_state=3,
+                                 map_stat=lambda idx_list: [stat(i) for i in idx_list][::-1])
+    assert backwards != here  # results put back out of order would show

@@ -491,9 +491,14 @@ def _stat_of(idx: np.ndarray, stat) -> dict:
 def _on_engine(eng: Any, stat):
     """``[stat(idx) for idx in ...]`` on the engine's workers (``stat`` sent once), in order."""
     def run(idx_list: list[np.ndarray]) -> list[dict]:
+        from ..scale.neighbours import _release
+
         box = eng.broadcast(stat)
-        return eng.map(_stat_of, idx_list, box, desc="permutations",
-                       labels=[f"matched sample {i + 1}" for i in range(len(idx_list))])
+        try:
+            return eng.map(_stat_of, idx_list, box, desc="permutations",
+                           labels=[f"matched sample {i + 1}" for i in range(len(idx_list))])
+        finally:
+            _release(eng, box)
     return run
 
 

@@ -1,7 +1,9 @@
 """The distance families of ``evaluate()`` chunk by chunk: DCR, NNDR, near and exact copies, PRDC.
 
 The real side is put in compact form once (:mod:`synthkit.neighbors.exact`)
-and broadcast; the synthetic rows go to the workers in chunks. Every per-row
+and broadcast; the synthetic rows go to the workers in chunks (encoded rows
+sent from here, or :class:`~synthkit.scale.Partitions` that each worker reads
+and encodes with the real rows' Encoder). Every per-row
 number comes from the same exact kernels as the in-memory path, for the same
 pairs of rows, in the same order, so the results are the same bit for bit
 whatever the chunking:
@@ -29,7 +31,9 @@ blocks the in-memory pass uses and distances agree to the last bit.
 Near-copy flags need the 5th percentile of all real-to-real distances; they are
 computed from the merged per-row arrays by :func:`synthkit.metrics.privacy.near_copy_stats`,
 as in memory. Memory per worker: the compact real rows (a few numbers per row
-and column block) plus one chunk; nothing grows with synthetic x real rows.
+and column block), their distinct rows and hashes for exact copies, one chunk,
+and a few numbers per real row and kernel thread; nothing grows with synthetic
+x real rows.
 """
 
 from __future__ import annotations
