@@ -160,9 +160,10 @@ def partition_stats(frame: pl.DataFrame, plan: FidelityPlan, *, what: str = "par
             st.categories[c] = key_counts(s, c)
     codes = {c: pair_code(frame[c], coder) for c, coder in plan.coders.items()}
     floats = {c: _floats(frame[c]) for c in plan.coders if plan.kind(c) == "numeric"}
+    alone = {c: moments(v) for c, v in floats.items()}
     for a, b in plan.pairs:
         if a in floats and b in floats:
-            st.moments[(a, b)] = moments(floats[a], floats[b])
+            st.moments[(a, b)] = moments(floats[a], floats[b], alone=(alone[a], alone[b]))
         else:
             (ca, _), (cb, width) = codes[a], codes[b]
             st.cells[(a, b)] = cell_counts(ca, cb, width)
