@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from .._categories import aligned_key_counts, as_series, key_counts, merge_key_counts
-from ..data import Schema, conform
+from ..data import Schema, conform, to_polars
 from ..errors import DataError, SynthkitError
 from ..metrics._common import id_like_columns, table_columns
 from ..metrics._exact import Moments, moments
@@ -308,8 +308,8 @@ def _hist_task(chunk: Any, plan: FidelityPlan, edges: dict[str, np.ndarray]) -> 
 
 def _chunks(parts: Any) -> tuple[list, list[str]]:
     """The chunks (frames or partitions) and their labels (``rows a-b`` for a frame, as Partitions)."""
-    if isinstance(parts, pl.DataFrame):
-        parts = [parts]
+    if isinstance(parts, (pl.DataFrame, pl.LazyFrame)) or hasattr(parts, "frame"):  # one frame, Dataset or Batch
+        parts = [to_polars(parts)]
     chunks, labels, start = [], [], 0
     for ch in parts:
         n = ch.height if isinstance(ch, pl.DataFrame) else int(ch.n_rows)
@@ -342,9 +342,9 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
                          batch: int = 64) -> tuple[list[dict], dict]:
     """``evaluate``'s fidelity and pairwise rows (``n_boot=0``) for partitioned synthetic rows.
 
-    ``real``: the real frame (in memory; conformed to ``schema``); ``parts``: the
-    synthetic rows as :class:`synthkit.scale.Partitions`, a list of frames or one
-    frame; ``engine``: a :class:`synthkit.scale.Engine` whose workers count the
+    ``real``: the real rows in memory (a frame or Dataset, conformed to ``schema``);
+    ``parts``: the synthetic rows as :class:`synthkit.scale.Partitions`, a list of
+    frames, or one frame, Dataset or Batch; ``engine``: a :class:`synthkit.scale.Engine` whose workers count the
     partitions (``None``: counted here, one partition at a time). Partitions are
     counted ``batch`` at a time and added up, so at most ``batch`` partitions'
     statistics are held at once. ``skip``, ``random_state`` and ``bins`` as in
