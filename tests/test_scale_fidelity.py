@@ -136,6 +136,18 @@ def test_nulls_constants_unseen_and_odd_names(odd, size):
     assert "flat" not in pairs.filter(pl.col("metric") == "correlation_similarity")["a"].to_list()
 
 
+def test_one_family_at_a_time(penguins):
+    real, synth = penguins
+    run = _in_memory(real, synth)
+    n_fid = sum(r["family"] == "fidelity" for r in run.rows)
+    rows, summary = fidelity_partitioned(real, synth, run.inp.schema, families="fidelity")
+    assert rows == run.rows[:n_fid] and set(summary) == {"fidelity", "marginals"}
+    rows, summary = fidelity_partitioned(real, synth, run.inp.schema, families=["pairwise"])
+    assert rows == run.rows[n_fid:] and set(summary) == {"pairwise"}
+    with pytest.raises(DataError, match="families"):
+        fidelity_partitioned(real, synth, run.inp.schema, families=["coverage"])
+
+
 def test_merge_order_and_grouping_do_not_matter(adult):
     real, synth = adult
     run = _in_memory(real, synth)
