@@ -59,7 +59,7 @@ from ..metrics.fidelity import (
     shapes_from_counts, within_support,
 )
 from ..metrics.pairwise import (
-    CONSTANT_RTOL, _contingency_pair, _correlation_from_moments, _floats, aligned_cells, cell_counts,
+    _contingency_pair, _correlation_from_moments, _floats, aligned_cells, cell_counts,
     merge_cells, pair_code, pair_coder, pair_columns, trend_rows,
 )
 
