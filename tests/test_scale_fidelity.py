@@ -208,3 +208,12 @@ def test_engine_over_parquet_partitions(dask_engine, adult, tmp_path):
     assert len(parts) > 3
     rows, summary = fidelity_partitioned(run.real, parts, run.inp.schema, dask_engine, batch=4)
     _assert_same(rows, summary, run)
+
+
+def test_engine_names_a_partition_of_the_wrong_type(dask_engine, penguins, tmp_path):
+    from synthkit.scale import Partitions
+
+    real, synth = penguins
+    synth.with_columns(pl.lit("heavy").alias("body_mass_g")).write_parquet(tmp_path / "bad-part.parquet")
+    with pytest.raises(SchemaError, match="bad-part.parquet.*body_mass_g"):
+        fidelity_partitioned(real, Partitions.open(str(tmp_path)), real.schema, dask_engine)
