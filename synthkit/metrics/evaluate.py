@@ -46,7 +46,7 @@ from ..errors import DataError
 from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
 from ._common import ROWS_SCHEMA, Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
-from .coverage import K_HINT, prdc_rows
+from .coverage import K_HINT, coverage_rows, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import category_shares, column_shapes, marginals
@@ -164,6 +164,19 @@ def evaluate(
     check_int("k", k, minimum=1, hint=K_HINT)
     check_int("random_state", random_state, minimum=0, maximum=2**32 - 1, hint=" (a seed such as 0)")
     check_int("n_perm", n_perm, minimum=0, hint=" (19 permutations give a smallest p-value of 0.05)")
+    from ..scale.evaluate import is_partitioned
+
+    if is_partitioned(synthetic):  # synthetic rows that stay in their files
+        from ..scale.evaluate import evaluate_partitioned
+
+        scope = contextlib.nullcontext(None) if engine is None and scheduler is None else \
+            _engine_scope(engine, scheduler)
+        with scope as eng:
+            return evaluate_partitioned(real, synthetic, holdout, "schema" if target is None else target,
+                                        "schema" if sensitive is None else sensitive, engine=eng,
+                                        families=families, k=k, random_state=random_state,
+                                        rows_per_chunk=rows_per_chunk, recall_sample=recall_sample,
+                                        n_boot=n_boot, n_perm=n_perm)
     if engine is None and scheduler is None:
         return _evaluate(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, families, n_perm,
                          fams, None)
@@ -331,14 +344,8 @@ def _neighbours(run: _Run) -> None:
     run.per_real["dcr"] = pr.real_nn_dist
     run.per_real["nearest_real"] = list(real_ids[pr.real_nn_index])
     if "coverage" in run.fams:
-        sc = pr.scores()
-        flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
-                 "density": pr.ball_count / k, "coverage": pr.covered}
-        for name in ("precision", "recall", "density", "coverage"):
-            reps = boot_mean(flags[name], n_boot, rng) if n_boot else None
-            run.rows.append(metric_row("coverage", name, None, sc[name], reps, None, "higher",
-                                       (0.0, np.inf) if name == "density" else (0.0, 1.0)))
-        run.summary["coverage"] = {"scores": sc, "k": k}
+        r, run.summary["coverage"] = coverage_rows(pr, n_boot, rng)
+        run.rows += r
         run.per_synth["inside_support"] = list(pr.inside_support)
         run.per_real["covered"] = list(pr.covered)
     if "privacy" in run.fams:
