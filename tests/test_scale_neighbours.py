@@ -267,3 +267,18 @@ def test_permutations_computed_elsewhere_give_the_same_verdicts():
     backwards = permutation_test(stat, 40, better, n_perm=19, random_state=3,
                                  map_stat=lambda idx_list: [stat(i) for i in idx_list][::-1])
     assert backwards != here  # results put back out of order would show
+
+
+def test_exact_copies_in_partitions_of_other_dtypes(penguins, tmp_path):
+    from synthkit.scale import Partitions
+
+    enc = sk.Encoder().fit(penguins)
+    R = enc.transform(penguins.frame).astype(np.float64)
+    synth = penguins.frame.sample(200, with_replacement=True, seed=2)
+    odd = synth.with_columns(pl.col("body_mass_g").cast(pl.Float32), pl.col("species").cast(pl.Categorical))
+    odd[:100].write_parquet(tmp_path / "a.parquet")
+    odd[100:].write_parquet(tmp_path / "b.parquet")
+    cols = list(penguins.schema.columns)
+    nr = neighbour_rows(R, list(Partitions.open(tmp_path)), 5, encoder=enc, real=penguins.frame, columns=cols)
+    want = exact_copies(penguins.frame, synth, cols)
+    assert want.all() and np.array_equal(nr.exact, want)

@@ -46,6 +46,7 @@ import numpy as np
 import polars as pl
 
 from .._checks import check_int
+from ..data import conform
 from ..errors import DataError, SynthkitError
 from ..metrics.coverage import PRDCRows, _check
 from ..metrics.privacy import dcr_threshold, exact_copies, near_copy_stats
@@ -182,8 +183,9 @@ def _load(chunk: Any, encoder: Any, columns: Sequence[str] | None) -> tuple[np.n
         return chunk.X, chunk.frame
     if encoder is None:
         raise DataError("partitions of synthetic rows need encoder= (the Encoder fitted on the real rows)")
-    frame = chunk.read()
-    X = _x.as_matrix(encoder.transform(frame))  # checks the columns and their types
+    # the schema's columns and dtypes (as the real rows have them), so that row hashes compare alike
+    frame = conform(chunk.read(), encoder.schema_, what="the synthetic rows")
+    X = _x.as_matrix(encoder.transform(frame))
     return X, (frame.select(list(columns)) if columns else None)
 
 
