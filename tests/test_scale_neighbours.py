@@ -82,6 +82,8 @@ def test_self_chunk_excludes_the_row_by_its_global_number():
         radius, nn_d, nn_i = (np.concatenate(p) for p in zip(*parts))
         assert np.array_equal(radius, d[:, 1]) and np.array_equal(nn_d, d[:, 0]) and np.array_equal(nn_i, i[:, 0])
         assert (nn_i != np.arange(len(R))).all()  # never the row itself, with its twins in other chunks
+    dd, ii = X.ExactIndex(R).self_query(2, rows=slice(4, 11))
+    assert np.array_equal(dd, d[4:11]) and np.array_equal(ii, i[4:11])
 
 
 def _cut(case, size):
