@@ -28,6 +28,7 @@ import html
 from typing import Any, Sequence
 
 import ipywidgets as w
+import numpy as np
 import polars as pl
 
 from .._checks import check_sequence
@@ -95,6 +96,10 @@ class Explorer:
         self._shown_cache: tuple[pl.DataFrame, pl.DataFrame] | None = None
         self._batches: list[str] = []
         self._selected: list[str] = []
+        # where the selected rows sit in self._points: (layout, selected list, positions); the
+        # layout changes only when rows are added or removed (a tag or score join keeps the order)
+        self._layout = 0
+        self._selection_pos: tuple[int, list[str], Any] | None = None
         self._polygon: list[list[float]] | None = None
         self._regions: list[Any] = []
         self._regions_batch: str | None = None
@@ -121,6 +126,7 @@ class Explorer:
     def _add_batch(self, batch: Batch) -> None:
         placed = self.map.place(batch)
         self._points = pl.concat([self._points, self._batch_points(batch, placed)], how="diagonal_relaxed")
+        self._layout += 1
         self._batches.append(batch.id)
 
     def _sync_batches(self, redraw: bool = True) -> None:
@@ -129,6 +135,7 @@ class Explorer:
         gone = [b for b in self._batches if b not in stored]
         if gone:
             self._points = self._points.filter(~pl.col("batch").is_in(gone))
+            self._layout += 1
             self._batches = [b for b in self._batches if b not in gone]
         for bid in stored:
             if bid not in self._batches:
@@ -278,14 +285,21 @@ class Explorer:
             if unknown:
                 raise DataError(f"{len(unknown)} row ids are not on the map, e.g. {unknown[:3]}; "
                                 "use ids from ex.selection, the dataset or a batch in this workspace")
-        self._set_selection(list(dict.fromkeys(ids)), polygon)
+            ids = list(dict.fromkeys(ids))
+        self._set_selection(ids, polygon)
         self.mapview.show_selection(self._browser_ids(self._selected), polygon)
         return self.selection
 
     def _ids_in(self, polygon: list[list[float]]) -> list[str]:
-        """Row ids of every point (real and synthetic) inside ``polygon``, in map order."""
+        """Row ids of every point (real and synthetic) inside ``polygon``, in map order.
+
+        Also keeps where those points sit, so :attr:`selection` needs no join
+        with every point on the map.
+        """
         mask = points_in_polygon(self._points["x"].to_numpy(), self._points["y"].to_numpy(), polygon)
-        return self._points["row_id"].filter(pl.Series(mask)).to_list()
+        ids = self._points["row_id"].filter(pl.Series(mask)).to_list()
+        self._selection_pos = (self._layout, ids, np.flatnonzero(mask))
+        return ids
 
     def _unknown(self, ids: Sequence[str]) -> list[str]:
         """The ids in ``ids`` that are not on the map."""
@@ -324,10 +338,10 @@ class Explorer:
             try:
                 ids = self._ids_in(check_polygon(polygon))
             except DataError:
-                ids = self._known(self.mapview.selection)
+                ids = list(dict.fromkeys(self._known(self.mapview.selection)))
         else:
-            ids = self._known(self.mapview.selection)
-        self._set_selection(list(dict.fromkeys(ids)), polygon)
+            ids = list(dict.fromkeys(self._known(self.mapview.selection)))
+        self._set_selection(ids, polygon)
 
     def _public_columns(self) -> list[str]:
         """The map columns (and tag) first, then the values; no internal ``_`` columns."""
@@ -337,8 +351,16 @@ class Explorer:
     @property
     def selection(self) -> pl.DataFrame:
         """The selected rows: ``row_id, source, batch, x, y, dist_to_real`` and their values."""
-        sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
-        return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(self._public_columns())
+        cached = self._selection_pos
+        if cached is None or cached[0] != self._layout or cached[1] is not self._selected:
+            sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
+            pos = sel.join(self._points.select("row_id").with_row_index("_i"), on="row_id", how="left",
+                           maintain_order="left")["_i"]
+            if pos.null_count():  # ids not on the map: rows of nulls, as a join gives them
+                return sel.join(self._points, on="row_id", how="left",
+                                maintain_order="left").select(self._public_columns())
+            cached = self._selection_pos = (self._layout, self._selected, pos.to_numpy())
+        return self._points.select(self._public_columns())[cached[2]]
 
     @property
     def points(self) -> pl.DataFrame:
@@ -371,10 +393,18 @@ class Explorer:
 
     def _refuse_duplicate(self, ids: list[str], label: str) -> None:
         """Tagging exactly the rows of an existing tag with the same label again stores nothing."""
+        want = set(ids)
+        listed = getattr(self.ws, "tag_list", None)
+        if listed is not None:  # only tags with this label and as many rows can be the same
+            same_size = listed().filter((pl.col("label") == label.strip()) & (pl.col("n_rows") == len(want)))
+            for tid in same_size["tag_id"].to_list():
+                if set(self.ws.get_tag(tid).row_ids) == want:
+                    raise DataError(f"these {len(want)} rows already carry tag {tid} ({label!r}); nothing was "
+                                    "stored. Use another label, or change the selection")
+            return
         tags = self.ws.tags()
         if not tags.height:
             return
-        want = set(ids)
         same = tags.filter(pl.col("label") == label.strip())
         for (tid,), part in same.group_by("tag_id", maintain_order=True):
             if set(part["row_id"].to_list()) == want:
