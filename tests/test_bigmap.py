@@ -269,3 +269,18 @@ def test_real_rows_with_many_copies_are_placed_and_measured_once_per_distinct_ro
     for col in ("x", "y", "dist_to_real"):
         assert np.array_equal(plain[col].to_numpy(), once[col].to_numpy()), col
     assert (once["dist_to_real"] == 0).sum() > 2_900 and (once["dist_to_real"] > 0).sum() > 0
+
+
+def test_a_box_selection_is_its_four_corners(big_ws):
+    """A box arrives as the polygon of its corners (mapview.js): every row inside the box is selected."""
+    ex = Explorer(big_ws, map=PlainMap(big_ws.dataset))
+    x0, x1, y0, y1 = -0.4, 0.9, -1.1, 0.3
+    mv = ex.mapview
+    mv._handle_msg({"content": {"data": {"method": "update", "state": {
+        "selection": [], "selection_polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+        "selection_version": mv.data_version, "selection_count": mv.selection_count + 1},
+        "buffer_paths": []}}, "buffers": []})
+    pts = ex.points
+    inside = pts.filter(pl.col("x").is_between(x0, x1) & pl.col("y").is_between(y0, y1))
+    assert set(ex.selection["row_id"].to_list()) == set(inside["row_id"].to_list())
+    assert ex.selection.height == inside.height > 10_000
