@@ -22,6 +22,7 @@ from .errors import (
     GeneratorError,
     NotFittedError,
     QualityGateError,
+    EngineError,
     SchemaError,
     SynthkitError,
     SynthkitWarning,
@@ -81,6 +82,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "SynthkitError", "DataError", "SchemaError", "NotFittedError",
-    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "SynthkitWarning",
+    "GeneratorError", "ConditionError", "WorkspaceError", "DependencyError", "QualityGateError", "EngineError",
+    "SynthkitWarning",
     *_LAZY,
 ]

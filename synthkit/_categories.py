@@ -29,7 +29,8 @@ import polars as pl
 
 from .errors import DataError
 
-__all__ = ["MISSING", "UNSEEN", "as_series", "category_codes", "category_counts", "category_levels", "value_key"]
+__all__ = ["MISSING", "UNSEEN", "aligned_key_counts", "as_series", "category_codes", "category_counts",
+           "category_levels", "key_counts", "merge_key_counts", "value_key"]
 
 #: code of a missing value (null or NaN)
 MISSING = -1
@@ -154,20 +155,58 @@ def category_codes(series: Any, levels: Sequence | Iterable) -> np.ndarray:
     return out
 
 
+def key_counts(x: Any, name: str = "x") -> dict:
+    """Each category's count, keyed by :func:`value_key` (``None`` = missing): ``{key: [value, count]}``.
+
+    ``value`` is the first value seen with that key. Counts of several parts of
+    a column merge with :func:`merge_key_counts` (sums, in any order).
+    """
+    s = as_series(x, name)
+    out: dict = {}
+    if s.dtype == pl.Object:
+        pairs = ((v, 1) for v in s.to_list())
+    else:
+        vc = s.rename("v").value_counts(name="n")
+        pairs = zip(vc["v"].to_list(), vc["n"].to_list())
+    for v, n in pairs:
+        k = value_key(v)
+        entry = out.get(k)
+        if entry is None:
+            out[k] = [None if k is None else v, int(n)]
+        else:
+            entry[1] += int(n)
+    return out
+
+
+def merge_key_counts(*counts: dict) -> dict:
+    """The sum of several :func:`key_counts` (the first value seen with a key is kept)."""
+    out: dict = {}
+    for d in counts:
+        for k, (v, n) in d.items():
+            entry = out.get(k)
+            if entry is None:
+                out[k] = [v, n]
+            else:
+                entry[1] += n
+    return out
+
+
+def aligned_key_counts(a: dict, b: dict) -> tuple[list, np.ndarray, np.ndarray]:
+    """Two :func:`key_counts` aligned: the categories of both (sorted as :func:`category_levels`,
+    the value of ``a`` first, then ``None`` for missing if either side has a missing value)
+    and both count arrays."""
+    keys = sorted({k for k in (*a, *b) if k is not None}, key=_sort_key)
+    values = [(a.get(k) or b.get(k))[0] for k in keys]
+    if None in a or None in b:
+        keys.append(None)
+        values.append(None)
+    ca = np.array([a.get(k, (None, 0))[1] for k in keys], dtype=np.int64)
+    cb = np.array([b.get(k, (None, 0))[1] for k in keys], dtype=np.int64)
+    return values, ca, cb
+
+
 def category_counts(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> tuple[list, np.ndarray, np.ndarray]:
     """Both sides' count of each category: the categories of both (matched by value,
     sorted as :func:`category_levels`, then ``None`` for missing if either side has
     a missing value) and two aligned count arrays. ``names`` name ``a`` and ``b`` in errors."""
-    sa, sb = as_series(a, names[0]), as_series(b, names[1])
-    levels = category_levels(sa, sb)
-    keys = levels + [None]
-
-    def count(s: pl.Series) -> np.ndarray:
-        codes = category_codes(s, levels)
-        codes[codes == MISSING] = len(levels)
-        return np.bincount(codes, minlength=len(keys))
-
-    ca, cb = count(sa), count(sb)
-    if ca[-1] == 0 and cb[-1] == 0:
-        keys, ca, cb = keys[:-1], ca[:-1], cb[:-1]
-    return keys, ca, cb
+    return aligned_key_counts(key_counts(a, names[0]), key_counts(b, names[1]))

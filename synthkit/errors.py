@@ -50,6 +50,13 @@ class QualityGateError(SynthkitError):
         self.result = result
 
 
+class EngineError(SynthkitError):
+    """Distributed work failed: the scheduler is unreachable, a worker died or ran out of memory.
+
+    The message names the scheduler address or the partition (and worker) at fault.
+    """
+
+
 class SynthkitWarning(UserWarning):
     """Warnings synthkit emits on purpose (tests turn them into errors)."""
 
@@ -64,5 +71,6 @@ __all__ = [
     "WorkspaceError",
     "DependencyError",
     "QualityGateError",
+    "EngineError",
     "SynthkitWarning",
 ]

@@ -26,3 +26,12 @@ def adult() -> sk.Dataset:
 def adult_small(adult) -> sk.Dataset:
     """2,000 seeded adult rows: enough for every code path, fast to fit."""
     return adult.sample(2000, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def dask_engine():
+    """A 2-worker local Dask cluster (processes, one thread each), shared by the scale tests."""
+    from synthkit.scale import engine_scope
+
+    with engine_scope("dask", n_workers=2, progress=False) as eng:
+        yield eng

@@ -121,6 +121,21 @@ def boot_mean(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.n
     if values.size == 0:
         return np.full(n_boot, np.nan)
     u, c = np.unique(values, return_counts=True)
+    return boot_mean_counts(u, c, n_boot, rng)
+
+
+def boot_share(k: int, n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`boot_mean` of ``n`` flags of which ``k`` are set, from the two counts alone."""
+    if n == 0:
+        return np.full(n_boot, np.nan)
+    u = np.array([0.0, 1.0])
+    c = np.array([n - k, k])
+    keep = c > 0
+    return boot_mean_counts(u[keep], c[keep], n_boot, rng)
+
+
+def boot_mean_counts(u: np.ndarray, c: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap replicates of the mean of the distinct values ``u`` seen ``c`` times each."""
     w = poisson_counts(c, n_boot, rng).astype(np.float64)
     tot = w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

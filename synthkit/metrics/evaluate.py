@@ -30,6 +30,7 @@ Steps (all seeded by ``random_state``), one function each below:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -45,7 +46,7 @@ from ..errors import DataError
 from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
 from ._common import ROWS_SCHEMA, Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
-from .coverage import K_HINT, prdc_rows
+from .coverage import K_HINT, coverage_rows, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import category_shares, column_shapes, marginals
@@ -96,6 +97,8 @@ class _Run:
     enc: Encoder | None = None
     X_real: np.ndarray | None = None
     X_synth: np.ndarray | None = None
+    #: the distributed neighbour pass: {"engine", "rows_per_chunk", "recall_sample"} (None: in memory)
+    dist: dict[str, Any] | None = None
 
     @property
     def real(self) -> pl.DataFrame:
@@ -122,6 +125,10 @@ def evaluate(
     n_boot: int = 100,
     families: Iterable[str] | str | None = None,
     n_perm: int = N_PERM,
+    engine: Any = None,
+    scheduler: Any = None,
+    rows_per_chunk: int | None = None,
+    recall_sample: int = 100_000,
 ) -> Report:
     """Measure ``synthetic`` rows against ``real`` ones; returns a :class:`Report`.
 
@@ -138,13 +145,64 @@ def evaluate(
     set; needs ``holdout``; see :mod:`synthkit.metrics.attacks`), ``n_perm`` the number of
     permutations behind each "worse than real" verdict (19: the smallest
     p-value is 0.05; 0 = no verdicts for the permutation-tested families).
+
+    ``engine``: None (everything in this process), ``"dask"`` (a local Dask
+    cluster synthkit starts and stops, or the cluster at ``scheduler=
+    "tcp://host:port"``), a :class:`synthkit.scale.Engine` or a
+    ``distributed.Client``. With an engine the neighbour pass of coverage and
+    privacy (DCR, NNDR, near and exact copies, precision, density, the holdout
+    distances) runs on the cluster in chunks of ``rows_per_chunk`` synthetic or
+    real rows against real rows broadcast once (see
+    :mod:`synthkit.scale.neighbours`); the report is the same as without one.
+    Recall and coverage then use a seeded sample of ``recall_sample`` synthetic
+    rows when there are more (a note says so).
     """
     fams = _families(families)
     check_int("n_boot", n_boot, minimum=0, maximum=100_000, hint=" (bootstrap replicates, e.g. 100)")
     check_int("k", k, minimum=1, hint=K_HINT)
     check_int("random_state", random_state, minimum=0, maximum=2**32 - 1, hint=" (a seed such as 0)")
     check_int("n_perm", n_perm, minimum=0, hint=" (19 permutations give a smallest p-value of 0.05)")
+    from ..scale.evaluate import is_partitioned
+
+    if is_partitioned(synthetic):  # synthetic rows that stay in their files
+        from ..scale.evaluate import evaluate_partitioned
+
+        scope = contextlib.nullcontext(None) if engine is None and scheduler is None else \
+            _engine_scope(engine, scheduler)
+        with scope as eng:
+            return evaluate_partitioned(real, synthetic, holdout, "schema" if target is None else target,
+                                        "schema" if sensitive is None else sensitive, engine=eng,
+                                        families=families, k=k, random_state=random_state,
+                                        rows_per_chunk=rows_per_chunk, recall_sample=recall_sample,
+                                        n_boot=n_boot, n_perm=n_perm)
+    if engine is None and scheduler is None:
+        return _evaluate(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, families, n_perm,
+                         fams, None)
+    check_int("recall_sample", recall_sample, minimum=k + 1,
+              hint=" (synthetic rows behind recall and coverage, e.g. 100_000)")
+    if rows_per_chunk is not None:
+        check_int("rows_per_chunk", rows_per_chunk, minimum=1, hint=" (e.g. 50_000)")
+    with _engine_scope(engine, scheduler) as eng:
+        dist = {"engine": eng, "rows_per_chunk": rows_per_chunk, "recall_sample": recall_sample}
+        return _evaluate(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, families, n_perm,
+                         fams, dist)
+
+
+def _engine_scope(engine: Any, scheduler: Any):
+    """The engine of the neighbour pass (``engine="dask"`` when only ``scheduler`` is given)."""
+    from ..scale import neighbours
+
+    if isinstance(engine, neighbours.InProcess):
+        return contextlib.nullcontext(engine)
+    from ..scale import engine_scope
+
+    return engine_scope("dask" if engine is None else engine, scheduler=scheduler)
+
+
+def _evaluate(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, families, n_perm, fams,
+              dist) -> Report:
     run = _inputs(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, n_perm, fams)
+    run.dist = dist
     _text_or_not(run, asked=families is not None)
     run.timed("encode", _encode)
     if "fidelity" in fams:
@@ -257,28 +315,43 @@ def _detection(run: _Run) -> None:
 def _neighbours(run: _Run) -> None:
     """Coverage and privacy from one nearest-neighbour pass of all synthetic vs all real rows."""
     k, n_boot, rng = run.k, run.n_boot, run.boot_rng
-    pr = prdc_rows(run.X_real, run.X_synth, k)
+    columns = list(run.inp.schema.columns)
+    holdout_X = None
+    if "privacy" in run.fams and run.inp.holdout is not None:
+        holdout_X = run.enc.transform(run.inp.holdout).astype(np.float64)
+    exact = dcr_holdout = None
+    if run.dist is None:
+        pr = prdc_rows(run.X_real, run.X_synth, k)
+    else:
+        from ..scale.neighbours import neighbour_rows
+
+        privacy = "privacy" in run.fams
+        nr = neighbour_rows(run.X_real, run.X_synth, k, engine=run.dist["engine"],
+                            real=run.real if privacy else None, synth=run.synth if privacy else None,
+                            columns=columns if privacy else None, holdout_X=holdout_X,
+                            recall_sample=run.dist["recall_sample"], random_state=run.random_state,
+                            rows_per_chunk=run.dist["rows_per_chunk"])
+        pr, exact, dcr_holdout = nr.prdc, nr.exact, nr.dcr_holdout
+        if nr.recall_rows.size < run.synth.height and "coverage" in run.fams:
+            run.summary["notes"].append(
+                f"recall and coverage use a seeded sample of {nr.recall_rows.size} of the {run.synth.height} "
+                "synthetic rows (recall_sample=); precision, density and the privacy metrics use all rows")
     real_ids = run.real[ROW_ID].to_numpy()
     run.per_synth["dcr"] = pr.cross.d1
     run.per_synth["nearest_real"] = list(real_ids[pr.cross.i1])
     run.per_real["dcr"] = pr.real_nn_dist
     run.per_real["nearest_real"] = list(real_ids[pr.real_nn_index])
     if "coverage" in run.fams:
-        sc = pr.scores()
-        flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
-                 "density": pr.ball_count / k, "coverage": pr.covered}
-        for name in ("precision", "recall", "density", "coverage"):
-            reps = boot_mean(flags[name], n_boot, rng) if n_boot else None
-            run.rows.append(metric_row("coverage", name, None, sc[name], reps, None, "higher",
-                                       (0.0, np.inf) if name == "density" else (0.0, 1.0)))
-        run.summary["coverage"] = {"scores": sc, "k": k}
+        r, run.summary["coverage"] = coverage_rows(pr, n_boot, rng)
+        run.rows += r
         run.per_synth["inside_support"] = list(pr.inside_support)
         run.per_real["covered"] = list(pr.covered)
     if "privacy" in run.fams:
-        exact = exact_copies(run.real, run.synth, list(run.inp.schema.columns))
+        if exact is None:
+            exact = exact_copies(run.real, run.synth, columns)
         hold_kw = {}
-        if run.inp.holdout is not None:
-            hold_kw = {"holdout_X": run.enc.transform(run.inp.holdout).astype(np.float64), "synth_X": run.X_synth}
+        if holdout_X is not None:
+            hold_kw = {"holdout_X": holdout_X, "synth_X": run.X_synth, "dcr_holdout": dcr_holdout}
         r, s = privacy_rows(dcr=pr.cross.d1, d2=pr.cross.d2, exact=exact, real_nn_dist=pr.real_nn_dist,
                             n_boot=n_boot, rng=rng, **hold_kw)
         run.rows += r

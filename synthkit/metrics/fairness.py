@@ -31,7 +31,8 @@ from scipy.stats import fisher_exact
 from ..summary import MISSING
 from ._common import metric_row
 
-__all__ = ["subgroup_shares", "subgroup_rows", "group_rows", "holm", "SHRINK", "ALPHA"]
+__all__ = ["subgroup_shares", "subgroup_rows", "group_rows", "group_counts", "shares_from_counts", "holm",
+           "SHRINK", "ALPHA"]
 
 FAMILY = "subgroup"
 SHRINK = 0.8
@@ -70,14 +71,25 @@ def subgroup_shares(real: pl.DataFrame, synth: pl.DataFrame, sensitive: tuple[st
                     target: str | None = None, categorical_target: bool = True, *,
                     shrink: float = SHRINK, alpha: float = ALPHA) -> pl.DataFrame:
     """One row per group (and group x target cell): counts, shares, ratio, Holm-adjusted p and flag."""
-    out = []
     specs = [[s] for s in sensitive]
     if target is not None and categorical_target:
         specs += [[s, target] for s in sensitive]
-    for cols in specs:
-        lr, ls = _labels(real, cols), _labels(synth, cols)
-        cr, cs = Counter(lr), Counter(ls)
-        n, m = len(lr), len(ls)
+    counts = [(cols, group_counts(real, cols), group_counts(synth, cols), real.height, synth.height)
+              for cols in specs]
+    return shares_from_counts(counts, shrink=shrink, alpha=alpha)
+
+
+def group_counts(frame: pl.DataFrame, cols: list[str]) -> dict[str, int]:
+    """Each group's row count over ``cols`` (groups labelled as :func:`subgroup_shares` does)."""
+    return dict(Counter(_labels(frame, cols)))
+
+
+def shares_from_counts(counts: list[tuple[list[str], dict, dict, int, int]], *,
+                       shrink: float = SHRINK, alpha: float = ALPHA) -> pl.DataFrame:
+    """:func:`subgroup_shares` from group counts: per spec ``(cols, real counts, synthetic counts,
+    real rows, synthetic rows)``, the counts as :func:`group_counts` gives them (they add up over parts)."""
+    out = []
+    for cols, cr, cs, n, m in counts:
         for g in sorted(set(cr) | set(cs)):
             nr, ns = cr.get(g, 0), cs.get(g, 0)
             sr, ss = nr / max(n, 1), ns / max(m, 1)

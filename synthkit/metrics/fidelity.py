@@ -38,6 +38,7 @@ see :mod:`synthkit.metrics._common`), never the raw rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ from ..data import Schema
 from ..encode import OTHER
 from ..errors import DataError
 from ..summary import MISSING
-from ._common import boot_mean, metric_row, poisson_counts, table_columns, tv_complement_counts
+from ._common import boot_share, metric_row, poisson_counts, table_columns, tv_complement_counts
 
 __all__ = ["ks_complement", "tv_complement", "within_support", "column_shapes", "marginals"]
 
@@ -145,19 +146,44 @@ def within_support(real: Any, synth: Any, kind: str) -> np.ndarray:
     return category_codes(s, category_levels(r)) >= 0
 
 
-def _column_score(real: pl.Series, synth: pl.Series, kind: str, n_boot: int,
-                  rng: np.random.Generator | None) -> tuple[str, float, np.ndarray | None]:
+@dataclass
+class ColumnCounts:
+    """What one column's shape, support and marginal are computed from (counts only).
+
+    ``ks``: aligned counts of the rounded non-missing values (numeric; ``None`` if
+    a side has none); ``categories``: the categories and both sides' counts
+    (categorical); ``inside`` / ``present``: synthetic non-missing values inside
+    the real support, and all of them. Sums of counts over partitions give the
+    same ``ColumnCounts`` (:mod:`synthkit.scale.fidelity`).
+    """
+
+    kind: str
+    ks: tuple[np.ndarray, np.ndarray] | None = None
+    categories: tuple[list, np.ndarray, np.ndarray] | None = None
+    inside: int = 0
+    present: int = 0
+
+
+def column_counts(real: pl.Series, synth: pl.Series, kind: str) -> ColumnCounts:
+    """The :class:`ColumnCounts` of one column, from its real and synthetic values in memory."""
+    ws = within_support(real, synth, kind)
     if kind == "numeric":
-        counts = _ks_counts(real, synth)
-        if counts is None:
+        return ColumnCounts(kind, ks=_ks_counts(real, synth), inside=int(ws.sum()), present=int(ws.size))
+    return ColumnCounts(kind, categories=_category_counts(real, synth), inside=int(ws.sum()), present=int(ws.size))
+
+
+def _column_score(cc: ColumnCounts, n_boot: int, rng: np.random.Generator | None
+                  ) -> tuple[str, float, np.ndarray | None]:
+    if cc.kind == "numeric":
+        if cc.ks is None:
             return "ks_complement", np.nan, None
-        ca, cb = counts
+        ca, cb = cc.ks
         value = 1.0 - _ks_stat(ca, cb)[0]
         reps = None
         if rng is not None and n_boot:
             reps = 1.0 - _ks_stat(poisson_counts(ca, n_boot, rng), poisson_counts(cb, n_boot, rng))
         return "ks_complement", float(value), reps
-    _, ca, cb = _category_counts(real, synth)
+    _, ca, cb = cc.categories
     value = float(tv_complement_counts(ca, cb)[0])
     reps = None
     if rng is not None and n_boot:
@@ -172,31 +198,41 @@ def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
 
     Text columns have no single-value distribution and are left out (the text
     metrics compare them)."""
+    cols = table_columns(schema)
+    counts = {c: column_counts(real[c], synth[c], schema.kind(c)) for c in cols}
+    base = None
+    if base_a is not None:
+        base = {c: column_counts(base_a[c], base_b[c], schema.kind(c)) for c in cols}
+    return shapes_from_counts(counts, base, n_boot=n_boot, rng=rng)
+
+
+def shapes_from_counts(counts: dict[str, ColumnCounts], base: dict[str, ColumnCounts] | None = None, *,
+                       n_boot: int = 0, rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
+    """:func:`column_shapes` from per-column counts (``counts`` in column order; ``base`` likewise)."""
     rows: list[dict] = []
     shape_reps, shape_vals, shape_base = [], [], []
     per_col = []
-    for c in table_columns(schema):
-        kind = schema.kind(c)
-        metric, value, reps = _column_score(real[c], synth[c], kind, n_boot, rng)
-        base = None
-        if base_a is not None:
-            _, base, _ = _column_score(base_a[c], base_b[c], kind, 0, None)
-        rows.append(metric_row(FAMILY, metric, c, value, reps, base, "higher"))
+    for c, cc in counts.items():
+        kind = cc.kind
+        metric, value, reps = _column_score(cc, n_boot, rng)
+        b = None
+        if base is not None:
+            _, b, _ = _column_score(base[c], 0, None)
+        rows.append(metric_row(FAMILY, metric, c, value, reps, b, "higher"))
         if np.isfinite(value):
             shape_vals.append(value)
             shape_reps.append(reps if reps is not None else np.full(n_boot, value))
-            shape_base.append(base if base is not None else np.nan)
-        ws = within_support(real[c], synth[c], kind)
-        ws_val = float(ws.mean()) if ws.size else np.nan
+            shape_base.append(b if b is not None else np.nan)
+        ws_val = cc.inside / cc.present if cc.present else np.nan
         ws_base = None
-        if base_a is not None:
-            wb = within_support(base_a[c], base_b[c], kind)
-            ws_base = float(wb.mean()) if wb.size else None
+        if base is not None and base[c].present:
+            ws_base = base[c].inside / base[c].present
         rows.append(metric_row(FAMILY, "within_support", c, ws_val,
-                               boot_mean(ws, n_boot, rng) if rng is not None and ws.size else None,
+                               boot_share(cc.inside, cc.present, n_boot, rng)
+                               if rng is not None and cc.present else None,
                                ws_base, "higher"))
         per_col.append({"column": c, "kind": kind, "metric": metric, "score": value,
-                        "baseline": base, "within_support": ws_val})
+                        "baseline": b, "within_support": ws_val})
     ws_rows = [r for r in rows if r["metric"] == "within_support" and r["value"] is not None]
     if ws_rows:
         mean = lambda key: (float(np.mean([r[key] for r in ws_rows]))  # noqa: E731
@@ -207,10 +243,39 @@ def column_shapes(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
         reps = np.nanmean(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
         worst = np.nanmin(np.vstack(shape_reps), axis=0) if shape_reps and rng is not None else None
         rows.insert(0, metric_row(FAMILY, "worst_column_shape", None, float(np.min(shape_vals)), worst,
-                                  float(np.nanmin(shape_base)) if base_a is not None else None, "higher"))
+                                  float(np.nanmin(shape_base)) if base is not None else None, "higher"))
         rows.insert(0, metric_row(FAMILY, "column_shapes", None, float(np.mean(shape_vals)), reps,
-                                  float(np.nanmean(shape_base)) if base_a is not None else None, "higher"))
+                                  float(np.nanmean(shape_base)) if base is not None else None, "higher"))
     return rows, {"columns": pl.DataFrame(per_col)}
+
+
+def marginal_edges(real_lo: float, real_hi: float, synth_lo: float, synth_hi: float, bins: int) -> np.ndarray:
+    """Common bin edges of a numeric marginal from each side's min and max (NaN = no value on that side)."""
+    lo, hi = float(np.nanmin([real_lo, synth_lo])), float(np.nanmax([real_hi, synth_hi]))
+    return np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+
+
+def numeric_marginal(edges: np.ndarray, ha: np.ndarray, na: int, hb: np.ndarray, nb: int) -> dict:
+    """A numeric marginal from both sides' bin counts over ``edges`` and their value counts."""
+    return {"kind": "numeric", "edges": edges.tolist(), "real": (ha / max(na, 1)).tolist(),
+            "synthetic": (hb / max(nb, 1)).tolist()}
+
+
+def categorical_marginal(keys: list, ca: np.ndarray, cb: np.ndarray) -> dict:
+    """A categorical marginal from the aligned category counts (see :func:`marginals`)."""
+    if len(keys) > MAX_BARS:  # keep the most common categories, the rest as one bar
+        share = ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)
+        top = np.sort(np.argsort(-share, kind="stable")[: MAX_BARS - 1])
+        rest = np.setdiff1d(np.arange(len(keys)), top)
+        keys = [keys[i] for i in top] + [OTHER]
+        ca = np.r_[ca[top], ca[rest].sum()]
+        cb = np.r_[cb[top], cb[rest].sum()]
+    return {
+        "kind": "categorical",
+        "categories": [MISSING if k is None else str(k) for k in keys],
+        "real": (ca / max(ca.sum(), 1)).tolist(),
+        "synthetic": (cb / max(cb.sum(), 1)).tolist(),
+    }
 
 
 def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: list[str] | None = None,
@@ -228,30 +293,17 @@ def marginals(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, columns: 
             continue
         if schema.kind(c) == "numeric":
             a, b = _values(real[c]), _values(synth[c])
-            both = np.concatenate([a, b])
-            if both.size == 0:
+            if a.size + b.size == 0:
                 continue
-            lo, hi = float(both.min()), float(both.max())
-            edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
-            ha = np.histogram(a, edges)[0] / max(a.size, 1)
-            hb = np.histogram(b, edges)[0] / max(b.size, 1)
-            out[c] = {"kind": "numeric", "edges": edges.tolist(), "real": ha.tolist(), "synthetic": hb.tolist()}
+            edges = marginal_edges(*_range(a), *_range(b), bins)
+            out[c] = numeric_marginal(edges, np.histogram(a, edges)[0], a.size, np.histogram(b, edges)[0], b.size)
         else:
-            keys, ca, cb = _category_counts(real[c], synth[c])
-            if len(keys) > MAX_BARS:  # keep the most common categories, the rest as one bar
-                share = ca / max(ca.sum(), 1) + cb / max(cb.sum(), 1)
-                top = np.sort(np.argsort(-share, kind="stable")[: MAX_BARS - 1])
-                rest = np.setdiff1d(np.arange(len(keys)), top)
-                keys = [keys[i] for i in top] + [OTHER]
-                ca = np.r_[ca[top], ca[rest].sum()]
-                cb = np.r_[cb[top], cb[rest].sum()]
-            out[c] = {
-                "kind": "categorical",
-                "categories": [MISSING if k is None else str(k) for k in keys],
-                "real": (ca / max(ca.sum(), 1)).tolist(),
-                "synthetic": (cb / max(cb.sum(), 1)).tolist(),
-            }
+            out[c] = categorical_marginal(*_category_counts(real[c], synth[c]))
     return out
+
+
+def _range(v: np.ndarray) -> tuple[float, float]:
+    return (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
 
 
 def category_shares(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
@@ -261,17 +313,25 @@ def category_shares(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
 
     ``None`` and an empty table when there is no categorical column to test.
     """
-    from .fairness import _representation, subgroup_shares
+    from .fairness import subgroup_shares
 
     cols = tuple(c for c in schema.categorical if c not in skip)
     if not cols or real.height == 0 or synth.height == 0:
         return None, pl.DataFrame()
     shares = subgroup_shares(real, synth, cols)
-    worst = shares.sort(["p_value", "ratio"], nulls_last=True).row(0, named=True)
-    base = None
+    bs = None
     if base_a is not None and base_b is not None and base_a.height and base_b.height:
         bs = subgroup_shares(base_a, base_b, cols)
-        base = float(_representation(bs.sort(["p_value", "ratio"]).row(0, named=True)["ratio"]))
-    row = metric_row(FAMILY, "category_shares", None, float(_representation(worst["ratio"])), None, base,
-                     "higher", p_value=float(worst["p_value"]))
-    return row, shares
+    return category_shares_row(shares, bs), shares
+
+
+def category_shares_row(shares: pl.DataFrame, base_shares: pl.DataFrame | None) -> dict:
+    """The ``category_shares`` row from the per-category table (and the real halves' table, if any)."""
+    from .fairness import _representation
+
+    worst = shares.sort(["p_value", "ratio"], nulls_last=True).row(0, named=True)
+    base = None
+    if base_shares is not None:
+        base = float(_representation(base_shares.sort(["p_value", "ratio"]).row(0, named=True)["ratio"]))
+    return metric_row(FAMILY, "category_shares", None, float(_representation(worst["ratio"])), None, base,
+                      "higher", p_value=float(worst["p_value"]))

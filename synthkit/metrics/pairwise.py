@@ -5,10 +5,12 @@
   where both values are present; 1 = same correlation, 0 = opposite extremes.
   A pair with a constant real column is skipped (the public
   :func:`correlation_similarity` gives NaN for it); a constant synthetic column
-  has correlation 0. Columns are centred before the constant test, so a column
-  with a large mean and a small spread (timestamps) is not mistaken for a
-  constant: a column counts as constant when its standard deviation is at most
-  ``1e-10`` times its largest absolute value.
+  has correlation 0. The correlation and the constant test come from exact
+  sums of ``x, y, x^2, y^2, xy`` (Python integers, :mod:`synthkit.metrics._exact`),
+  so a column with a large mean and a small spread (timestamps) loses no
+  precision, and sums over partitions merge to the same float
+  (:mod:`synthkit.scale.fidelity`): a column counts as constant when its
+  standard deviation is at most ``1e-10`` times its largest absolute value.
 - **Contingency similarity** (every other pair): ``1 - TVD`` of the two
   columns' joint frequency table, ``TVD = 1/2 * sum_(u,v) |p_real(u,v) - p_synth(u,v)|``.
   Categories are matched by value (:mod:`synthkit._categories`: ``True`` is
@@ -30,12 +32,13 @@ the same kernels (``_correlation_pair`` and ``_contingency_counts``), so they gi
 equal values on equal inputs.
 
 The pair-trends score is the mean over all pairs. Intervals: Poisson bootstrap
-of the row weights (correlations, from weighted moments) or of the joint
-table's cell counts (contingency).
+of the row weights (correlations, from weighted float moments of the centred
+columns) or of the joint table's cell counts (contingency).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -43,6 +46,7 @@ import polars as pl
 
 from .._categories import category_codes, category_levels
 from ..data import Schema, to_polars
+from ._exact import Moments, moments
 from ._common import id_like_columns, metric_row, poisson_counts, table_columns, tv_complement_counts
 
 __all__ = ["correlation_similarity", "contingency_similarity", "pair_trends"]
@@ -53,11 +57,8 @@ CONSTANT_RTOL = 1e-10
 
 
 def _is_constant(x: np.ndarray) -> bool:
-    """True when the non-missing values of ``x`` do not vary (after centring)."""
-    x = x[~np.isnan(x)]
-    if x.size == 0:
-        return True
-    return float(np.std(x - x.mean())) <= CONSTANT_RTOL * float(np.abs(x).max())
+    """True when the non-missing values of ``x`` do not vary (exact moments, see :mod:`._exact`)."""
+    return moments(x).is_constant("x", CONSTANT_RTOL)
 
 
 def _corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
@@ -89,13 +90,19 @@ def _corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarr
 def _correlation_pair(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.ndarray,
                       wr: np.ndarray | None = None, ws: np.ndarray | None = None) -> dict | None:
     """The correlation-similarity kernel: value, both correlations and replicates (``None`` = skipped)."""
-    if _is_constant(ra) or _is_constant(rb):
+    p = _correlation_from_moments(moments(ra), moments(rb), moments(ra, rb), moments(sa, sb))
+    if p is not None and wr is not None:
+        p["reps"] = 1.0 - np.abs(_corr(ra, rb, wr) - _corr(sa, sb, ws)) / 2.0
+    return p
+
+
+def _correlation_from_moments(col_a: Moments, col_b: Moments, real: Moments, synth: Moments) -> dict | None:
+    """Correlation similarity from exact moments: the real columns ``col_a`` / ``col_b`` alone
+    (constant test) and the pair on the real and synthetic rows (``None`` = skipped)."""
+    if col_a.is_constant("x", CONSTANT_RTOL) or col_b.is_constant("x", CONSTANT_RTOL):
         return None
-    rho_r, rho_s = _corr(ra, rb)[0], _corr(sa, sb)[0]
-    reps = None
-    if wr is not None:
-        reps = 1.0 - np.abs(_corr(ra, rb, wr) - _corr(sa, sb, ws)) / 2.0
-    return {"value": float(1.0 - abs(rho_r - rho_s) / 2.0), "reps": reps,
+    rho_r, rho_s = real.correlation(CONSTANT_RTOL), synth.correlation(CONSTANT_RTOL)
+    return {"value": float(1.0 - abs(rho_r - rho_s) / 2.0), "reps": None,
             "real_corr": float(rho_r), "synth_corr": float(rho_s)}
 
 
@@ -120,15 +127,38 @@ def _contingency_counts(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.n
     """The contingency kernel: counts of every (a, b) cell that occurs on either side.
 
     Codes are non-negative and ``width_b`` bounds the codes of ``b``; only the
-    cells that occur are counted (``np.unique`` of the pair codes), never the
-    full ``na * nb`` table.
+    cells that occur are counted (:func:`cell_counts`), never the full
+    ``na * nb`` table, and aligned by :func:`aligned_cells`.
     """
-    kr = ra.astype(np.int64) * width_b + rb
-    ks = sa.astype(np.int64) * width_b + sb
-    _, inv = np.unique(np.concatenate([kr, ks]), return_inverse=True)
-    inv = inv.ravel()
-    m = int(inv.max()) + 1 if inv.size else 0
-    return np.bincount(inv[: kr.size], minlength=m), np.bincount(inv[kr.size:], minlength=m)
+    return aligned_cells(cell_counts(ra, rb, width_b), cell_counts(sa, sb, width_b))
+
+
+def cell_counts(a: np.ndarray, b: np.ndarray, width_b: int) -> tuple[np.ndarray, np.ndarray]:
+    """The occurring cells ``a * width_b + b`` (sorted) and their counts (sparse; merge with :func:`merge_cells`)."""
+    keys, counts = np.unique(np.asarray(a, dtype=np.int64) * width_b + b, return_counts=True)
+    return keys.astype(np.int64), counts.astype(np.int64)
+
+
+def merge_cells(*cells: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of several :func:`cell_counts` (integer sums: any order gives the same)."""
+    keys = np.concatenate([np.asarray(k, dtype=np.int64) for k, _ in cells]) if cells else np.empty(0, np.int64)
+    counts = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in cells]) if cells else np.empty(0, np.int64)
+    u, inv = np.unique(keys, return_inverse=True)
+    out = np.zeros(u.size, dtype=np.int64)
+    np.add.at(out, inv.ravel(), counts)
+    return u, out
+
+
+def aligned_cells(real: tuple[np.ndarray, np.ndarray], synth: tuple[np.ndarray, np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' counts over the cells that occur on either side (sorted by cell)."""
+    (kr, cr), (ks, cs) = real, synth
+    u = np.union1d(kr, ks)
+    jr = np.zeros(u.size, dtype=np.int64)
+    js = np.zeros(u.size, dtype=np.int64)
+    jr[np.searchsorted(u, kr)] = cr
+    js[np.searchsorted(u, ks)] = cs
+    return jr, js
 
 
 def _shifted(codes: np.ndarray) -> np.ndarray:
@@ -152,19 +182,46 @@ def contingency_similarity(real: Any, synth: Any) -> float:
     return float(tv_complement_counts(jr, js)[0])
 
 
-def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
+def pair_coder(real: pl.Series, kind: str, levels, bins: int) -> tuple:
+    """How a column is coded for the contingency tables, decided on the real values alone:
+    ``("categorical", levels)`` or ``("numeric", inner bin edges of the real range, bins)``."""
     if kind == "categorical":
-        return _shifted(category_codes(real, levels)), _shifted(category_codes(synth, levels)), len(levels) + 2
+        return ("categorical", tuple(levels))
     r = real.cast(pl.Float64).fill_null(np.nan).to_numpy()
-    s = synth.cast(pl.Float64).fill_null(np.nan).to_numpy()
-    lo, hi = np.nanmin(r), np.nanmax(r)
-    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)[1:-1]
+    with warnings.catch_warnings():  # a real column of nulls only: NaN edges, every value in the missing bin
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanmin(r), np.nanmax(r)
+    return ("numeric", np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)[1:-1], bins)
 
-    def cut(v):
-        c = np.searchsorted(edges, v, side="right")
-        return np.where(np.isnan(v), bins, c)
 
-    return cut(r), cut(s), bins + 1
+def pair_code(values: pl.Series, coder: tuple) -> tuple[np.ndarray, int]:
+    """The non-negative codes of ``values`` under a :func:`pair_coder`, and their bound (width)."""
+    if coder[0] == "categorical":
+        return _shifted(category_codes(values, coder[1])), len(coder[1]) + 2
+    _, edges, bins = coder
+    v = values.cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return np.where(np.isnan(v), bins, np.searchsorted(edges, v, side="right")), bins + 1
+
+
+def _codes(real: pl.Series, synth: pl.Series, kind: str, levels, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
+    coder = pair_coder(real, kind, levels, bins)
+    (cr, width), (cs, _) = pair_code(real, coder), pair_code(synth, coder)
+    return cr, cs, width
+
+
+def _contingency_pair(jr: np.ndarray, js: np.ndarray, n_boot: int, rng: np.random.Generator | None) -> dict:
+    """The contingency-similarity kernel from aligned cell counts (value and replicates)."""
+    reps = None
+    if rng is not None and n_boot:
+        reps = tv_complement_counts(poisson_counts(jr, n_boot, rng), poisson_counts(js, n_boot, rng))
+    return {"metric": "contingency_similarity", "value": float(tv_complement_counts(jr, js)[0]),
+            "reps": reps, "real_corr": None, "synth_corr": None}
+
+
+def pair_columns(schema: Schema, skip: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The scored pairs, in table order (text and ``skip`` columns left out)."""
+    cols = [c for c in table_columns(schema) if c not in skip]
+    return [(a, b) for i, a in enumerate(cols) for b in cols[i + 1:]]
 
 
 def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: int,
@@ -177,22 +234,16 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
         wr = rng.poisson(1.0, size=(n_boot, real.height)).astype(np.float64)
         ws = rng.poisson(1.0, size=(n_boot, synth.height)).astype(np.float64)
     out = []
-    for i, a in enumerate(cols):
-        for b in cols[i + 1:]:
-            if a in num and b in num:
-                p = _correlation_pair(num[a][0], num[b][0], num[a][1], num[b][1], wr, ws)
-                if p is None:
-                    continue
-                out.append({"a": a, "b": b, "metric": "correlation_similarity", **p})
-            else:
-                (cra, csa, _), (crb, csb, nb) = codes[a], codes[b]
-                jr, js = _contingency_counts(cra, crb, csa, csb, nb)
-                value = float(tv_complement_counts(jr, js)[0])
-                reps = None
-                if rng is not None and n_boot:
-                    reps = tv_complement_counts(poisson_counts(jr, n_boot, rng), poisson_counts(js, n_boot, rng))
-                out.append({"a": a, "b": b, "metric": "contingency_similarity", "value": value,
-                            "reps": reps, "real_corr": None, "synth_corr": None})
+    for a, b in pair_columns(schema, skip):
+        if a in num and b in num:
+            p = _correlation_pair(num[a][0], num[b][0], num[a][1], num[b][1], wr, ws)
+            if p is None:
+                continue
+            out.append({"a": a, "b": b, "metric": "correlation_similarity", **p})
+        else:
+            (cra, csa, _), (crb, csb, nb) = codes[a], codes[b]
+            out.append({"a": a, "b": b, **_contingency_pair(*_contingency_counts(cra, crb, csa, csb, nb),
+                                                              n_boot, rng)})
     return out
 
 
@@ -208,9 +259,16 @@ def pair_trends(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, *,
     """
     skip = id_like_columns(real, schema) if skip is None else tuple(skip)
     pairs = _pair_scores(real, synth, schema, bins, n_boot, rng, skip)
-    base = {}
+    base = None
     if base_a is not None:
         base = {(p["a"], p["b"]): p["value"] for p in _pair_scores(base_a, base_b, schema, bins, 0, None, skip)}
+    return trend_rows(pairs, base, n_boot=n_boot, rng=rng)
+
+
+def trend_rows(pairs: list[dict], base: dict | None = None, *, n_boot: int = 0,
+               rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
+    """:func:`pair_trends`'s rows and summary from the scored pairs (``base``: pair -> baseline value)."""
+    base = base or {}
     rows = []
     for p in pairs:
         rows.append(metric_row(FAMILY, p["metric"], f"{p['a']}, {p['b']}", p["value"], p["reps"],

@@ -40,9 +40,14 @@ FAMILY = "privacy"
 NEAR_COPY_QUANTILE = 5.0
 
 
-def exact_copies(real: pl.DataFrame, synth: pl.DataFrame, columns: list[str]) -> np.ndarray:
-    """Per synthetic row: equal to some real row in every listed column (bool array)."""
-    hr = real.select(columns).hash_rows(seed=0)
+def exact_copies(real: pl.DataFrame, synth: pl.DataFrame, columns: list[str], *,
+                 real_hashes: pl.Series | None = None) -> np.ndarray:
+    """Per synthetic row: equal to some real row in every listed column (bool array).
+
+    ``real_hashes``: ``real.select(columns).hash_rows(seed=0)``, when already at
+    hand (a row's hash does not depend on the rows around it, so the synthetic
+    rows may come in pieces); ``real`` may then hold each distinct row once."""
+    hr = real.select(columns).hash_rows(seed=0) if real_hashes is None else real_hashes
     hs = synth.select(columns).hash_rows(seed=0)
     hit = hs.is_in(hr.implode()).to_numpy()
     if not hit.any():
@@ -72,12 +77,13 @@ def near_copy_stats(dcr: np.ndarray, d2: np.ndarray, exact: np.ndarray, thr: flo
     }
 
 
-def privacy_rows(*, dcr, d2, exact, real_nn_dist, holdout_X=None, synth_X=None,
+def privacy_rows(*, dcr, d2, exact, real_nn_dist, holdout_X=None, synth_X=None, dcr_holdout=None,
                  n_boot: int = 100, rng: np.random.Generator | None = None) -> tuple[list[dict], dict]:
     """Table rows and plain summary from per-row distances (computed by evaluate).
 
     The real rows are the training rows: with ``holdout_X``, ``dcr`` is each
-    synthetic row's distance to its nearest training row.
+    synthetic row's distance to its nearest training row (``dcr_holdout``: each
+    synthetic row's distance to its nearest holdout row, when already computed).
     """
     thr = dcr_threshold(real_nn_dist)
     s = near_copy_stats(dcr, d2, exact, thr)
@@ -103,7 +109,7 @@ def privacy_rows(*, dcr, d2, exact, real_nn_dist, holdout_X=None, synth_X=None,
     summary = {"dcr_threshold": thr, "near_copy": s["near_copy"], "exact": s["exact"], "nndr": s["nndr"],
                "base_dcr": real_nn_dist}
     if holdout_X is not None:
-        to_hold = cross_pass(synth_X, holdout_X).d1
+        to_hold = cross_pass(synth_X, holdout_X).d1 if dcr_holdout is None else dcr_holdout
         closer = dcr < to_hold
         n_train = real_nn_dist.size
         expected = n_train / (n_train + holdout_X.shape[0])

@@ -54,23 +54,46 @@ def as_matrix(X) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- compact form
-def blocks(*mats: np.ndarray) -> list[np.ndarray]:
-    """Group columns (left to right) into blocks where no row of any matrix has two non-zeros."""
-    d = mats[0].shape[1]
+def block_bounds(X: np.ndarray, step: int = 65536) -> np.ndarray:
+    """Per column j: the largest column left of j that holds a non-zero in some row
+    also non-zero in j (-1: none).
+
+    Mergeable: the bounds of several row sets are the element-wise maximum of
+    theirs, so the blocks of a matrix read in pieces (or on several machines) are
+    ``blocks_from(np.maximum(block_bounds(A), block_bounds(B)))`` == ``blocks(A, B)``.
+    """
+    X = np.asarray(X)
+    n, d = X.shape
+    out = np.full(d, -1, dtype=np.int64)
+    if d < 2:
+        return out
+    cols = np.arange(d, dtype=np.int32)
+    for s in range(0, n, step):
+        nz = X[s:s + step] != 0
+        last = np.maximum.accumulate(np.where(nz, cols, np.int32(-1)), axis=1)  # last non-zero at or left of j
+        prev = np.where(nz[:, 1:], last[:, :-1], np.int32(-1))
+        out[1:] = np.maximum(out[1:], prev.max(axis=0, initial=-1))
+    return out
+
+
+def blocks_from(bounds: np.ndarray) -> list[np.ndarray]:
+    """Blocks from :func:`block_bounds`: a new block starts at column j when some row
+    has non-zeros in j and in the current block."""
+    d = len(bounds)
     out: list[np.ndarray] = []
     start = 0
-    busy = [np.zeros(m.shape[0], dtype=bool) for m in mats]
-    for j in range(d):
-        nz = [m[:, j] != 0 for m in mats]
-        if j > start and any((b & z).any() for b, z in zip(busy, nz)):
+    for j in range(1, d):
+        if bounds[j] >= start:
             out.append(np.arange(start, j))
             start = j
-            busy = [np.zeros(m.shape[0], dtype=bool) for m in mats]
-        for b, z in zip(busy, nz):
-            b |= z
     if d:
         out.append(np.arange(start, d))
     return out
+
+
+def blocks(*mats: np.ndarray) -> list[np.ndarray]:
+    """Group columns (left to right) into blocks where no row of any matrix has two non-zeros."""
+    return blocks_from(np.maximum.reduce([block_bounds(m) for m in mats]))
 
 
 def compact(X: np.ndarray, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,8 +151,11 @@ def _tile(qc, qv, i, rcT, rvT, rs, re, buf):
 
 
 @njit(parallel=True, cache=True)
-def _topk_kernel(qc, qv, rcT, rvT, kk, exclude_self):
-    """Squared distances and indices of the kk nearest reference rows of each query row."""
+def _topk_kernel(qc, qv, rcT, rvT, kk, exclude_self, offset=0):
+    """Squared distances and indices of the kk nearest reference rows of each query row.
+
+    With ``exclude_self`` query row i is reference row ``offset + i`` (a slice of
+    the reference rows starting at ``offset``) and is never its own neighbour."""
     m = qc.shape[0]
     n = rcT.shape[1]
     D = np.full((m, kk), np.inf)
@@ -148,7 +174,7 @@ def _topk_kernel(qc, qv, rcT, rvT, kk, exclude_self):
                     d = buf[jj]
                     if d < worst:
                         j = rs + jj
-                        if exclude_self and j == i:
+                        if exclude_self and j == offset + i:
                             continue
                         p = kk - 1
                         while p > 0 and D[i, p - 1] > d:
@@ -376,10 +402,15 @@ class ExactIndex:
         D, I = _topk_kernel(qc, qv, rcT, rvT, kk, False)
         return np.sqrt(D), I
 
-    def self_query(self, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest *other* reference rows of each reference row (as :func:`knn` with ``Y=None``)."""
+    def self_query(self, k: int = 1, rows: slice | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest *other* reference rows of each reference row (as :func:`knn` with ``Y=None``).
+
+        ``rows`` (a ``slice(start, stop)``) asks for those reference rows only; the
+        result is the same as those rows of the full answer (the row itself is
+        excluded by its global number)."""
         c, v = self._ref
-        D, I = _topk_kernel(c, v, *self._refT, min(k, len(self) - 1), True)
+        lo, hi, _ = (rows or slice(None)).indices(len(self))
+        D, I = _topk_kernel(c[lo:hi], v[lo:hi], *self._refT, min(k, len(self) - 1), True, lo)
         return np.sqrt(D), I
 
     def count_within(self, Q: np.ndarray, radius: np.ndarray, *, strict: bool = False) -> np.ndarray:
