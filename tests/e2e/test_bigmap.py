@@ -11,8 +11,9 @@ In the page: the real rows are one density image (no point each) and the
 batch 5,000 points; a mouse lasso over the densest part of the map, then the
 Tag button, must store a tag holding exactly the real and synthetic rows
 inside the lasso's polygon (``points_in_polygon`` on the map coordinates);
-hovering a batch point afterwards must show that point's label; zooming must
-bring a new image of the new extent, and autoscale one of the whole map.
+hovering a batch point afterwards must show that point's label; zooming (by
+relayout, then with the mouse) must bring a new image of the new extent, and a
+double-click one of the whole map.
 Undo then withdraws the tag.
 """
 
@@ -33,7 +34,7 @@ from synthkit.tags import points_in_polygon
 from . import lab as L
 from .conftest import ARTIFACTS
 from .test_text_lasso import _close, _hover_text
-from .test_tour_lasso import _selected_count, _to_pixels
+from .test_tour_lasso import _drag_mode, _selected_count, _to_pixels
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_ROWS = 1_000_000
@@ -179,9 +180,27 @@ def _run(page, base, nb_dir) -> None:
     t_zoom = time.monotonic() - t4
     assert zoomed["sizex"] == pytest.approx(zx[1] - zx[0], rel=1e-4)
     assert zoomed["sizey"] == pytest.approx(zy[1] - zy[0], rel=1e-4)
-    page.evaluate("(s) => window.Plotly.relayout(document.querySelector(s), "
-                  "{'xaxis.autorange': true, 'yaxis.autorange': true})", L.PLOT)
-    full = L.poll("the image of the whole map", lambda: (im := _image(page))["version"] > zoomed["version"]
+    # the same with the mouse: Zoom from the toolbar, drag a box, then double-click for the whole map
+    _drag_mode(page, "zoom")
+    drag = plot.locator(".nsewdrag").first.bounding_box()
+    px, py = drag["x"] + 0.3 * drag["width"], drag["y"] + 0.3 * drag["height"]
+    page.mouse.move(px, py)
+    page.mouse.down()
+    for k in range(1, 9):
+        page.mouse.move(px + 0.05 * k * drag["width"], py + 0.04 * k * drag["height"], steps=2)
+    page.mouse.up()
+
+    def fitted(after: int):
+        im = _image(page)
+        fits = (im["version"] > after and abs(im["x"] - min(im["xr"])) < 1e-6 * abs(im["xr"][1] - im["xr"][0])
+                and im["sizex"] == pytest.approx(abs(im["xr"][1] - im["xr"][0]), rel=1e-4)
+                and im["sizey"] == pytest.approx(abs(im["yr"][1] - im["yr"][0]), rel=1e-4))
+        return fits and im
+
+    dragged = L.poll("the image of the dragged box", lambda: fitted(zoomed["version"]), timeout=60)
+    assert dragged["sizex"] < 0.5 * zoomed["sizex"]
+    page.mouse.dblclick(drag["x"] + 0.5 * drag["width"], drag["y"] + 0.5 * drag["height"])
+    full = L.poll("the image of the whole map", lambda: (im := fitted(dragged["version"]))
                   and im["sizex"] > 0.9 * (x1 - x0) and im, timeout=60)
     assert full["xr"][0] <= xs.min() and full["xr"][1] >= xs.max()
 
