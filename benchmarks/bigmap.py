@@ -20,12 +20,16 @@ Timed, in one process, side by side:
   tags refreshed), and ``ws.tag`` alone;
 * what a user would otherwise run: the same Explorer drawing all real rows as
   points (``density_above`` raised), and a plotly Scattergl figure of every
-  point (``sk.plots.map_figure``) serialised to JSON as a FigureWidget would send it.
+  point (``sk.plots.map_figure``) serialised to JSON as a FigureWidget would send it;
+* ``--browser``: in headless Chromium (Debian's, software WebGL), plotly.js
+  drawing the density image plus the batch's points against a Scattergl of
+  every point (``Plotly.newPlot`` until two frames later, median of 3).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import statistics
 import tempfile
@@ -102,7 +106,60 @@ def _browser_lasso(ex, polygon) -> None:
         "selection_count": mv.selection_count + 1}, "buffer_paths": []}}, "buffers": []})
 
 
-def run(rows: int, batch_rows: int, repeats: int, cache: Path, points_too: bool) -> dict:
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--enable-unsafe-swiftshader"]
+
+_DRAW = """async ([kind, rx, ry, bx, by, png, ext]) => {
+  const f32 = (b64) => { const s = atob(b64); const u = new Uint8Array(s.length);
+                         for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return new Float32Array(u.buffer); };
+  const batch = { type: 'scattergl', mode: 'markers', x: f32(bx), y: f32(by), marker: { size: 7, color: '#1f77b4' } };
+  const layout = { width: 900, height: 520, margin: { l: 10, r: 10, t: 10, b: 10 }, showlegend: false };
+  let traces;
+  if (kind === 'points') {
+    traces = [{ type: 'scattergl', mode: 'markers', x: f32(rx), y: f32(ry), marker: { size: 4, opacity: 0.5 } }, batch];
+  } else {
+    traces = [batch];
+    layout.images = [{ source: 'data:image/png;base64,' + png, xref: 'x', yref: 'y', x: ext[0], y: ext[3],
+                       sizex: ext[1] - ext[0], sizey: ext[3] - ext[2], sizing: 'stretch', layer: 'below' }];
+    layout.xaxis = { range: [ext[0], ext[1]] }; layout.yaxis = { range: [ext[2], ext[3]] };
+  }
+  const div = document.getElementById('p');
+  const t0 = performance.now();
+  await Plotly.newPlot(div, traces, layout);
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const t = performance.now() - t0;
+  Plotly.purge(div);
+  return t / 1000;
+}"""
+
+
+def browser_draw(real: pl.DataFrame, batch_xy: pl.DataFrame, img, repeats: int = 3) -> dict:
+    """Seconds plotly.js takes in headless Chromium to draw the density map and every point."""
+    from playwright.sync_api import sync_playwright
+
+    from synthkit.widgets.mapview import plotly_js
+
+    def b64(values) -> str:
+        return base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode()
+
+    args = [b64(real["x"]), b64(real["y"]), b64(batch_xy["x"]), b64(batch_xy["y"]),
+            base64.b64encode(img.png).decode(), list(img.extent)]
+    out = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.set_content("<html><body><div id='p'></div></body></html>")
+            page.add_script_tag(content=plotly_js().decode())
+            for kind in ("density", "points"):
+                out[kind] = statistics.median(page.evaluate(_DRAW, [kind, *args]) for _ in range(repeats))
+        finally:
+            browser.close()
+    return out
+
+
+def run(rows: int, batch_rows: int, repeats: int, cache: Path, points_too: bool, browser: bool = False) -> dict:
     out: dict = {"rows": rows, "batch": batch_rows}
     ds, out["build data"] = _t(lambda: penguins_like(rows))
     m, out["map fit (10k subsample, rest placed)"] = _t(lambda: sk.Map.fit(ds, random_state=0, cache_dir=cache))
@@ -138,6 +195,12 @@ def run(rows: int, batch_rows: int, repeats: int, cache: Path, points_too: bool)
         ids = ex.selection["row_id"].to_list()
         _, out["ws.tag alone (same ids)"] = _t(lambda: ws.tag(ids, "again"))
         _, out["undo (ex.undo)"] = _t(lambda: ex.undo())
+        if browser:
+            shown = ex.points.filter(pl.col("batch") != "real")
+            img = ex.mapview._density.render(width=880, height=500)
+            drawn = browser_draw(real, shown, img)
+            out["browser: density image + batch points (plotly.js)"] = drawn["density"]
+            out["browser: Scattergl of every point (plotly.js)"] = drawn["points"]
 
         if points_too:
             exp, out["every point: Explorer start"] = _t(lambda: sk.Explorer(ws, map=m, density_above=10**9))
@@ -168,8 +231,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "synthkit-bigmap-cache")
     ap.add_argument("--no-points", action="store_true", help="skip drawing every point (the comparison)")
+    ap.add_argument("--browser", action="store_true", help="also time plotly.js in headless Chromium")
     a = ap.parse_args()
-    res = run(a.rows, a.batch, a.repeats, a.cache, not a.no_points)
+    res = run(a.rows, a.batch, a.repeats, a.cache, not a.no_points, a.browser)
     w = max(len(k) for k in res)
     for k, v in res.items():
         if isinstance(v, float):
@@ -180,6 +244,9 @@ def main() -> None:
         ratio = res["every point: draw (layers + hover + send)"] / res["first draw: density image + batch points"]
         print(f"{'draw: every point / density':<{w}}  {ratio:9.1f} x")
         print(f"{'bytes: every point / density':<{w}}  {res['every point: bytes'] / res['first draw bytes']:9.1f} x")
+    if a.browser:
+        ratio = res["browser: Scattergl of every point (plotly.js)"] / res["browser: density image + batch points (plotly.js)"]
+        print(f"{'browser draw: every point / density':<{w}}  {ratio:9.1f} x")
 
 
 if __name__ == "__main__":
