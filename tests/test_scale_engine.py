@@ -29,6 +29,12 @@ def _slow_identity(chunk):
     return chunk
 
 
+def _threads(chunk):
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _die(chunk):
     os._exit(3)
 
@@ -64,6 +70,7 @@ def test_map_keeps_chunk_order_and_broadcasts_dicts(dask_engine):
     assert dask_engine.map(_slow_identity, list(range(9))) == list(range(9))
     assert dask_engine.map(_slow_identity, []) == []
     assert dask_engine.n_workers == 2
+    assert dask_engine.map(_threads, [0, 1]) == [1, 1]  # one thread per worker, numba's kernels too
 
 
 def test_worker_killed_once_is_retried(dask_engine, tmp_path):

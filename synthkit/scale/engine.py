@@ -207,7 +207,9 @@ def _local_engine(n_workers: int, memory_limit: Any, progress: bool | None, retr
     distributed = _distributed()
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries}), warnings.catch_warnings():
+    # one thread per worker: numba's kernels too (Dask already sets the BLAS/OpenMP variables)
+    with dask.config.set({"distributed.scheduler.allowed-failures": retries,
+                          "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}), warnings.catch_warnings():
         # with no dashboard the scheduler still serves /health: on any free port, without a warning
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         try:
