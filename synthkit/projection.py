@@ -44,7 +44,10 @@ Large data
     other real rows are placed into it like a batch; ``note`` says so. Fitting
     UMAP on all 48,842 adult rows took 1.5-3 minutes on two cores (seeded UMAP
     runs single-threaded), the default subsample about 40 s (BENCHMARKS.md).
-    Pass ``max_fit_rows=None`` to fit on every row.
+    Pass ``max_fit_rows=None`` to fit on every row. Above ``DISTINCT_ABOVE``
+    (100,000) real rows of which at most half are distinct (measured data
+    repeats), the other real rows are placed, and their distances to each
+    other measured, once per distinct row: the same numbers, found faster.
 
 Too few rows
     With fewer than ``n_neighbors + 2`` (distinct) rows to fit, UMAP is not meaningful:
@@ -342,7 +345,7 @@ class Map:
         if not in_fit.all():
             steps.next("placing the other real rows")
             rest = np.nonzero(~in_fit)[0]
-            real_xy[rest] = m._coords(m._real_X[rest])
+            real_xy[rest] = _per_distinct(m._coords, m._real_X[rest])
         if m.mode == "anchored" and len(m._fit_real) == n_real:
             m._real_index = m._fit_index
         else:
@@ -441,20 +444,25 @@ class Map:
         return centred @ comps.T
 
     def _real_self_distance(self) -> np.ndarray:
-        """Each real row's distance to its nearest OTHER real row (Encoder space)."""
+        """Each real row's distance to its nearest OTHER real row (Encoder space).
+
+        Large real data with many exact duplicates (more than ``DISTINCT_ABOVE``
+        rows, at most half of them distinct) is searched once per distinct row:
+        a row with a copy is 0 away from it, and a row without one is as far
+        from the other real rows as from the nearest other distinct row.
+        """
         assert self._real_index is not None
-        n = len(self._real_X)
-        rows = np.arange(n)
-        _, d = self._real_index.query(self._real_X, 1, exclude=rows)
-        own = d[:, 0].copy()
-        if not self._real_index.exact:
-            # the approximate search can only overestimate: check the far ones exactly
-            scale = float(np.median(own)) or 1.0
-            far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
-            if len(far):
-                _, bd = self._real_index.exact_nearest(self._real_X[far], rows[far])
-                own[far] = np.minimum(own[far], bd)
-        return own
+        X = self._real_X
+        distinct = _distinct(X)
+        if distinct is not None:
+            uniq, first, _inverse, counts = distinct
+            own = np.zeros(len(X), dtype=np.float64)
+            lone = np.nonzero(counts == 1)[0]
+            if len(lone):
+                index = KnnIndex(uniq, self.params["metric"], self.params["random_state"])
+                own[first[lone]] = _self_nearest(index, uniq, lone)
+            return own
+        return _self_nearest(self._real_index, X, np.arange(len(X)))
 
     # ================================================================== place
     def place(self, batch_or_frame: Any, refine: bool = False) -> pl.DataFrame:
@@ -830,6 +838,49 @@ class _Steps:
         if self._bar is not None:
             self._bar.set_description_str(f"{self.title}: {'done' if exc[0] is None else 'failed'}")
             self._bar.close()
+
+
+#: above this many rows, real rows that are mostly exact duplicates are placed and searched
+#: once per distinct row (see ``_distinct``)
+DISTINCT_ABOVE = 100_000
+
+
+def _distinct(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(distinct rows, first index of each, inverse, counts)`` when searching per distinct row pays.
+
+    None below ``DISTINCT_ABOVE`` rows or when more than half the rows are
+    distinct (then the plain search is as fast and nothing changes).
+    """
+    if len(X) <= DISTINCT_ABOVE:
+        return None
+    uniq, first, inverse, counts = np.unique(X, axis=0, return_index=True, return_inverse=True,
+                                             return_counts=True)
+    if len(uniq) > len(X) // 2:
+        return None
+    return uniq, first, inverse.ravel(), counts
+
+
+def _per_distinct(fn: Any, X: np.ndarray) -> np.ndarray:
+    """``fn(X)`` for a row-wise ``fn``, computed once per distinct row when that pays."""
+    distinct = _distinct(X)
+    if distinct is None:
+        return fn(X)
+    uniq, _first, inverse, _counts = distinct
+    return fn(uniq)[inverse]
+
+
+def _self_nearest(index: KnnIndex, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Distance from each row ``X[rows]`` to its nearest other row of ``index`` (which holds X)."""
+    _, d = index.query(X[rows], 1, exclude=rows)
+    own = d[:, 0].copy()
+    if not index.exact:
+        # the approximate search can only overestimate: check the far ones exactly
+        scale = float(np.median(own)) or 1.0
+        far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
+        if len(far):
+            _, bd = index.exact_nearest(X[rows[far]], rows[far])
+            own[far] = np.minimum(own[far], bd)
+    return own
 
 
 def _self_first(idx: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
