@@ -153,7 +153,9 @@ def evaluate(
     privacy (DCR, NNDR, near and exact copies, precision, density, the holdout
     distances) runs on the cluster in chunks of ``rows_per_chunk`` synthetic or
     real rows against real rows broadcast once (see
-    :mod:`synthkit.scale.neighbours`); the report is the same as without one.
+    :mod:`synthkit.scale.neighbours`), and so do the permutations behind the
+    size-matched verdicts (one task per permuted sample); the report is the
+    same as without one.
     Recall and coverage then use a seeded sample of ``recall_sample`` synthetic
     rows when there are more (a note says so).
     """
@@ -471,7 +473,9 @@ def _verdicts(run: _Run) -> None:
     enc_a = Encoder().fit(Dataset(run.inp.real.name, ref, schema_a))
     X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
     stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
-    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
+    map_stat = None if run.dist is None else _on_engine(run.dist["engine"], stat)
+    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state,
+                           map_stat=map_stat)
     exact = {key: share_test(*res[key][:2], sp.size, better[key]) for key in SHARE_METRICS if key in res}
     run.summary["permutation_metrics"] = sorted({k[1] for k in res if k[2] is None and k not in exact})
     for r in run.rows:
@@ -482,6 +486,27 @@ def _verdicts(run: _Run) -> None:
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+
+
+def _stat_of(idx: np.ndarray, stat) -> dict:
+    from ..scale.neighbours import _worker_threads
+
+    _worker_threads()  # as many kernel threads as the worker has
+    return stat(idx)
+
+
+def _on_engine(eng: Any, stat):
+    """``[stat(idx) for idx in ...]`` on the engine's workers (``stat`` sent once), in order."""
+    def run(idx_list: list[np.ndarray]) -> list[dict]:
+        from ..scale.neighbours import _release
+
+        box = eng.broadcast(stat)
+        try:
+            return eng.map(_stat_of, idx_list, box, desc="permutations",
+                           labels=[f"matched sample {i + 1}" for i in range(len(idx_list))])
+        finally:
+            _release(eng, box)
+    return run
 
 
 def _levels_seen_in(schema: Schema, frame: pl.DataFrame) -> Schema:
