@@ -30,9 +30,9 @@ Distance to the real data
     much more than 1 means off the real data, whatever the map shows. 0 means
     an exact copy of a real row. The search is exact for every euclidean map
     of up to 16 million encoded values (``neighbors.BLAS_LIMIT``; adult's 48,842
-    rows x 109 columns are 5.3 million): scikit-learn's brute force up to
-    4,096 rows, blocked matrix products above (about 0.3 s of one core per
-    1,000 rows placed into adult; nothing to compile in a fresh process).
+    rows x 109 columns are 5.3 million): blocked matrix products with a
+    certified re-check (about 0.3 s of one core per 1,000 rows placed into
+    adult; nothing to compile in a fresh process).
     Larger maps and other metrics use pynndescent's approximate search, which
     can only overestimate a distance; exact copies are always found, and every
     row it finds more than ``VERIFY_ABOVE`` (4) units away is checked by brute
@@ -44,7 +44,10 @@ Large data
     other real rows are placed into it like a batch; ``note`` says so. Fitting
     UMAP on all 48,842 adult rows took 1.5-3 minutes on two cores (seeded UMAP
     runs single-threaded), the default subsample about 40 s (BENCHMARKS.md).
-    Pass ``max_fit_rows=None`` to fit on every row.
+    Pass ``max_fit_rows=None`` to fit on every row. Above ``DISTINCT_ABOVE``
+    (100,000) real rows of which at most half are distinct (measured data
+    repeats), the other real rows are placed, and their distances to each
+    other measured, once per distinct row: the same numbers, found faster.
 
 Too few rows
     With fewer than ``n_neighbors + 2`` (distinct) rows to fit, UMAP is not meaningful:
@@ -196,6 +199,9 @@ class Map:
         n_epochs: int | None = None,
         shipped: bool = True,
         progress: bool | None = None,
+        engine: Any = None,
+        scheduler: str | None = None,
+        rows_per_chunk: int | None = None,
     ) -> "Map":
         """Fit a map of the real rows of ``data`` (a Dataset).
 
@@ -208,7 +214,11 @@ class Map:
         embedded dataset at the default parameters opens the map that ships
         with synthkit (``shipped=False``: fit it anyway). ``progress``: show a
         progress bar while fitting (``None``: when UMAP fits more than
-        ``PROGRESS_ROWS`` rows).
+        ``PROGRESS_ROWS`` rows). ``engine`` / ``scheduler`` (as for
+        :meth:`place`) run the passes over every real row on Dask workers,
+        ``rows_per_chunk`` rows at a time: placing the real rows left out of
+        the subsample, and each real row's distance to its nearest other real
+        row; the map is the same as fitted in-process.
         """
         ds = _check_dataset(data)
         if mode not in MODES:
@@ -264,7 +274,11 @@ class Map:
             found = cls._open_shipped(ds, params)
             if found is not None:
                 return found
-        m = cls._fit_new(ds, params, extra, key, progress)
+        from .placement import PLACE_CHUNK_ROWS
+
+        rows_per_chunk = check_int("rows_per_chunk", PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk,
+                                   minimum=1, hint=" (real rows per chunk of the passes over every real row)")
+        m = cls._fit_new(ds, params, extra, key, progress, run=(engine, scheduler, rows_per_chunk))
         if cache_dir is not None:
             m.save(cache_dir)
         return m
@@ -284,7 +298,7 @@ class Map:
 
     @classmethod
     def _fit_new(cls, ds: Dataset, params: dict, extra: pl.DataFrame | None, key: str,
-                 progress: bool | None = None) -> "Map":
+                 progress: bool | None = None, run: tuple = (None, None, None)) -> "Map":
         t0 = time.perf_counter()
         m = cls()
         m.mode, m.params, m.hash, m.dataset = params["mode"], params, key, ds
@@ -293,11 +307,12 @@ class Map:
         n_umap = n_rows if cap is None else min(n_rows, cap + (0 if extra is None else extra.height))
         show = (n_umap > PROGRESS_ROWS) if progress is None else progress
         with _Steps(show, f"Fitting the map of {ds.name!r} ({n_umap:,} rows)") as steps:
-            m._fit_steps(ds, params, extra, steps)
+            m._fit_steps(ds, params, extra, steps, run)
         m.fit_seconds = time.perf_counter() - t0
         return m
 
-    def _fit_steps(self, ds: Dataset, params: dict, extra: pl.DataFrame | None, steps: "_Steps") -> None:
+    def _fit_steps(self, ds: Dataset, params: dict, extra: pl.DataFrame | None, steps: "_Steps",
+                   run: tuple = (None, None, None)) -> None:
         m = self
         steps.next("encoding")
         m.encoder = Encoder().fit(ds)
@@ -335,20 +350,33 @@ class Map:
         m.note = "; ".join(notes) + ("." if notes else "")
 
         # the real rows: fitted ones keep their coordinates, the rest are placed
+        from .placement import RealParts, engine_for, maybe_broadcast, real_coords_chunk, run_chunks
+
         real_xy = np.zeros((n_real, 2), dtype=np.float64)
         in_fit = np.zeros(n_real, dtype=bool)
         in_fit[m._fit_real] = True
         real_xy[m._fit_real] = m._fit_xy[: len(m._fit_real)]
-        if not in_fit.all():
-            steps.next("placing the other real rows")
-            rest = np.nonzero(~in_fit)[0]
-            real_xy[rest] = m._coords(m._real_X[rest])
+        rest = np.nonzero(~in_fit)[0]
         if m.mode == "anchored" and len(m._fit_real) == n_real:
             m._real_index = m._fit_index
         else:
+            if len(rest):
+                steps.next("indexing the real rows")
             m._real_index = KnnIndex(m._real_X, params["metric"], params["random_state"])
-        steps.next("distances between real rows")
-        own = m._real_self_distance()
+        engine, scheduler, chunk = run
+        with engine_for(engine, scheduler) as eng:
+            parts = RealParts(m._real_index, m._fit_index, m._fit_xy, m._pca, m.params)
+            box = maybe_broadcast(eng, parts)
+            if len(rest):
+                steps.next("placing the other real rows")
+                if eng is None:  # once per distinct row when many repeat (each row's answer is its own)
+                    real_xy[rest] = _per_distinct(m._coords, m._real_X[rest])
+                else:
+                    chunks = [rest[s : s + chunk] for s in range(0, len(rest), chunk)]
+                    real_xy[rest] = np.vstack(run_chunks(eng, real_coords_chunk, chunks, parts, box,
+                                                         "placing real rows"))
+            steps.next("distances between real rows")
+            own = m._real_self_distance(eng, parts, box, chunk)
         pos = own[own > 0]
         if np.median(own) > 0:
             m.nn_scale = float(np.median(own))
@@ -389,7 +417,7 @@ class Map:
             # itself); this skips compiling umap's brute-force k-NN kernel, about
             # half of the numba warm-up a fresh process pays before its first map
             self._fit_index = KnnIndex(self._fit_X, p["metric"], p["random_state"])
-            idx, d = self._fit_index.query(self._fit_X, k)
+            idx, d = self._fit_index.self_knn(k)
             idx, d = _self_first(idx, d)
             precomputed = (idx, d.astype(np.float32), None)
         reducer = umap.UMAP(
@@ -440,62 +468,93 @@ class Map:
         self._pca = (mean, comps)
         return centred @ comps.T
 
-    def _real_self_distance(self) -> np.ndarray:
-        """Each real row's distance to its nearest OTHER real row (Encoder space)."""
+    def _real_self_distance(self, eng: Any = None, parts: Any = None, box: Any = None,
+                            chunk: int | None = None) -> np.ndarray:
+        """Each real row's distance to its nearest OTHER real row (Encoder space).
+
+        In this process (``eng`` None) or on an engine, ``chunk`` rows at a
+        time (``parts``: the broadcast ``placement.RealParts``, ``box`` its
+        handle); each row's answer is the same either way. In this process,
+        large real data with many exact duplicates (more than ``DISTINCT_ABOVE``
+        rows, at most half of them distinct) is searched once per distinct row:
+        a row with a copy is 0 away from it, and a row without one is as far
+        from the other real rows as from the nearest other distinct row.
+        """
+        from .placement import RealParts, exact_nearest_chunk, run_chunks, self_distance_chunk, spans
+
         assert self._real_index is not None
+        distinct = _distinct(self._real_X) if eng is None else None
+        if distinct is not None:
+            uniq, first, _inverse, counts = distinct
+            own = np.zeros(len(self._real_X), dtype=np.float64)
+            lone = np.nonzero(counts == 1)[0]
+            if len(lone):
+                index = KnnIndex(uniq, self.params["metric"], self.params["random_state"])
+                own[first[lone]] = _self_nearest(index, uniq, lone)
+            return own
+        if parts is None:
+            parts = RealParts(self._real_index, self._fit_index, self._fit_xy, self._pca, self.params)
         n = len(self._real_X)
-        rows = np.arange(n)
-        _, d = self._real_index.query(self._real_X, 1, exclude=rows)
-        own = d[:, 0].copy()
+        size = n if eng is None or chunk is None else chunk
+        own = np.concatenate(run_chunks(eng, self_distance_chunk, spans(n, size), parts, box,
+                                        "distances between real rows"))
         if not self._real_index.exact:
             # the approximate search can only overestimate: check the far ones exactly
             scale = float(np.median(own)) or 1.0
             far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
             if len(far):
-                _, bd = self._real_index.exact_nearest(self._real_X[far], rows[far])
+                step = len(far) if eng is None or chunk is None else chunk
+                chunks = [far[s : s + step] for s in range(0, len(far), step)]
+                bd = np.concatenate(run_chunks(eng, exact_nearest_chunk, chunks, parts, box,
+                                               "exact check of far real rows"))
                 own[far] = np.minimum(own[far], bd)
         return own
 
     # ================================================================== place
-    def place(self, batch_or_frame: Any, refine: bool = False) -> pl.DataFrame:
+    def place(self, batch_or_frame: Any, refine: bool = False, *, engine: Any = None,
+              scheduler: str | None = None, rows_per_chunk: int | None = None) -> pl.DataFrame:
         """Map coordinates of new rows: row_id, x, y, dist_to_real, nearest_real.
 
         A Batch, Dataset or frame with the real data's columns (and ``row_id``;
-        without it rows are numbered ``row:<n>``). Rows a joint map was fitted
-        on keep their fitted coordinates. ``refine=True`` places the other rows
-        with UMAP's own transform instead of the fast neighbour average (same
-        result after loading the map from a cache: no refit needed).
+        without it rows are numbered ``row:<n>``), or a parquet file, folder or
+        glob of such rows. Rows a joint map was fitted on keep their fitted
+        coordinates. ``refine=True`` places the other rows with UMAP's own
+        transform instead of the fast neighbour average (same result after
+        loading the map from a cache: no refit needed).
+
+        ``engine`` (``"dask"``, a ``synthkit.scale.Engine`` or a
+        ``distributed.Client``; or ``scheduler="tcp://..."``) places the rows
+        on Dask workers, ``rows_per_chunk`` (default ``PLACE_CHUNK_ROWS``) at a
+        time, after sending them the map once: the same frame as in-process
+        placement, row for row and value for value (:mod:`synthkit.placement`).
+        A parquet source without an engine is placed here, chunk by chunk.
         """
-        frame = self._conform(batch_or_frame)
-        n = frame.height
-        ids = frame[ROW_ID].to_list() if ROW_ID in frame.columns else [f"row:{i}" for i in range(n)]
-        X = _encode(self.encoder, frame, "the rows to place")
-        xy = np.zeros((n, 2), dtype=np.float64)
-        fitted = np.array([self._extra_pos.get(r, -1) for r in ids], dtype=np.int64) if self._extra_pos else np.full(n, -1)
-        new = np.nonzero(fitted < 0)[0]
-        old = np.nonzero(fitted >= 0)[0]
-        if len(old):
-            xy[old] = self._fit_xy[fitted[old]]
-        k = 1 if (refine or self._pca is not None) else min(PLACE_K, self.params["n_neighbors"])
-        ridx, rdist = self._query_real(X, k)
-        if len(new):
-            if refine:
-                xy[new] = self._refine(X[new])
-            elif self._pca is not None:
-                xy[new] = self._project(X[new])
-            elif self.mode == "anchored":
-                # anchors = every real row at its place on the map: one search gives
-                # the coordinates and dist_to_real / nearest_real together
-                xy[new] = _idw(ridx[new], rdist[new], self._real_xy())
-            else:
-                xy[new] = self._coords(X[new])
-        real_ids = self.real[ROW_ID]
-        return pl.DataFrame({
-            ROW_ID: pl.Series(ROW_ID, ids, dtype=pl.String),
-            "x": xy[:, 0], "y": xy[:, 1],
-            "dist_to_real": rdist[:, 0] / self.nn_scale,
-            "nearest_real": real_ids.gather(ridx[:, 0]),
-        })
+        from .placement import PLACE_CHUNK_ROWS, is_source, place_rows, place_source
+
+        if engine is None and scheduler is None and not is_source(batch_or_frame):
+            if rows_per_chunk is not None:
+                check_int("rows_per_chunk", rows_per_chunk, minimum=1)
+            return place_rows(self._place_state(), self._conform(batch_or_frame), refine=refine)
+        return place_source(self._place_state(), batch_or_frame, refine=refine, engine=engine, scheduler=scheduler,
+                            rows_per_chunk=PLACE_CHUNK_ROWS if rows_per_chunk is None else rows_per_chunk)
+
+    def _place_state(self) -> Any:
+        """What placing needs from this map (a ``placement.PlaceState``), built once."""
+        from .placement import PlaceState
+
+        cached = getattr(self, "_state_cache", None)
+        if cached is not None and cached[0] is self.real:
+            return cached[1]
+        if self._real_index is None:
+            self._real_index = KnnIndex(self._real_X, self.params["metric"], self.params["random_state"])
+        state = PlaceState(
+            name=self.dataset.name, schema=self.dataset.schema, encoder=self.encoder, mode=self.mode,
+            params=dict(self.params), nn_scale=float(self.nn_scale), real_ids=self.real[ROW_ID],
+            real_xy=self._real_xy(), real_index=self._real_index, fit_xy=self._fit_xy, fit_index=self._fit_index,
+            extra_pos=dict(self._extra_pos), pca=self._pca, ab=tuple(self._ab),
+        )
+        self._state_cache = (self.real, state)
+        return state
 
     def _real_xy(self) -> np.ndarray:
         cached = getattr(self, "_real_xy_cache", None)
@@ -523,28 +582,18 @@ class Map:
         return self._real_index.query(X, k, verify_above=VERIFY_ABOVE * self.nn_scale)
 
     def _conform(self, data: Any) -> pl.DataFrame:
-        try:
-            frame = to_polars(data)
-        except DataError as exc:
-            raise DataError(f"cannot place {type(data).__name__}: {exc}") from None
-        if frame.height == 0:
-            raise DataError("there are no rows to place (the frame is empty)")
-        try:
-            return conform(frame, self.dataset.schema, what="the rows to place")
-        except SchemaError as exc:
-            raise SchemaError(f"{exc}; place rows with the columns of {self.dataset.name!r}") from None
+        from .placement import conform_rows
+
+        return conform_rows(data, self.dataset.schema, self.dataset.name)
 
     def _project(self, X: np.ndarray) -> np.ndarray:
-        mean, comps = self._pca
-        return (X.astype(np.float64) - mean) @ comps.T
+        return _project(X, self._pca)
 
     def _coords(self, X: np.ndarray) -> np.ndarray:
         """Fast placement among the fitted rows: weighted mean of the nearest ones' coordinates."""
-        if self._pca is not None:
-            return self._project(X)
-        assert self._fit_index is not None
-        idx, d = self._fit_index.query(X, min(PLACE_K, self.params["n_neighbors"]))
-        return _idw(idx, d, self._fit_xy)
+        from .placement import fit_coords
+
+        return fit_coords(X, self._fit_index, self._fit_xy, self._pca, self.params)
 
     # ================================================================== refine (UMAP transform)
     def _refine(self, X: np.ndarray) -> np.ndarray:
@@ -832,6 +881,49 @@ class _Steps:
             self._bar.close()
 
 
+#: above this many rows, real rows that are mostly exact duplicates are placed and searched
+#: once per distinct row (see ``_distinct``)
+DISTINCT_ABOVE = 100_000
+
+
+def _distinct(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(distinct rows, first index of each, inverse, counts)`` when searching per distinct row pays.
+
+    None below ``DISTINCT_ABOVE`` rows or when more than half the rows are
+    distinct (then the plain search is as fast and nothing changes).
+    """
+    if len(X) <= DISTINCT_ABOVE:
+        return None
+    uniq, first, inverse, counts = np.unique(X, axis=0, return_index=True, return_inverse=True,
+                                             return_counts=True)
+    if len(uniq) > len(X) // 2:
+        return None
+    return uniq, first, inverse.ravel(), counts
+
+
+def _per_distinct(fn: Any, X: np.ndarray) -> np.ndarray:
+    """``fn(X)`` for a row-wise ``fn``, computed once per distinct row when that pays."""
+    distinct = _distinct(X)
+    if distinct is None:
+        return fn(X)
+    uniq, _first, inverse, _counts = distinct
+    return fn(uniq)[inverse]
+
+
+def _self_nearest(index: KnnIndex, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Distance from each row ``X[rows]`` to its nearest other row of ``index`` (which holds X)."""
+    _, d = index.query(X[rows], 1, exclude=rows)
+    own = d[:, 0].copy()
+    if not index.exact:
+        # the approximate search can only overestimate: check the far ones exactly
+        scale = float(np.median(own)) or 1.0
+        far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
+        if len(far):
+            _, bd = index.exact_nearest(X[rows[far]], rows[far])
+            own[far] = np.minimum(own[far], bd)
+    return own
+
+
 def _self_first(idx: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """k-NN of the indexed rows themselves with each row first (as UMAP expects).
 
@@ -863,6 +955,18 @@ def _idw(idx: np.ndarray, d: np.ndarray, xy: np.ndarray) -> np.ndarray:
     if exact.any():
         out[exact] = xy[idx[exact, 0]]
     return out
+
+
+def _project(X: np.ndarray, pca: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The exact PCA projection of rows ``X`` (mean, components).
+
+    Each coordinate is the sum over the columns of one row, the same whatever
+    the other rows (a matrix product's rounding can depend on how many rows it
+    multiplies), so rows placed in chunks land exactly where they land at once.
+    """
+    mean, comps = pca
+    centred = X.astype(np.float64) - mean
+    return (centred[:, None, :] * comps[None, :, :]).sum(axis=2)
 
 
 def _umap_transform(idx: np.ndarray, d: np.ndarray, emb: np.ndarray, ab: tuple[float, float],

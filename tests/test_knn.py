@@ -69,3 +69,58 @@ def test_no_numba_compile_on_the_first_query(data):
     index = KnnIndex(data)
     index.query(data[:10], 5)
     assert index._nnd is None and index.restored
+
+
+# --------------------------------------------------------------------------- each row answered alone
+def _per_row(fn, q):
+    parts = [fn(q[j : j + 1]) for j in range(len(q))]
+    return tuple(np.concatenate([p[n] for p in parts]) for n in range(len(parts[0])))
+
+
+def _queries(data):
+    rng = np.random.default_rng(2)
+    return np.vstack([data[:150], data[150:300] + np.float32(0.25),  # copies (with their twins), near rows
+                      data[300:450] + rng.normal(0, 0.5, (150, data.shape[1])).astype(np.float32),
+                      np.full((3, data.shape[1]), 50, np.float32)]).astype(np.float32)  # far rows
+
+
+@pytest.mark.parametrize("metric,n", [("euclidean", 3000), ("euclidean", 5000), ("manhattan", 3000),
+                                      ("cosine", 3000)])
+def test_exact_searches_answer_each_row_alone(data, metric, n):
+    """Rows queried one by one, in odd chunks or after pickling get the same neighbours as all at once."""
+    import pickle
+
+    index = KnnIndex(data[:n], metric)
+    assert index.exact
+    q = _queries(data)
+    whole = index.query(q, 5)
+    alone = _per_row(lambda x: index.query(x, 5), q)
+    copy = pickle.loads(pickle.dumps(index)).query(q, 5)
+    for got in (alone, copy):
+        assert np.array_equal(got[0], whole[0]) and np.array_equal(got[1], whole[1])
+    if metric == "euclidean":
+        assert np.array_equal(whole[0], brute(data[:n], q, 5)[0])  # exact, ties to the lower row index
+    near = index.exact_nearest(q)
+    near_alone = _per_row(lambda x: index.exact_nearest(x), q)
+    assert np.array_equal(near[0], near_alone[0]) and np.array_equal(near[1], near_alone[1])
+    assert np.array_equal(near[0], whole[0][:, 0]) and np.array_equal(near[1], whole[1][:, 0])
+
+
+@pytest.mark.slow
+def test_pynndescent_search_answers_each_row_alone(data):
+    """pynndescent's own batch answers depend on the other rows of the batch; the index's never do."""
+    import pickle
+
+    data = np.ascontiguousarray(data[:, :9])  # one-hot and integer columns only: rows on the trees' hyperplanes
+    index = KnnIndex(data, "manhattan")  # pynndescent (numba compiles it: tens of seconds)
+    assert not index.exact
+    q = _queries(data)
+    whole = index.query(q, 5, verify_above=3.0)
+    alone = _per_row(lambda x: index.query(x, 5, verify_above=3.0), q)
+    reverse = index.query(q[::-1], 5, verify_above=3.0)
+    copy = pickle.loads(pickle.dumps(index)).query(q, 5, verify_above=3.0)
+    for got in (alone, (reverse[0][::-1], reverse[1][::-1]), copy):
+        assert np.array_equal(got[0], whole[0]) and np.array_equal(got[1], whole[1])
+    assert (whole[1][:150, 0] == 0).all()  # copies found
+    near = index.exact_nearest(q[-3:])
+    assert np.array_equal(whole[1][-3:, 0], near[1])  # far rows: checked exactly

@@ -29,6 +29,17 @@
   synthetic rows through which a singling-out or linkability attack succeeded,
   for each attack whose risk is significant (p <= 0.05): the rows to look at,
   and perhaps to drop, to lower that risk.
+
+Many flagged rows. Clustering is an exact k-NN graph of the flagged rows, whose
+cost grows with their number squared. With more than ``CLUSTER_ROWS`` (5,000)
+off-manifold or uncovered rows, the clusters are found on a seeded random
+``CLUSTER_ROWS`` of them (``random_state``) and every other flagged row joins
+the cluster of its nearest sampled row (exact search, ``ASSIGN_CHUNK_ROWS``
+rows at a time, so memory stays bounded); the region's reason says so. Each
+row's nearest sampled row is the same in this process and on Dask workers
+(``engine=``), so the regions are too. Fewer flagged rows are clustered as
+before, all of them. The values that describe a cluster compare it with
+statistics of the reference rows computed once, not once per cluster.
 """
 
 from __future__ import annotations
@@ -51,7 +62,7 @@ from ._common import fingerprint, prepare
 from ..neighbors import knn
 from .fairness import SHRINK, group_rows, subgroup_shares
 
-__all__ = ["Region", "suggest", "regions_frame", "KINDS"]
+__all__ = ["Region", "suggest", "regions_frame", "KINDS", "CLUSTER_ROWS", "ASSIGN_CHUNK_ROWS"]
 
 KINDS = ("off-manifold", "near-copy", "memorised", "missing-mode", "underrepresented", "overrepresented",
          "attack-exposed")
@@ -60,6 +71,10 @@ _WEIGHT = {"off-manifold": 1.0, "near-copy": 1.0, "memorised": 1.0, "missing-mod
 #: attacks whose successful synthetic rows make an ``attack-exposed`` region
 _EXPOSING = {"singling_out_univariate": "single out", "singling_out_multivariate": "single out",
              "linkability": "link"}
+#: with more flagged rows than this, clusters are found on a seeded sample of this many (the rest join them)
+CLUSTER_ROWS = 5_000
+#: flagged rows per chunk when the rows outside the sample look up their nearest sampled row
+ASSIGN_CHUNK_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -96,24 +111,75 @@ def _components(X: np.ndarray, k: int) -> np.ndarray:
     return connected_components(g, directed=False)[1]
 
 
-def _describe(cluster: pl.DataFrame, ref: pl.DataFrame, schema, top: int = 2) -> str:
+def _cluster(X: np.ndarray, k: int, random_state: int, eng: Any = None) -> tuple[np.ndarray, str]:
+    """Cluster labels of the rows of X, and a note when they were found on a sample (see the module docstring)."""
+    n = X.shape[0]
+    if n <= CLUSTER_ROWS:
+        return _components(X, k), ""
+    rng = np.random.default_rng(random_state)
+    sample = np.sort(rng.choice(n, size=CLUSTER_ROWS, replace=False))
+    lab = _components(X[sample], k)
+    rest = np.setdiff1d(np.arange(n), sample)
+    ref = np.ascontiguousarray(X[sample])
+    chunks = [np.ascontiguousarray(X[rest[s : s + ASSIGN_CHUNK_ROWS]]) for s in range(0, rest.size, ASSIGN_CHUNK_ROWS)]
+    if eng is None:
+        near = [_nearest_sampled(c, ref) for c in chunks]
+    else:
+        near = eng.map(_nearest_sampled, chunks, eng.broadcast(ref), desc="nearest sampled rows",
+                       labels=[f"flagged rows {s}-{min(rest.size, s + ASSIGN_CHUNK_ROWS) - 1}"
+                               for s in range(0, rest.size, ASSIGN_CHUNK_ROWS)])
+    labels = np.empty(n, dtype=lab.dtype)
+    labels[sample] = lab
+    labels[rest] = lab[np.concatenate(near)]
+    return labels, (f"clusters found on a random {CLUSTER_ROWS:,} of the {n:,} rows (seeded); each other row "
+                    "joined the cluster of its nearest sampled row")
+
+
+def _nearest_sampled(rows: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """Position (in ``sample``) of each row's nearest sampled row: exact, ties to the lower position."""
+    _, idx = knn(sample, 1, rows)
+    return idx[:, 0]
+
+
+class _Reference:
+    """Statistics of the reference rows a cluster is compared with, computed once per column."""
+
+    def __init__(self, ref: pl.DataFrame) -> None:
+        self.ref, self._shares, self._moments = ref, {}, {}
+
+    def share(self, c: str, v: str) -> float:
+        if c not in self._shares:
+            col = self.ref[c].cast(pl.String).fill_null(MISSING)
+            self._shares[c] = (dict(zip(*col.value_counts().to_dict(as_series=False).values())), col.len())
+        counts, n = self._shares[c]
+        return counts.get(v, 0) / n if n else float("nan")
+
+    def moments(self, c: str) -> tuple[int, float | None, float | None]:
+        if c not in self._moments:
+            r = self.ref[c].cast(pl.Float64).drop_nulls()
+            self._moments[c] = (r.len(), r.mean(), r.std())
+        return self._moments[c]
+
+
+def _describe(cluster: pl.DataFrame, ref: "pl.DataFrame | _Reference", schema, top: int = 2) -> str:
     """The values that set ``cluster`` apart from ``ref``: dominant categories, shifted numerics."""
+    ref = ref if isinstance(ref, _Reference) else _Reference(ref)
     bits = []
     for c in schema.categorical:
         vc = Counter(cluster[c].cast(pl.String).fill_null(MISSING).to_list())
         v, n = vc.most_common(1)[0]
         share = n / cluster.height
-        base = (ref[c].cast(pl.String).fill_null(MISSING) == v).mean()
+        base = ref.share(c, v)
         if share >= 0.6 and share > 1.5 * base:
             bits.append((share / max(base, 1e-9), f"{c}={v} ({share:.0%} vs {base:.0%} overall)"))
     for c in schema.numeric:
         a = cluster[c].cast(pl.Float64).drop_nulls()
-        r = ref[c].cast(pl.Float64).drop_nulls()
-        if a.len() == 0 or r.len() < 2 or not r.std():
+        r_len, r_mean, r_std = ref.moments(c)
+        if a.len() == 0 or r_len < 2 or not r_std:
             continue
-        z = (a.mean() - r.mean()) / r.std()
+        z = (a.mean() - r_mean) / r_std
         if abs(z) >= 1.0:
-            bits.append((abs(z), f"{c} mean {a.mean():.3g} vs {r.mean():.3g}"))
+            bits.append((abs(z), f"{c} mean {a.mean():.3g} vs {r_mean:.3g}"))
     bits.sort(key=lambda b: -b[0])
     return "; ".join(b[1] for b in bits[:top])
 
@@ -137,14 +203,28 @@ def _example(cluster: pl.DataFrame, schema) -> str:
 
 
 def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: float = 0.7,
-            min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0) -> list[Region]:
+            min_cluster: int = 3, shrink: float = SHRINK, random_state: int = 0, engine: Any = None,
+            scheduler: str | None = None) -> list[Region]:
     """Candidate problem regions, most severe first.
 
     ``rep`` is a report of ``evaluate(real, synthetic)``; it must come from these
     very inputs (checked by content: a ``DataError`` otherwise). Without one,
     the families suggestions need (detection, coverage, privacy, subgroup, text) are
-    evaluated here without bootstrap intervals or verdicts.
+    evaluated here without bootstrap intervals or verdicts. ``random_state``
+    also seeds the sample that clusters are found on when more than
+    ``CLUSTER_ROWS`` rows are flagged; ``engine`` (``"dask"``, an Engine or a
+    ``distributed.Client``; or ``scheduler="tcp://..."``) runs the search of
+    the other flagged rows' nearest sampled row on Dask workers (same regions),
+    and the evaluation, when there is no ``rep``, with ``evaluate(..., engine=)``.
     """
+    from ..placement import engine_for
+
+    with engine_for(engine, scheduler) as eng:
+        return _suggest(real, synthetic, rep, detection_threshold, min_cluster, shrink, random_state, eng)
+
+
+def _suggest(real: Any, synthetic: Any, rep: Any, detection_threshold: float, min_cluster: int, shrink: float,
+             random_state: int, eng: Any) -> list[Region]:
     from .evaluate import evaluate
     from .report import Report
 
@@ -156,7 +236,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     check_random_state(random_state, allow_generator=False, allow_none=False)
     if rep is None:
         rep = evaluate(real, synthetic, random_state=random_state, n_boot=0, n_perm=0,
-                       families=("detection", "coverage", "privacy", "subgroup", "text"))
+                       families=("detection", "coverage", "privacy", "subgroup", "text"), engine=eng)
     elif not isinstance(rep, Report):
         raise DataError(f"rep must be the Report of evaluate(real, synthetic), got {type(rep).__name__}; "
                         "or pass rep=None to evaluate here")
@@ -175,6 +255,7 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     rows = rep.rows
     k = ri.k
     out: list[Region] = []
+    ref = _Reference(rf)
     srows = rows.filter(pl.col("source") == "synthetic")
     rrows = rows.filter(pl.col("source") == "real")
     n_s, n_r = srows.height, rrows.height
@@ -185,14 +266,16 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
                 (srows["detection_prob"].fill_null(0.0) >= detection_threshold)).to_numpy()
         idx = np.nonzero(mask)[0]
         if idx.size:
-            labels = _components(ri.X_synth[idx], 2 * k) if idx.size >= min_cluster else np.zeros(idx.size, int)
+            labels, sampled = (_cluster(ri.X_synth[idx], 2 * k, random_state, eng) if idx.size >= min_cluster
+                               else (np.zeros(idx.size, int), ""))
             for lab in np.unique(labels):
                 members = idx[labels == lab]
                 if members.size < min(min_cluster, idx.size):
                     continue
                 ids = tuple(srows[ROW_ID].to_numpy()[members])
                 probs = srows["detection_prob"].to_numpy()[members]
-                what = "; ".join(x for x in (_describe(sf[members], rf, schema), _example(sf[members], schema)) if x)
+                what = "; ".join(x for x in (_describe(sf[members], ref, schema), _example(sf[members], schema),
+                                             sampled) if x)
                 out.append(Region(
                     "off-manifold", ids,
                     f"{members.size} synthetic rows ({members.size / n_s:.1%}) lie outside every real row's "
@@ -229,18 +312,19 @@ def suggest(real: Any, synthetic: Any, rep: Any = None, *, detection_threshold: 
     if rrows["covered"].null_count() < n_r:
         unc = np.nonzero(~rrows["covered"].fill_null(True).to_numpy())[0]
         if unc.size >= min_cluster:
-            labels = _components(ri.X_real[unc], 2 * k)
+            labels, sampled = _cluster(ri.X_real[unc], 2 * k, random_state, eng)
             # clusters that the same values describe are one region to a person: merge them
             merged: dict[str, np.ndarray] = {}
             for lab in np.unique(labels):
                 members = unc[labels == lab]
-                what = _describe(rf[members], rf, schema)
+                what = _describe(rf[members], ref, schema)
                 key = what or f"\x00{lab}"
                 merged[key] = np.sort(np.concatenate([merged[key], members])) if key in merged else members
             for key, members in merged.items():
                 if members.size < min_cluster:
                     continue
-                what = "; ".join(x for x in ("" if key.startswith("\x00") else key, _example(rf[members], schema)) if x)
+                what = "; ".join(x for x in ("" if key.startswith("\x00") else key, _example(rf[members], schema),
+                                             sampled) if x)
                 out.append(Region(
                     "missing-mode", tuple(rrows[ROW_ID].to_numpy()[members]),
                     f"{members.size} real rows ({members.size / n_r:.1%}) have no synthetic row within their "

@@ -1,11 +1,14 @@
 """Nearest-neighbour search for the map, with a pickle-free on-disk form.
 
 Small sets (up to ``EXACT_LIMIT`` rows, as UMAP itself does) are searched
-exactly by brute force (scikit-learn, set up at the first query); rebuilding
-that index costs nothing. Euclidean sets of up to ``BLAS_LIMIT`` values (rows x
-columns) are searched exactly too, by blocked float32 matrix products with a
-certified candidate bound and an exact re-check (``KnnIndex._blas_query``):
-numpy only, so a fresh process compiles nothing before its first query.
+exactly by brute force; rebuilding that index costs nothing. Euclidean sets of
+up to ``BLAS_LIMIT`` values (rows x columns), and every small euclidean set, are
+searched by blocked float32 matrix products with a certified candidate bound
+and an exact re-check (``KnnIndex._blas_query``): numpy only, so a fresh
+process compiles nothing before its first query. Small sets under the other
+metrics get the same certified re-check over scikit-learn's distances
+(``KnnIndex._certified_query``). A small map's UMAP graph is scikit-learn's
+brute-force k-NN (``KnnIndex.self_knn``), what UMAP computes itself.
 Larger sets, and other metrics, use a pynndescent index (the search UMAP uses): it answers a
 thousand queries on ~50k rows in tens of milliseconds, but building it takes
 seconds (plus a one-off numba compile in a fresh process). So its state is
@@ -15,6 +18,11 @@ pynndescent, the index is rebuilt from the data instead (same seed, same
 result). The saved form leaves out what the search does not need or what the
 caller already holds: the indexed rows themselves (given back on load, in
 pynndescent's order) and the k-NN graph the search graph was pruned from.
+
+Every query answers each row from that row alone (ties go to the lower row
+index; pynndescent is asked one row at a time), so a batch placed in chunks,
+on any number of workers, gets exactly the answer it gets in one call. An index
+pickles (to be sent to workers) without its caches, a saved one restored first.
 
 Restoring is lazy: :meth:`KnnIndex.load` only notes where the index is, and
 the first query restores it. Restoring installs pynndescent's search function,
@@ -111,7 +119,8 @@ class KnnIndex:
               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Indices (int64) and distances (float64) of the ``k`` nearest rows, nearest first.
 
-        Exact for small indexes. For a pynndescent index the search is
+        Exact for small indexes and euclidean ones up to ``BLAS_LIMIT`` values,
+        ties going to the lower row index. For a pynndescent index the search is
         approximate; its distances are recomputed exactly for the candidates
         found, so they can only be too large, never too small. Two repairs make
         the nearest neighbour (column 0) exact where it matters: an exact copy
@@ -119,36 +128,99 @@ class KnnIndex:
         every query whose nearest distance exceeds ``verify_above`` is checked
         by brute force. ``exclude``: per query, one row index to skip (the
         query's own row, when querying the indexed rows themselves).
+
+        Each row's answer depends on that row alone, never on the other rows
+        queried with it: placing rows in chunks, on any worker, gives the same
+        result as placing them at once (see ``_nnd_rows`` for the approximate
+        search).
         """
         q = np.ascontiguousarray(q, dtype=np.float32)
         k = int(min(k, len(self.data) - (exclude is not None)))
         if len(q) == 0 or k < 1:
             return np.zeros((0, max(k, 0)), dtype=np.int64), np.zeros((0, max(k, 0)), dtype=np.float64)
-        kk = k + (exclude is not None)
-        if self.blas:
-            return self._blas_query(q, k, exclude)
-        self._ensure()
         if self.exact:
-            if self._nn is None:  # built at the first query: drawing a loaded map needs no search
-                from sklearn.neighbors import NearestNeighbors
-
-                self._nn = NearestNeighbors(algorithm="brute", metric=self.metric).fit(self.data)
-            _, i = self._nn.kneighbors(q, n_neighbors=kk)
-        else:
-            i, _ = self._nnd.query(q, k=kk, epsilon=0.12)
-        i = i.astype(np.int64)
+            if self.metric == "euclidean":
+                return self._blas_query(q, k, exclude)
+            return self._certified_query(q, k, exclude)
+        self._ensure()
+        i = self._nnd_rows(q, k + (exclude is not None))
         # distances recomputed exactly for the candidates (cheap), so that an
         # exact copy of an indexed row is found at distance 0, then re-sorted
         d = pair_distances(self.data[i], q[:, None, :], self.metric)
         if exclude is not None:
             d = np.where(i == np.asarray(exclude)[:, None], np.inf, d)
-        order = np.argsort(d, axis=1, kind="stable")
+        order = np.lexsort((i, d))  # by distance, ties to the lower row index
         i, d = np.take_along_axis(i, order, axis=1)[:, :k], np.take_along_axis(d, order, axis=1)[:, :k]
-        if not self.exact:
-            self._repair(q, i, d, verify_above, exclude)
+        self._repair(q, i, d, verify_above, exclude)
         return i, d
 
-    def _blas_query(self, q: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _nnd_rows(self, q: np.ndarray, kk: int) -> np.ndarray:
+        """pynndescent's candidates for each query row, one row at a time.
+
+        pynndescent's search draws random tie-breaks (a point on a tree's
+        hyperplane, random starting points) from one generator that runs on
+        across the rows of a call, so a row's candidates would depend on the
+        rows queried before it. Queried alone, each row starts from the same
+        generator state: its answer depends on the row only. (Measured: about
+        15 microseconds a row, against 10 in one call.)
+        """
+        out = np.empty((len(q), kk), dtype=np.int64)
+        nnd = self._nnd
+        for r in range(len(q)):
+            out[r] = nnd.query(q[r : r + 1], k=kk, epsilon=0.12)[0][0]
+        return out
+
+    def self_knn(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest indexed rows of every indexed row, by scikit-learn's brute force.
+
+        The k-NN graph a small map's UMAP is fitted on (what UMAP computes
+        itself for small data); distances recomputed exactly, nearest first.
+        """
+        from sklearn.neighbors import NearestNeighbors
+
+        k = int(min(k, len(self.data)))
+        _, i = NearestNeighbors(algorithm="brute", metric=self.metric).fit(self.data).kneighbors(
+            self.data, n_neighbors=k)
+        i = i.astype(np.int64)
+        d = pair_distances(self.data[i], self.data[:, None, :], self.metric)
+        order = np.argsort(d, axis=1, kind="stable")
+        return np.take_along_axis(i, order, axis=1), np.take_along_axis(d, order, axis=1)
+
+    def _certified_query(self, q: np.ndarray, k: int,
+                         exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact k-NN for the other metrics of a small index (brute force, blocks of queries).
+
+        scikit-learn's float64 distances to every row pick the candidates: every
+        row within a rounding tolerance of the k-th smallest; their distances are
+        recomputed by :func:`pair_distances` and the k nearest kept, ties going
+        to the lower row index (as ``_blas_query`` does).
+        """
+        from sklearn.metrics import pairwise_distances
+
+        n, dim = self.data.shape
+        data64 = getattr(self, "_data64", None)
+        if data64 is None:
+            data64 = self._data64 = self.data.astype(np.float64)
+        m = len(q)
+        out_i = np.zeros((m, k), dtype=np.int64)
+        out_d = np.full((m, k), np.inf, dtype=np.float64)
+        block = max(1, _BLOCK_VALUES // max(1, n))
+        for s in range(0, m, block):
+            part = q[s : s + block]
+            b = len(part)
+            D = pairwise_distances(part.astype(np.float64), data64, metric=self.metric)
+            if exclude is not None:
+                D[np.arange(b), exclude[s : s + b]] = np.inf
+            t = np.partition(D, k - 1, axis=1)[:, k - 1]
+            # both are float64 sums of the same terms in another order: far below this tolerance
+            limit = t + 1e-9 * (1.0 + np.abs(t)) * (dim + 1)
+            rows, cols = np.nonzero(D <= limit[:, None])
+            dist = pair_distances(self.data[cols], part[rows], self.metric)
+            _keep_k(rows, cols, dist, exclude, s, k, out_i, out_d)
+        return out_i, out_d
+
+    def _blas_query(self, q: np.ndarray, k: int, exclude: np.ndarray | None,
+                    block: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact euclidean k-NN by blocked matrix products, without an N x M matrix in memory.
 
         Per block of queries: squared distances up to a per-query constant,
@@ -180,7 +252,8 @@ class KnnIndex:
         qn = np.sqrt(np.einsum("ij,ij->i", q.astype(np.float64), q.astype(np.float64)))
         # float32 error of |x|^2 - 2 q.x: at most (d + 4) units in the last place of (|q| + |x|)^2
         slack = 2.0 * (d + 4) * np.finfo(np.float32).eps * (qn + xmax) ** 2 + 1e-30
-        block = max(1, _BLOCK_VALUES // (runs * _RUN))
+        if block is None:
+            block = max(1, _BLOCK_VALUES // (runs * _RUN))
         width = min(k, runs)
         for s in range(0, m, block):
             part = q[s : s + block]
@@ -202,14 +275,7 @@ class KnnIndex:
             inside = cols < n  # not the padding of the last run
             rows, cols = rows[inside], cols[inside]
             dist = pair_distances(self.data[cols], part[rows], self.metric)
-            if exclude is not None:
-                dist[cols == exclude[s + rows]] = np.inf
-            order = np.lexsort((cols, dist, rows))
-            rows, cols, dist = rows[order], cols[order], dist[order]
-            rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-            keep = rank < k
-            out_i[s + rows[keep], rank[keep]] = cols[keep]
-            out_d[s + rows[keep], rank[keep]] = dist[keep]
+            _keep_k(rows, cols, dist, exclude, s, k, out_i, out_d)
         return out_i, out_d
 
     def _copies(self) -> dict[bytes, list[int]]:
@@ -245,35 +311,32 @@ class KnnIndex:
         """Exact nearest row of each query (index, distance), by brute force.
 
         Matrix products over all rows, ``chunk`` queries at a time (default:
-        at most ``_BLOCK_VALUES`` distances in memory at once). (Pruning with a
+        at most ``_BLOCK_VALUES`` distances in memory at once), with the
+        certified candidate bound of ``_blas_query`` (euclidean) or
+        ``_certified_query``: the nearest row by exact distance, ties going to
+        the lower row index, whatever the chunk. (Pruning with a
         known upper bound per query was measured no faster than the plain
         product for rows far from the data, the only ones checked here:
         principal-subspace lower bounds, and cells of rows sharing their
         one-hot part; see BENCHMARKS.md, Placement.)
         """
         q = np.ascontiguousarray(q, dtype=np.float32)
-        idx = np.zeros(len(q), dtype=np.int64)
-        if chunk is None:
-            chunk = max(1, _BLOCK_VALUES // max(1, len(self.data)))
-        for s in range(0, len(q), chunk):
-            part = q[s : s + chunk]
-            if self.metric == "euclidean":
-                sq = getattr(self, "_sq", None)
-                if sq is None:
-                    sq = self._sq = np.einsum("ij,ij->i", self.data, self.data)
-                    self._data_t = np.ascontiguousarray(self.data.T)
-                D = part @ self._data_t
-                D *= -2.0
-                D += sq[None, :]
-            else:
-                from sklearn.metrics import pairwise_distances
+        if len(q) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        exclude = None if exclude is None else np.asarray(exclude)
+        if self.metric == "euclidean":
+            i, d = self._blas_query(q, 1, exclude, block=chunk)
+        else:
+            i, d = self._certified_query(q, 1, exclude)
+        return i[:, 0], d[:, 0]
 
-                D = pairwise_distances(part, self.data, metric=self.metric)
-            if exclude is not None:
-                D[np.arange(len(part)), exclude[s : s + chunk]] = np.inf
-            idx[s : s + chunk] = np.argmin(D, axis=1)
-        dist = pair_distances(self.data[idx], q, self.metric)
-        return idx, dist
+    def __getstate__(self) -> dict:
+        """What a copy needs (e.g. one sent to a worker): a saved index restored first, caches left out."""
+        self._ensure()
+        state = self.__dict__.copy()
+        for cache in ("_blas_prep", "_copy_table", "_data64"):
+            state.pop(cache, None)
+        return state
 
     # ------------------------------------------------------------------ storage
     def save(self, folder: Path, name: str) -> None:
@@ -340,6 +403,19 @@ class KnnIndex:
         except Exception:  # noqa: BLE001
             return False
         return bool(np.mean(d[:, 0] <= 1e-5) >= 0.75)
+
+
+def _keep_k(rows: np.ndarray, cols: np.ndarray, dist: np.ndarray, exclude: np.ndarray | None, s: int, k: int,
+            out_i: np.ndarray, out_d: np.ndarray) -> None:
+    """The k nearest candidates of each query row (``s + rows``), ties to the lower row index, into the outputs."""
+    if exclude is not None:
+        dist[cols == exclude[s + rows]] = np.inf
+    order = np.lexsort((cols, dist, rows))
+    rows, cols, dist = rows[order], cols[order], dist[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    keep = rank < k
+    out_i[s + rows[keep], rank[keep]] = cols[keep]
+    out_d[s + rows[keep], rank[keep]] = dist[keep]
 
 
 def pair_distances(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:

@@ -105,7 +105,12 @@ def evaluate_partitioned(real: Any, synthetic: Any, holdout: Any, target: Any, s
     fams = tuple(f for f in SCALE_FAMILIES if f in fams)
     if not fams:
         raise DataError(f"no metric family to run; choose from {list(SCALE_FAMILIES)}")
-    parts = Partitions.open(synthetic, rows_per_chunk=rows_per_chunk or 100_000)
+    try:
+        parts = Partitions.open(synthetic, rows_per_chunk=rows_per_chunk or 100_000)
+    except SchemaError:
+        raise
+    except DataError as exc:  # a path that is not there: say which argument it was
+        raise DataError(f"synthetic data: {exc} (pass a Batch or frame, or a parquet folder or glob)") from None
     t0 = time.perf_counter()
     first = parts[0].read()
     inp = prepare(real, first, holdout, target, sensitive, min_rows=k + 1)
