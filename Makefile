@@ -53,6 +53,7 @@ bench: install
 	$(PY) benchmarks/collapse.py
 	$(PY) benchmarks/workspace.py
 	$(PY) benchmarks/explorer.py
+	$(PY) benchmarks/bigmap.py
 	$(PY) benchmarks/cli.py
 	$(PY) benchmarks/simulate.py
 	$(PY) benchmarks/text.py

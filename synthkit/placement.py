@@ -242,11 +242,9 @@ def real_coords_chunk(rows: np.ndarray, parts: RealParts) -> np.ndarray:
     return fit_coords(X, parts.fit_index, parts.fit_xy, parts.pca, parts.params)
 
 
-def self_distance_chunk(span: tuple[int, int], parts: RealParts) -> np.ndarray:
-    """Distance of each real row in ``span`` (start, stop) to its nearest other real row."""
-    start, stop = span
-    rows = np.arange(start, stop)
-    _, d = parts.real_index.query(parts.real_index.data[start:stop], 1, exclude=rows)
+def self_distance_chunk(rows: np.ndarray, parts: RealParts) -> np.ndarray:
+    """Distance of each indexed row ``rows`` (positions) to its nearest other indexed row."""
+    _, d = parts.real_index.query(parts.real_index.data[rows], 1, exclude=rows)
     return d[:, 0].copy()
 
 
@@ -263,15 +261,8 @@ def run_chunks(eng: Any, fn: Any, chunks: list, parts: Any, box: Any, desc: str)
     return eng.map(fn, chunks, box, desc=desc, labels=[_label(c) for c in chunks])
 
 
-def _label(chunk: Any) -> str:
-    if isinstance(chunk, tuple):
-        return f"real rows {chunk[0]}-{chunk[1] - 1}"
-    return f"{len(chunk)} real rows from {int(chunk[0])}" if len(chunk) else "no rows"
-
-
-def spans(n: int, size: int) -> list[tuple[int, int]]:
-    """(start, stop) of consecutive runs of ``size`` rows covering ``range(n)``."""
-    return [(s, min(n, s + size)) for s in range(0, n, size)]
+def _label(chunk: np.ndarray) -> str:
+    return f"{len(chunk)} real rows from row {int(chunk[0])}" if len(chunk) else "no rows"
 
 
 def maybe_broadcast(eng: Any, obj: Any) -> Any:

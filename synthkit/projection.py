@@ -44,7 +44,10 @@ Large data
     other real rows are placed into it like a batch; ``note`` says so. Fitting
     UMAP on all 48,842 adult rows took 1.5-3 minutes on two cores (seeded UMAP
     runs single-threaded), the default subsample about 40 s (BENCHMARKS.md).
-    Pass ``max_fit_rows=None`` to fit on every row.
+    Pass ``max_fit_rows=None`` to fit on every row. Above ``DISTINCT_ABOVE``
+    (100,000) real rows of which at most half are distinct (measured data
+    repeats), the other real rows are placed, and their distances to each
+    other measured, once per distinct row: the same numbers, found faster.
 
 Too few rows
     With fewer than ``n_neighbors + 2`` (distinct) rows to fit, UMAP is not meaningful:
@@ -366,10 +369,12 @@ class Map:
             box = maybe_broadcast(eng, parts)
             if len(rest):
                 steps.next("placing the other real rows")
-                size = len(rest) if eng is None else chunk
-                chunks = [rest[s : s + size] for s in range(0, len(rest), size)]
-                real_xy[rest] = np.vstack(run_chunks(eng, real_coords_chunk, chunks, parts, box,
-                                                     "placing real rows"))
+                if eng is None:  # once per distinct row when many repeat (each row's answer is its own)
+                    real_xy[rest] = _per_distinct(m._coords, m._real_X[rest])
+                else:
+                    chunks = [rest[s : s + chunk] for s in range(0, len(rest), chunk)]
+                    real_xy[rest] = np.vstack(run_chunks(eng, real_coords_chunk, chunks, parts, box,
+                                                         "placing real rows"))
             steps.next("distances between real rows")
             own = m._real_self_distance(eng, parts, box, chunk)
         pos = own[own > 0]
@@ -469,28 +474,27 @@ class Map:
 
         In this process (``eng`` None) or on an engine, ``chunk`` rows at a
         time (``parts``: the broadcast ``placement.RealParts``, ``box`` its
-        handle); each row's answer is the same either way.
+        handle); each row's answer is the same either way. Large real
+        data with many exact duplicates (more than ``DISTINCT_ABOVE``
+        rows, at most half of them distinct) is searched once per distinct row:
+        a row with a copy is 0 away from it, and a row without one is as far
+        from the other real rows as from the nearest other distinct row.
         """
-        from .placement import RealParts, exact_nearest_chunk, run_chunks, self_distance_chunk, spans
+        from .placement import RealParts
 
         assert self._real_index is not None
+        distinct = _distinct(self._real_X)
+        if distinct is not None:
+            uniq, first, _inverse, counts = distinct
+            own = np.zeros(len(self._real_X), dtype=np.float64)
+            lone = np.nonzero(counts == 1)[0]
+            if len(lone):
+                index = KnnIndex(uniq, self.params["metric"], self.params["random_state"])
+                own[first[lone]] = _nearest_other(index, lone, eng, chunk)
+            return own
         if parts is None:
             parts = RealParts(self._real_index, self._fit_index, self._fit_xy, self._pca, self.params)
-        n = len(self._real_X)
-        size = n if eng is None or chunk is None else chunk
-        own = np.concatenate(run_chunks(eng, self_distance_chunk, spans(n, size), parts, box,
-                                        "distances between real rows"))
-        if not self._real_index.exact:
-            # the approximate search can only overestimate: check the far ones exactly
-            scale = float(np.median(own)) or 1.0
-            far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
-            if len(far):
-                step = len(far) if eng is None or chunk is None else chunk
-                chunks = [far[s : s + step] for s in range(0, len(far), step)]
-                bd = np.concatenate(run_chunks(eng, exact_nearest_chunk, chunks, parts, box,
-                                               "exact check of far real rows"))
-                own[far] = np.minimum(own[far], bd)
-        return own
+        return _nearest_other(self._real_index, np.arange(len(self._real_X)), eng, chunk, parts, box)
 
     # ================================================================== place
     def place(self, batch_or_frame: Any, refine: bool = False, *, engine: Any = None,
@@ -864,6 +868,64 @@ class _Steps:
         if self._bar is not None:
             self._bar.set_description_str(f"{self.title}: {'done' if exc[0] is None else 'failed'}")
             self._bar.close()
+
+
+#: above this many rows, real rows that are mostly exact duplicates are placed and searched
+#: once per distinct row (see ``_distinct``)
+DISTINCT_ABOVE = 100_000
+
+
+def _distinct(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(distinct rows, first index of each, inverse, counts)`` when searching per distinct row pays.
+
+    None below ``DISTINCT_ABOVE`` rows or when more than half the rows are
+    distinct (then the plain search is as fast and nothing changes).
+    """
+    if len(X) <= DISTINCT_ABOVE:
+        return None
+    uniq, first, inverse, counts = np.unique(X, axis=0, return_index=True, return_inverse=True,
+                                             return_counts=True)
+    if len(uniq) > len(X) // 2:
+        return None
+    return uniq, first, inverse.ravel(), counts
+
+
+def _per_distinct(fn: Any, X: np.ndarray) -> np.ndarray:
+    """``fn(X)`` for a row-wise ``fn``, computed once per distinct row when that pays."""
+    distinct = _distinct(X)
+    if distinct is None:
+        return fn(X)
+    uniq, _first, inverse, _counts = distinct
+    return fn(uniq)[inverse]
+
+
+def _nearest_other(index: KnnIndex, rows: np.ndarray, eng: Any = None, chunk: int | None = None,
+                   parts: Any = None, box: Any = None) -> np.ndarray:
+    """Distance from each indexed row ``rows`` to its nearest other row of ``index``.
+
+    In this process (``eng`` None) or on the engine, ``chunk`` rows at a time
+    (``parts``/``box``: a broadcast ``placement.RealParts`` holding ``index``;
+    sent here otherwise). Each row's answer is its own, so both are equal.
+    """
+    from .placement import RealParts, exact_nearest_chunk, maybe_broadcast, run_chunks, self_distance_chunk
+
+    if parts is None or parts.real_index is not index:
+        parts = RealParts(index, None, np.zeros((0, 2)), None, {})
+        box = maybe_broadcast(eng, parts)
+    step = len(rows) if eng is None or chunk is None else chunk
+    chunks = [rows[s : s + step] for s in range(0, len(rows), step)]
+    own = np.concatenate(run_chunks(eng, self_distance_chunk, chunks, parts, box, "distances between real rows"))
+    if not index.exact:
+        # the approximate search can only overestimate: check the far ones exactly
+        scale = float(np.median(own)) or 1.0
+        far = np.nonzero(own > VERIFY_ABOVE * scale)[0]
+        if len(far):
+            far_rows = rows[far]
+            chunks = [far_rows[s : s + step] for s in range(0, len(far_rows), step)]
+            bd = np.concatenate(run_chunks(eng, exact_nearest_chunk, chunks, parts, box,
+                                           "exact check of far real rows"))
+            own[far] = np.minimum(own[far], bd)
+    return own
 
 
 def _self_first(idx: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

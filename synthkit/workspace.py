@@ -518,13 +518,19 @@ class Workspace(Catalogue):
         Columns: tag_id, label, note, author, created_at (UTC), row_id, source
         ("real" or the batch id).
         """
+        # the tags and their rows are read apart and joined here: a tag of 300,000 rows then
+        # crosses from SQLite as 300,000 (tag_id, row_id, source) triples, not 300,000 copies of its note
+        head = _table(self._read("SELECT tag_id, label, note, author, created_at FROM tags WHERE active=1"),
+                      {"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
+                       "created_at": pl.Datetime("us", "UTC")}, created_at=parse_time)
         rows = self._read(
-            "SELECT t.tag_id, t.label, t.note, t.author, t.created_at, r.row_id, r.source "
-            "FROM tags t JOIN tag_rows r ON r.tag_id = t.tag_id WHERE t.active=1 ORDER BY t.tag_id, r.rowid"
+            "SELECT r.tag_id, r.row_id, r.source FROM tags t JOIN tag_rows r ON r.tag_id = t.tag_id "
+            "WHERE t.active=1 ORDER BY t.tag_id, r.rowid"
         )
-        return _table(rows, {"tag_id": pl.Int64, "label": pl.String, "note": pl.String, "author": pl.String,
-                             "created_at": pl.Datetime("us", "UTC"), "row_id": pl.String, "source": pl.String},
-                      created_at=parse_time)
+        body = pl.DataFrame(rows, schema={"tag_id": pl.Int64, "row_id": pl.String, "source": pl.String},
+                            orient="row")
+        return body.join(head, on="tag_id", how="left", maintain_order="left").select(
+            "tag_id", "label", "note", "author", "created_at", "row_id", "source")
 
     def tag_list(self, *, include_withdrawn: bool = False) -> pl.DataFrame:
         """One row per tag: tag_id, label, note, author, created_at, n_rows, polygon (JSON or null), map_hash, active."""
@@ -816,8 +822,14 @@ def _marks(items: tuple) -> str:
 def _table(rows: list[tuple], schema: Mapping[str, Any], **convert: Callable[[Any], Any]) -> pl.DataFrame:
     """A frame of query rows, one column per ``schema`` entry in order; ``convert``: column -> per-value function."""
     cols = list(zip(*rows)) if rows else [()] * len(schema)
-    return pl.DataFrame({name: [convert[name](v) for v in col] if name in convert else list(col)
+    return pl.DataFrame({name: _converted(col, convert[name]) if name in convert else list(col)
                          for name, col in zip(schema, cols)}, schema=dict(schema))
+
+
+def _converted(col: tuple, fn: Callable[[Any], Any]) -> list[Any]:
+    """``fn`` of every value, computed once per distinct value (a tag's time repeats on each of its rows)."""
+    done = {v: fn(v) for v in set(col)}
+    return [done[v] for v in col]
 
 
 def _nonempty(x: Any) -> bool:

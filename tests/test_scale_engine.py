@@ -29,6 +29,12 @@ def _slow_identity(chunk):
     return chunk
 
 
+def _threads(chunk):
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _die(chunk):
     os._exit(3)
 
@@ -64,6 +70,7 @@ def test_map_keeps_chunk_order_and_broadcasts_dicts(dask_engine):
     assert dask_engine.map(_slow_identity, list(range(9))) == list(range(9))
     assert dask_engine.map(_slow_identity, []) == []
     assert dask_engine.n_workers == 2
+    assert dask_engine.map(_threads, [0, 1]) == [1, 1]  # one thread per worker, numba's kernels too
 
 
 def test_worker_killed_once_is_retried(dask_engine, tmp_path):
@@ -210,3 +217,17 @@ def test_resampled_tables_are_seeded_in_range_and_keep_zeros(adult, tmp_path):
     frame = parts.read_all()
     assert frame.height == 2500 and "fnlwgt" not in frame.columns
     assert frame["row_id"].to_list()[998:1002] == [f"synthetic:{i}" for i in range(998, 1002)]
+
+
+def _busy(chunk):
+    t = time.process_time()
+    while time.process_time() - t < 0.2:
+        pass
+    return chunk
+
+
+def test_stats_record_wall_and_worker_cpu_per_step(dask_engine):
+    dask_engine.stats.pop("busy", None)
+    dask_engine.map(_busy, [0, 1, 2, 3], desc="busy")
+    st = dask_engine.stats["busy"]
+    assert st["chunks"] == 4 and st["cpu"] >= 0.8 and st["seconds"] > 0

@@ -108,7 +108,8 @@ def odd():
 def test_penguins_partitions_equal_in_memory(penguins, size):
     real, synth = penguins
     run = _in_memory(real, synth)
-    rows, summary = fidelity_partitioned(run.real, _split(synth, size), run.inp.schema)
+    parts = _split(synth, size) + [synth.clear()]  # an empty partition adds nothing
+    rows, summary = fidelity_partitioned(real, parts, run.inp.schema)
     _assert_same(rows, summary, run)
     assert any(r["metric"] == "correlation_similarity" for r in rows)
     assert any(r["metric"] == "category_shares" for r in rows)
@@ -133,6 +134,18 @@ def test_nulls_constants_unseen_and_odd_names(odd, size):
     assert metrics["empty"] == 0.0  # no real value: nothing is inside
     pairs = summary["pairwise"]["pairs"]
     assert "flat" not in pairs.filter(pl.col("metric") == "correlation_similarity")["a"].to_list()
+
+
+def test_one_family_at_a_time(penguins):
+    real, synth = penguins
+    run = _in_memory(real, synth)
+    n_fid = sum(r["family"] == "fidelity" for r in run.rows)
+    rows, summary = fidelity_partitioned(real, synth, run.inp.schema, families="fidelity")
+    assert rows == run.rows[:n_fid] and set(summary) == {"fidelity", "marginals"}
+    rows, summary = fidelity_partitioned(real, synth, run.inp.schema, families=["pairwise"])
+    assert rows == run.rows[n_fid:] and set(summary) == {"pairwise"}
+    with pytest.raises(DataError, match="families"):
+        fidelity_partitioned(real, synth, run.inp.schema, families=["coverage"])
 
 
 def test_merge_order_and_grouping_do_not_matter(adult):
@@ -195,3 +208,12 @@ def test_engine_over_parquet_partitions(dask_engine, adult, tmp_path):
     assert len(parts) > 3
     rows, summary = fidelity_partitioned(run.real, parts, run.inp.schema, dask_engine, batch=4)
     _assert_same(rows, summary, run)
+
+
+def test_engine_names_a_partition_of_the_wrong_type(dask_engine, penguins, tmp_path):
+    from synthkit.scale import Partitions
+
+    real, synth = penguins
+    synth.with_columns(pl.lit("heavy").alias("body_mass_g")).write_parquet(tmp_path / "bad-part.parquet")
+    with pytest.raises(SchemaError, match="bad-part.parquet.*body_mass_g"):
+        fidelity_partitioned(real, Partitions.open(str(tmp_path)), real.schema, dask_engine)

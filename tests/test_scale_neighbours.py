@@ -20,19 +20,9 @@ CROSS_FIELDS = ("d1", "d2", "i1", "ball_count", "ref_d1", "ref_i1", "ref_inside"
 
 
 @pytest.fixture(scope="module")
-def engine(request):
-    """The session's 2-worker cluster when there is one, else a module-scoped one."""
-    try:
-        return request.getfixturevalue("dask_engine")
-    except pytest.FixtureLookupError:
-        engine_scope = getattr(pytest.importorskip("synthkit.scale"), "engine_scope", None)
-        if engine_scope is None:
-            pytest.skip("synthkit.scale.engine_scope is not there yet")
-
-        scope = engine_scope("dask", n_workers=2, progress=False)
-        eng = scope.__enter__()
-        request.addfinalizer(lambda: scope.__exit__(None, None, None))
-        return eng
+def engine(dask_engine):
+    """The session's 2-worker local cluster."""
+    return dask_engine
 
 
 def _encoded(real: pl.DataFrame, synth: pl.DataFrame, ds: sk.Dataset):
@@ -43,10 +33,11 @@ def _encoded(real: pl.DataFrame, synth: pl.DataFrame, ds: sk.Dataset):
 @pytest.fixture(scope="module")
 def penguin_case(penguins):
     """Real rows with duplicated rows side by side, synthetic rows repeated 3 times in a row (ties everywhere)."""
-    real = pl.concat([penguins.frame, penguins.frame[:40]]).sort("species", "island", maintain_order=True)
+    cols = list(penguins.schema.columns)
+    real = pl.concat([penguins.frame, penguins.frame[::9]]).sort(cols, nulls_last=True, maintain_order=True)
     base = penguins.frame.sample(120, seed=3)
-    synth = pl.concat([base, base, base]).sort("species", "island", "bill_length_mm", maintain_order=True,
-                                                nulls_last=True)
+    synth = pl.concat([base, base, base]).sort(cols, nulls_last=True, maintain_order=True)
+    assert real.select(cols)[:60].is_duplicated().sum() >= 6  # twins side by side, also in _cut's slice
     R, S = _encoded(real, synth, penguins)
     H = R[::5]
     return real, synth, R, S, H, list(penguins.schema.columns)
@@ -91,6 +82,8 @@ def test_self_chunk_excludes_the_row_by_its_global_number():
         radius, nn_d, nn_i = (np.concatenate(p) for p in zip(*parts))
         assert np.array_equal(radius, d[:, 1]) and np.array_equal(nn_d, d[:, 0]) and np.array_equal(nn_i, i[:, 0])
         assert (nn_i != np.arange(len(R))).all()  # never the row itself, with its twins in other chunks
+    dd, ii = X.ExactIndex(R).self_query(2, rows=slice(4, 11))
+    assert np.array_equal(dd, d[4:11]) and np.array_equal(ii, i[4:11])
 
 
 def _cut(case, size):
@@ -98,7 +91,7 @@ def _cut(case, size):
     if size != 1:
         return case
     real, synth, R, S, H, cols = case
-    return real[:90], synth[:60], R[:90], S[:60], H, cols
+    return real[:60], synth[:40], R[:60], S[:40], H, cols
 
 
 @pytest.mark.parametrize("size", [1, 7, 50, None])
@@ -162,15 +155,15 @@ def test_cluster_equals_in_memory_penguins(engine, penguin_case, size):
 
 @pytest.fixture(scope="module")
 def adult_case(adult):
-    """30,000 real adult rows (with their duplicates) and 30,000 resampled, partly jittered ones."""
-    real = adult.frame.sample(30_000, seed=0)
+    """20,000 real adult rows (with their duplicates) and 20,000 resampled, partly jittered ones."""
+    real = adult.frame.sample(20_000, seed=0)
     rng = np.random.default_rng(1)
-    synth = real.sample(30_000, with_replacement=True, seed=1)
+    synth = real.sample(20_000, with_replacement=True, seed=1)
     jitter = rng.random(synth.height) < 0.5
     synth = synth.with_columns(pl.when(pl.Series(jitter)).then(pl.col("age") + 1).otherwise(pl.col("age"))
                                .alias("age"))
     R, S = _encoded(real, synth, sk.Dataset("adult", real, adult.schema))
-    return real, synth, R, S, R[:3000], list(adult.schema.columns)
+    return real, synth, R, S, R[:2000], list(adult.schema.columns)
 
 
 def test_cluster_equals_in_memory_adult(engine, adult_case):
@@ -192,7 +185,7 @@ def test_evaluate_with_engine_equals_in_memory(engine, penguins):
     train, hold = penguins.split(0.8, random_state=0)
     synth = sk.generate(train, "bootstrap", n=300, random_state=1)
     ref = sk.evaluate(train, synth, holdout=hold, n_boot=30)
-    for eng, size in ((engine, 37), (InProcess(), 1)):
+    for eng, size in ((engine, 37), (InProcess(), 5)):
         rep = sk.evaluate(train, synth, holdout=hold, n_boot=30, engine=eng, rows_per_chunk=size)
         assert rep.table.equals(ref.table)
         assert rep.rows.equals(ref.rows)
@@ -201,7 +194,7 @@ def test_evaluate_with_engine_equals_in_memory(engine, penguins):
                 got = rep.summary[key][name]
                 assert (np.array_equal(got, value) if isinstance(value, np.ndarray) else got == value), name
     nndr = ref.summary["privacy"]["nndr"]  # per synthetic row, in row order
-    assert nndr.shape == (synth.height,) and ((nndr >= 0) & (nndr <= 1)).all()
+    assert nndr.shape == (len(synth),) and ((nndr >= 0) & (nndr <= 1)).all()
 
 
 class _Piece:
@@ -237,3 +230,57 @@ def test_partitions_encoded_on_the_workers_equal_in_memory(penguins, penguin_cas
     assert np.array_equal(sub.prdc.in_synth_support, prdc_rows(R, S[recall_rows(S.shape[0], 50, 1)], 5).in_synth_support)
     with pytest.raises(DataError, match="encoder="):
         neighbour_rows(R, _pieces(synth, [synth.height]), 5)
+
+
+def test_a_partition_with_a_column_of_the_wrong_type_is_named(engine, penguins):
+    from synthkit.scale import Partitions
+
+    enc = sk.Encoder().fit(penguins)
+    R = enc.transform(penguins.frame)
+    bad = penguins.frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 150).then(pl.lit("long"))
+        .otherwise(pl.col("bill_length_mm").cast(pl.String)).alias("bill_length_mm"))
+    parts = Partitions.open(bad, rows_per_chunk=100)
+    for eng in (engine, InProcess()):
+        with pytest.raises(sk.SchemaError, match=r"rows 100-199: .*bill_length_mm"):
+            neighbour_rows(R, parts, 5, encoder=enc, engine=eng)
+
+
+def test_permutations_computed_elsewhere_give_the_same_verdicts():
+    from synthkit.metrics._baseline import permutation_test
+
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0.3, 1, 40), rng.normal(0, 1, 40)]
+    better: dict = {}
+
+    def stat(idx):
+        better["mean"] = "lower"
+        return {"mean": float(x[idx].mean())}
+
+    here = permutation_test(stat, 40, better, n_perm=19, random_state=3)
+    calls = []
+
+    def elsewhere(idx_list):
+        calls.append(len(idx_list))
+        return InProcess().map(lambda i: stat(i), idx_list)
+
+    assert permutation_test(stat, 40, better, n_perm=19, random_state=3, map_stat=elsewhere) == here
+    assert calls == [39]  # S' stays here, B' and 19 pairs go out
+    backwards = permutation_test(stat, 40, better, n_perm=19, random_state=3,
+                                 map_stat=lambda idx_list: [stat(i) for i in idx_list][::-1])
+    assert backwards != here  # results put back out of order would show
+
+
+def test_exact_copies_in_partitions_of_other_dtypes(penguins, tmp_path):
+    from synthkit.scale import Partitions
+
+    enc = sk.Encoder().fit(penguins)
+    R = enc.transform(penguins.frame).astype(np.float64)
+    synth = penguins.frame.sample(200, with_replacement=True, seed=2)
+    odd = synth.with_columns(pl.col("body_mass_g").cast(pl.Float32), pl.col("species").cast(pl.Categorical))
+    odd[:100].write_parquet(tmp_path / "a.parquet")
+    odd[100:].write_parquet(tmp_path / "b.parquet")
+    cols = list(penguins.schema.columns)
+    nr = neighbour_rows(R, list(Partitions.open(tmp_path)), 5, encoder=enc, real=penguins.frame, columns=cols)
+    want = exact_copies(penguins.frame, synth, cols)
+    assert want.all() and np.array_equal(nr.exact, want)

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import synthkit as sk
+from synthkit.encode import Encoder
 from synthkit.errors import DataError, SchemaError
 from synthkit.metrics.suggest import _cluster, _components
 from synthkit.metrics.report import Report
@@ -133,6 +134,29 @@ def test_distributed_fit_places_the_other_real_rows_like_in_process(dask_engine,
     assert same(m.real, amap.real) and m.nn_scale == amap.nn_scale
     assert same(m.place(amap.dataset.frame.head(300), engine=dask_engine, rows_per_chunk=100),
                 amap.place(amap.dataset.frame.head(300)))
+
+
+def test_distributed_fit_of_many_repeated_rows_like_in_process(dask_engine, penguins, monkeypatch):
+    """Real rows that mostly repeat are measured once per distinct row, on the workers as in-process.
+
+    A fixed layout stands in for UMAP (what is compared are the passes over every real row).
+    """
+    from synthkit import projection
+
+    def layout(self, bar=None):
+        self._fit_index = KnnIndex(self._fit_X, self.params["metric"], self.params["random_state"])
+        return self._fit_X[:, :2].astype(np.float64)
+
+    monkeypatch.setattr(Map, "_fit_umap", layout)
+    monkeypatch.setattr(projection, "DISTINCT_ABOVE", 1_000)
+    p = penguins.frame.drop_nulls().select("species", "bill_length_mm", "body_mass_g")
+    rng = np.random.default_rng(4)
+    ds = sk.from_frame(pl.concat([p[rng.integers(0, 60, 3_000)], p[200:260]]), name="copies")
+    assert projection._distinct(projection._encode(Encoder().fit(ds), ds.frame, "rows")) is not None
+    here = Map.fit(ds, random_state=0, max_fit_rows=100, shipped=False)
+    there = Map.fit(ds, random_state=0, max_fit_rows=100, shipped=False, engine=dask_engine, rows_per_chunk=700)
+    assert same(here.real, there.real) and here.nn_scale == there.nn_scale
+    assert (here.real["dist_to_real"] == 0).sum() > 2_900
 
 
 def test_bad_input(dask_engine, amap, abatch, tmp_path):

@@ -89,23 +89,32 @@ def halves(n_real: int, n_synth: int, random_state: int) -> Halves:
 
 
 def permutation_test(stat: Callable[[np.ndarray], dict], size: int, better: dict[Hashable, str],
-                     n_perm: int = N_PERM, random_state: int = 0) -> dict[Hashable, tuple[float, float, float]]:
+                     n_perm: int = N_PERM, random_state: int = 0,
+                     map_stat: Callable[[list[np.ndarray]], list[dict]] | None = None,
+                     ) -> dict[Hashable, tuple[float, float, float]]:
     """Matched value, baseline and one-sided permutation p-value of every statistic.
 
     ``stat(idx)`` returns ``{key: value}`` for the pooled rows ``idx``, where
     pooled rows ``0..size-1`` are S' and ``size..2*size-1`` are B'; ``better``
     says per key whether ``"higher"`` or ``"lower"`` is better. Returns
     ``{key: (value on S', value on B', p)}``; ``p`` is NaN when a value is not finite.
+    ``map_stat(list_of_idx)``: ``[stat(idx) for idx in list_of_idx]`` computed
+    elsewhere (e.g. on a cluster), in order; the first call, on S', stays here.
+    The permutations are drawn before any statistic, so the result is the same.
     """
-    obs_s, obs_b = stat(np.arange(size)), stat(np.arange(size, 2 * size))
+    obs_s = stat(np.arange(size))  # fills ``better``
+    idx = [np.arange(size, 2 * size)]
+    rng = np.random.default_rng([random_state, 13])
+    for _ in range(n_perm if size > 1 else 0):
+        p = rng.permutation(2 * size)
+        idx += [np.sort(p[:size]), np.sort(p[size:])]
+    res = [stat(i) for i in idx] if map_stat is None else list(map_stat(idx))
+    obs_b = res[0]
     keys = [k for k in obs_s if k in obs_b and k in better]
     sign = {k: 1.0 if better[k] == "higher" else -1.0 for k in keys}
     worse = {k: sign[k] * (obs_b[k] - obs_s[k]) for k in keys}  # > 0: synthetic worse
     count = dict.fromkeys(keys, 0)
-    rng = np.random.default_rng([random_state, 13])
-    for _ in range(n_perm if size > 1 else 0):
-        p = rng.permutation(2 * size)
-        x, y = stat(np.sort(p[:size])), stat(np.sort(p[size:]))
+    for x, y in zip(res[1::2], res[2::2]):
         for k in keys:
             t = sign[k] * (y.get(k, np.nan) - x.get(k, np.nan))
             w = worse[k]

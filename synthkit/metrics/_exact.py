@@ -140,10 +140,13 @@ class Moments:
         return float(min(1.0, max(-1.0, r if cov >= 0 else -r)))
 
 
-def moments(x: np.ndarray, y: np.ndarray | None = None) -> Moments:
+def moments(x: np.ndarray, y: np.ndarray | None = None, *, alone: tuple[Moments, Moments] | None = None
+            ) -> Moments:
     """Exact :class:`Moments` of ``x`` and ``y`` (NaN = missing; rows with both present).
 
     With ``y=None`` the moments of ``x`` alone (its non-missing values), in the ``x`` fields.
+    ``alone``: ``(moments(x), moments(y))``, reused when no row is missing or
+    infinite (then only ``sxy`` is summed): the same result, faster for many pairs.
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     if y is None:
@@ -153,14 +156,21 @@ def moments(x: np.ndarray, y: np.ndarray | None = None) -> Moments:
     else:
         y = np.asarray(y, dtype=np.float64).ravel()
         ok = ~(np.isnan(x) | np.isnan(y))
+        if alone is not None:
+            mx, my = alone
+            if mx.n == x.size and my.n == y.size and not (mx.bad or my.bad):
+                return Moments(n=mx.n, sx=mx.sx, sy=my.sx, sxx=mx.sxx, syy=my.sxx, sxy=_product_sum(x, y),
+                               ax=mx.ax, ay=my.ax)
         x, y = x[ok], y[ok]
     inf = ~(np.isfinite(x) & np.isfinite(y))
     bad = int(inf.sum())
     if bad:
         x, y = x[~inf], y[~inf]
     sx, sy = exact_sums([x, y])
+    sxx = _product_sum(x, x)
+    single = not y.any()
     return Moments(
         n=int(x.size) + bad, sx=sx, sy=sy,
-        sxx=_product_sum(x, x), syy=_product_sum(y, y), sxy=_product_sum(x, y),
+        sxx=sxx, syy=0 if single else _product_sum(y, y), sxy=0 if single else _product_sum(x, y),
         ax=float(np.abs(x).max()) if x.size else 0.0, ay=float(np.abs(y).max()) if y.size else 0.0, bad=bad,
     )

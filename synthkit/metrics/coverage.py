@@ -37,7 +37,7 @@ from .._checks import check_int
 from ..errors import DataError
 from ..neighbors import CrossStats, as_matrix, cross_pass, knn
 
-__all__ = ["prdc", "prdc_rows", "PRDCRows"]
+__all__ = ["prdc", "prdc_rows", "PRDCRows", "coverage_rows"]
 
 K_HINT = " (5 is the published default)"
 
@@ -107,3 +107,19 @@ def prdc(real_X, synth_X, k: int = 5, *, strict: bool = False) -> dict[str, floa
     ``strict=True`` reproduces the reference package's strict ``<`` at ties.
     """
     return prdc_rows(real_X, synth_X, k, strict=strict).scores()
+
+
+def coverage_rows(pr: PRDCRows, n_boot: int, rng: np.random.Generator) -> tuple[list[dict], dict]:
+    """``evaluate``'s coverage rows (precision, recall, density, coverage with bootstrap
+    intervals of the per-row flags) and summary, from one :class:`PRDCRows`."""
+    from ._common import boot_mean, metric_row
+
+    sc = pr.scores()
+    flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
+             "density": pr.ball_count / pr.k, "coverage": pr.covered}
+    rows = []
+    for name in ("precision", "recall", "density", "coverage"):
+        reps = boot_mean(flags[name], n_boot, rng) if n_boot else None
+        rows.append(metric_row("coverage", name, None, sc[name], reps, None, "higher",
+                               (0.0, np.inf) if name == "density" else (0.0, 1.0)))
+    return rows, {"scores": sc, "k": pr.k}

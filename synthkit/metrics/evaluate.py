@@ -46,7 +46,7 @@ from ..errors import DataError
 from ._baseline import N_PERM, SHARE_METRICS, Halves, halves, permutation_test, share_test
 from ._common import ROWS_SCHEMA, Inputs, boot_mean, fingerprint, metric_row, ordinal_matrix, prepare, rows_frame
 from ._matched import matched_stat
-from .coverage import K_HINT, prdc_rows
+from .coverage import K_HINT, coverage_rows, prdc_rows
 from .detection import _auc, detection_probabilities, detection_rows
 from .fairness import SHRINK, subgroup_rows, subgroup_shares
 from .fidelity import category_shares, column_shapes, marginals
@@ -153,7 +153,9 @@ def evaluate(
     privacy (DCR, NNDR, near and exact copies, precision, density, the holdout
     distances) runs on the cluster in chunks of ``rows_per_chunk`` synthetic or
     real rows against real rows broadcast once (see
-    :mod:`synthkit.scale.neighbours`); the report is the same as without one.
+    :mod:`synthkit.scale.neighbours`), and so do the permutations behind the
+    size-matched verdicts (one task per permuted sample); the report is the
+    same as without one.
     Recall and coverage then use a seeded sample of ``recall_sample`` synthetic
     rows when there are more (a note says so).
     """
@@ -162,6 +164,19 @@ def evaluate(
     check_int("k", k, minimum=1, hint=K_HINT)
     check_int("random_state", random_state, minimum=0, maximum=2**32 - 1, hint=" (a seed such as 0)")
     check_int("n_perm", n_perm, minimum=0, hint=" (19 permutations give a smallest p-value of 0.05)")
+    from ..scale.evaluate import is_partitioned
+
+    if is_partitioned(synthetic):  # synthetic rows that stay in their files
+        from ..scale.evaluate import evaluate_partitioned
+
+        scope = contextlib.nullcontext(None) if engine is None and scheduler is None else \
+            _engine_scope(engine, scheduler)
+        with scope as eng:
+            return evaluate_partitioned(real, synthetic, holdout, "schema" if target is None else target,
+                                        "schema" if sensitive is None else sensitive, engine=eng,
+                                        families=families, k=k, random_state=random_state,
+                                        rows_per_chunk=rows_per_chunk, recall_sample=recall_sample,
+                                        n_boot=n_boot, n_perm=n_perm)
     if engine is None and scheduler is None:
         return _evaluate(real, synthetic, holdout, target, sensitive, random_state, k, n_boot, families, n_perm,
                          fams, None)
@@ -329,14 +344,8 @@ def _neighbours(run: _Run) -> None:
     run.per_real["dcr"] = pr.real_nn_dist
     run.per_real["nearest_real"] = list(real_ids[pr.real_nn_index])
     if "coverage" in run.fams:
-        sc = pr.scores()
-        flags = {"precision": pr.inside_support, "recall": pr.in_synth_support,
-                 "density": pr.ball_count / k, "coverage": pr.covered}
-        for name in ("precision", "recall", "density", "coverage"):
-            reps = boot_mean(flags[name], n_boot, rng) if n_boot else None
-            run.rows.append(metric_row("coverage", name, None, sc[name], reps, None, "higher",
-                                       (0.0, np.inf) if name == "density" else (0.0, 1.0)))
-        run.summary["coverage"] = {"scores": sc, "k": k}
+        r, run.summary["coverage"] = coverage_rows(pr, n_boot, rng)
+        run.rows += r
         run.per_synth["inside_support"] = list(pr.inside_support)
         run.per_real["covered"] = list(pr.covered)
     if "privacy" in run.fams:
@@ -464,7 +473,9 @@ def _verdicts(run: _Run) -> None:
     enc_a = Encoder().fit(Dataset(run.inp.real.name, ref, schema_a))
     X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
     stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
-    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state)
+    map_stat = None if run.dist is None else _on_engine(run.dist["engine"], stat)
+    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state,
+                           map_stat=map_stat)
     exact = {key: share_test(*res[key][:2], sp.size, better[key]) for key in SHARE_METRICS if key in res}
     run.summary["permutation_metrics"] = sorted({k[1] for k in res if k[2] is None and k not in exact})
     for r in run.rows:
@@ -475,6 +486,27 @@ def _verdicts(run: _Run) -> None:
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
             r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+
+
+def _stat_of(idx: np.ndarray, stat) -> dict:
+    from ..scale.neighbours import _worker_threads
+
+    _worker_threads()  # as many kernel threads as the worker has
+    return stat(idx)
+
+
+def _on_engine(eng: Any, stat):
+    """``[stat(idx) for idx in ...]`` on the engine's workers (``stat`` sent once), in order."""
+    def run(idx_list: list[np.ndarray]) -> list[dict]:
+        from ..scale.neighbours import _release
+
+        box = eng.broadcast(stat)
+        try:
+            return eng.map(_stat_of, idx_list, box, desc="permutations",
+                           labels=[f"matched sample {i + 1}" for i in range(len(idx_list))])
+        finally:
+            _release(eng, box)
+    return run
 
 
 def _levels_seen_in(schema: Schema, frame: pl.DataFrame) -> Schema:

@@ -31,7 +31,10 @@ The column-shapes score is the mean KS/TV complement over all columns, and
 mean, not in the minimum); the overall within-support row (``column`` null) is
 the mean over columns. The public :func:`ks_complement` / :func:`tv_complement`
 and ``evaluate()``'s table share one kernel per metric (``_ks_counts`` and
-``_category_counts``), so they give equal values on equal inputs.
+``_category_counts``), so they give equal values on equal inputs. Every
+score is computed from counts (:class:`ColumnCounts`, :func:`shapes_from_counts`),
+the same code :mod:`synthkit.scale.fidelity` runs on counts added up over
+partitions.
 Bootstrap intervals resample the value counts of both sides (Poisson bootstrap,
 see :mod:`synthkit.metrics._common`), never the raw rows.
 """

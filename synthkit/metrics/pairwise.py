@@ -88,9 +88,14 @@ def _corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarr
 
 
 def _correlation_pair(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-                      wr: np.ndarray | None = None, ws: np.ndarray | None = None) -> dict | None:
-    """The correlation-similarity kernel: value, both correlations and replicates (``None`` = skipped)."""
-    p = _correlation_from_moments(moments(ra), moments(rb), moments(ra, rb), moments(sa, sb))
+                      wr: np.ndarray | None = None, ws: np.ndarray | None = None,
+                      alone: tuple[Moments, Moments, Moments, Moments] | None = None) -> dict | None:
+    """The correlation-similarity kernel: value, both correlations and replicates (``None`` = skipped).
+
+    ``alone``: the moments of ``ra, rb, sa, sb`` by themselves, if known (reused across pairs).
+    """
+    mra, mrb, msa, msb = alone or (moments(ra), moments(rb), moments(sa), moments(sb))
+    p = _correlation_from_moments(mra, mrb, moments(ra, rb, alone=(mra, mrb)), moments(sa, sb, alone=(msa, msb)))
     if p is not None and wr is not None:
         p["reps"] = 1.0 - np.abs(_corr(ra, rb, wr) - _corr(sa, sb, ws)) / 2.0
     return p
@@ -135,7 +140,12 @@ def _contingency_counts(ra: np.ndarray, rb: np.ndarray, sa: np.ndarray, sb: np.n
 
 def cell_counts(a: np.ndarray, b: np.ndarray, width_b: int) -> tuple[np.ndarray, np.ndarray]:
     """The occurring cells ``a * width_b + b`` (sorted) and their counts (sparse; merge with :func:`merge_cells`)."""
-    keys, counts = np.unique(np.asarray(a, dtype=np.int64) * width_b + b, return_counts=True)
+    cells = np.asarray(a, dtype=np.int64) * width_b + b
+    if cells.size and 0 <= cells.min() and cells.max() < 4 * cells.size + 4096:  # few cells: count directly
+        counts = np.bincount(cells)
+        keys = np.flatnonzero(counts)
+        return keys.astype(np.int64), counts[keys].astype(np.int64)
+    keys, counts = np.unique(cells, return_counts=True)
     return keys.astype(np.int64), counts.astype(np.int64)
 
 
@@ -188,7 +198,7 @@ def pair_coder(real: pl.Series, kind: str, levels, bins: int) -> tuple:
     if kind == "categorical":
         return ("categorical", tuple(levels))
     r = real.cast(pl.Float64).fill_null(np.nan).to_numpy()
-    with warnings.catch_warnings():  # a real column of nulls only: NaN edges, every value in the missing bin
+    with warnings.catch_warnings():  # a real column of nulls only: NaN edges, every present value in bin 0
         warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = np.nanmin(r), np.nanmax(r)
     return ("numeric", np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)[1:-1], bins)
@@ -228,6 +238,7 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
                  n_boot: int, rng: np.random.Generator | None, skip: tuple[str, ...] = ()) -> list[dict]:
     cols = [c for c in table_columns(schema) if c not in skip]
     num = {c: (_floats(real[c]), _floats(synth[c])) for c in schema.numeric if c in cols}
+    alone = {c: (moments(r), moments(s)) for c, (r, s) in num.items()}
     codes = {c: _codes(real[c], synth[c], schema.kind(c), schema.categories.get(c, ()), bins) for c in cols}
     wr = ws = None
     if rng is not None and n_boot:
@@ -236,7 +247,8 @@ def _pair_scores(real: pl.DataFrame, synth: pl.DataFrame, schema: Schema, bins: 
     out = []
     for a, b in pair_columns(schema, skip):
         if a in num and b in num:
-            p = _correlation_pair(num[a][0], num[b][0], num[a][1], num[b][1], wr, ws)
+            p = _correlation_pair(num[a][0], num[b][0], num[a][1], num[b][1], wr, ws,
+                                  (alone[a][0], alone[b][0], alone[a][1], alone[b][1]))
             if p is None:
                 continue
             out.append({"a": a, "b": b, "metric": "correlation_similarity", **p})

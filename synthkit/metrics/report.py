@@ -419,6 +419,19 @@ class Report:
     def _intro_html(self) -> str:
         s = self._data
         esc = html.escape
+        if "partitions" in s:  # evaluated from files (synthkit.scale.evaluate): values only
+            lines = [
+                f"<p><b>{esc(str(s['synthetic_name']))}</b> ({s['n_synthetic']:,} rows in {s['partitions']:,} "
+                f"partitions) against <b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, "
+                f"{len(s['columns'])} columns); k = {s['k']}, random_state = {s['random_state']}, on "
+                f"{esc(str(s.get('engine')))}. Values compare all synthetic with all real rows (recall and "
+                "coverage: a seeded sample of the synthetic rows when there are many); the partitions were "
+                "read and measured one by one, so there are no bootstrap intervals and no size-matched "
+                "verdicts: evaluate a seeded sample in memory for them. Distances are Euclidean in the "
+                "Encoder's space (standardised numbers, one-hot categories), the space of the map.</p>"]
+            if s["notes"]:
+                lines.append("<ul class='sk-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in s["notes"]) + "</ul>")
+            return "".join(lines)
         lines = [
             f"<p><b>{esc(str(s['synthetic_name']))}</b> ({s['n_synthetic']:,} rows) against "
             f"<b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, {len(s['columns'])} columns); "

@@ -216,15 +216,17 @@ def prdc_figure(scores: Mapping[str, float], baseline: Mapping[str, float],
     ci = ci or {}
     v = [scores[n] for n in names]
     err = [_ci_err(ci.get(n), scores[n]) for n in names]
+    base = [baseline.get(n) for n in names]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=[baseline[n] for n in names], name="real vs real (baseline)",
-                         marker_color=BASE_COLOR, texttemplate="%{y:.2f}", textposition="outside"))
+    if all(b is not None for b in base):  # no baseline without size-matched verdicts (n_perm=0)
+        fig.add_trace(go.Bar(x=names, y=base, name="real vs real (baseline)",
+                             marker_color=BASE_COLOR, texttemplate="%{y:.2f}", textposition="outside"))
     fig.add_trace(go.Bar(x=names, y=v, name="synthetic", marker_color=SYNTH_COLOR,
                          error_y=dict(type="data", symmetric=False, array=[e[1] for e in err],
                                       arrayminus=[e[0] for e in err]),
                          texttemplate="%{y:.2f}", textposition="outside"))
     fig.add_hline(y=1.0, line_dash="dot", line_color="#999")
-    fig.update_layout(barmode="group", yaxis_range=[0, max(1.2, max(v + [baseline[n] for n in names]) * 1.15)])
+    fig.update_layout(barmode="group", yaxis_range=[0, max(1.2, max(v + [b for b in base if b is not None]) * 1.15)])
     return apply_style(fig, title=title, height=340)
 
 

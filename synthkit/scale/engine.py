@@ -31,6 +31,7 @@ import itertools
 import logging
 import os
 import sys
+import time
 import uuid
 import warnings
 from typing import Any, Callable, Iterator, Sequence
@@ -66,9 +67,11 @@ class _Box:
         self.obj = obj
 
 
-def _call(fn: Callable, chunk: Any, *boxes: Any, **kwargs: Any) -> Any:
-    """Runs on a worker: unwrap the broadcast objects and call ``fn``."""
-    return fn(chunk, *[b.obj if isinstance(b, _Box) else b for b in boxes], **kwargs)
+def _call(fn: Callable, chunk: Any, *boxes: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Runs on a worker: unwrap the broadcast objects, call ``fn``; returns its result and CPU seconds."""
+    cpu = time.process_time()
+    out = fn(chunk, *[b.obj if isinstance(b, _Box) else b for b in boxes], **kwargs)
+    return out, time.process_time() - cpu
 
 
 class Engine:
@@ -86,6 +89,8 @@ class Engine:
         self._owned = owned
         self.progress = progress
         self._broadcast: list[Any] = []
+        #: per ``desc`` of :meth:`map`: {"chunks", "seconds" (wall), "cpu" (the tasks' CPU seconds on the workers)}
+        self.stats: dict[str, dict[str, float]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -150,6 +155,7 @@ class Engine:
                    for i, c in enumerate(chunks)]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(chunks)
+        t0, cpu = time.perf_counter(), 0.0
         show = self.progress if self.progress is not None else len(chunks) > 1
         bar = _bar(len(chunks), desc, show)
         try:
@@ -160,7 +166,8 @@ class Engine:
                 if fut.status == "cancelled":
                     raise EngineError(f"{labels[i]}: the work was cancelled on the cluster at {self.address} "
                                       "(was the client closed or the cluster restarted?); run it again")
-                results[i] = fut.result()
+                results[i], used = fut.result()
+                cpu += used
                 fut.release()
                 bar.update(1)
         except BaseException:
@@ -168,6 +175,10 @@ class Engine:
             raise
         finally:
             bar.close()
+        st = self.stats.setdefault(desc, {"chunks": 0, "seconds": 0.0, "cpu": 0.0})
+        st["chunks"] += len(chunks)
+        st["seconds"] += time.perf_counter() - t0
+        st["cpu"] += cpu
         return results
 
 
@@ -207,7 +218,9 @@ def _local_engine(n_workers: int, memory_limit: Any, progress: bool | None, retr
     distributed = _distributed()
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries}), warnings.catch_warnings():
+    # one thread per worker: numba's kernels too (Dask already sets the BLAS/OpenMP variables)
+    with dask.config.set({"distributed.scheduler.allowed-failures": retries,
+                          "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}), warnings.catch_warnings():
         # with no dashboard the scheduler still serves /health: on any free port, without a warning
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         try:

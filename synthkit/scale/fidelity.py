@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from .._categories import aligned_key_counts, as_series, key_counts, merge_key_counts
-from ..data import Schema, conform
+from ..data import Schema, conform, to_polars
 from ..errors import DataError, SynthkitError
 from ..metrics._common import id_like_columns, table_columns
 from ..metrics._exact import Moments, moments
@@ -59,7 +59,7 @@ from ..metrics.fidelity import (
     shapes_from_counts, within_support,
 )
 from ..metrics.pairwise import (
-    CONSTANT_RTOL, _contingency_pair, _correlation_from_moments, _floats, aligned_cells, cell_counts,
+    _contingency_pair, _correlation_from_moments, _floats, aligned_cells, cell_counts,
     merge_cells, pair_code, pair_coder, pair_columns, trend_rows,
 )
 
@@ -83,22 +83,24 @@ class FidelityPlan:
     ks_points: dict[str, np.ndarray]  # sorted distinct rounded real values per numeric column
     support: dict[str, pl.Series]  # real [min, max] (numeric) or real values (categorical)
     coders: dict[str, tuple]  # contingency codes per pair column
+    pairwise: bool = True  # the pairwise family is asked for
 
     def kind(self, c: str) -> str:
         return self.schema.kind(c)
 
 
 def fidelity_plan(real: pl.DataFrame, schema: Schema, *, skip: Iterable[str] | None = None,
-                  bins: int = 10) -> FidelityPlan:
+                  bins: int = 10, pairwise: bool = True) -> FidelityPlan:
     """The :class:`FidelityPlan` of a real frame (conformed to ``schema``).
 
     ``skip``: columns left out of the pairs and of category shares (default:
     the ID-like columns of ``real``, as ``evaluate``); ``bins``: bins of a numeric
-    column in a mixed pair (10, as :func:`~synthkit.metrics.pairwise.pair_trends`).
+    column in a mixed pair (10, as :func:`~synthkit.metrics.pairwise.pair_trends`);
+    ``pairwise=False``: no pair is counted.
     """
     skip = id_like_columns(real, schema) if skip is None else tuple(skip)
     cols = tuple(table_columns(schema))
-    pairs = tuple(pair_columns(schema, skip))
+    pairs = tuple(pair_columns(schema, skip)) if pairwise else ()
     ks, support = {}, {}
     for c in cols:
         s = real[c]
@@ -112,7 +114,7 @@ def fidelity_plan(real: pl.DataFrame, schema: Schema, *, skip: Iterable[str] | N
     coders = {c: pair_coder(real[c], schema.kind(c), schema.categories.get(c, ()), bins)
               for c in cols if c in pair_cols}
     shares = tuple(c for c in schema.categorical if c not in skip)
-    return FidelityPlan(schema, cols, pairs, shares, ks, support, coders)
+    return FidelityPlan(schema, cols, pairs, shares, ks, support, coders, pairwise)
 
 
 @dataclass
@@ -160,9 +162,10 @@ def partition_stats(frame: pl.DataFrame, plan: FidelityPlan, *, what: str = "par
             st.categories[c] = key_counts(s, c)
     codes = {c: pair_code(frame[c], coder) for c, coder in plan.coders.items()}
     floats = {c: _floats(frame[c]) for c in plan.coders if plan.kind(c) == "numeric"}
+    alone = {c: moments(v) for c, v in floats.items()}
     for a, b in plan.pairs:
         if a in floats and b in floats:
-            st.moments[(a, b)] = moments(floats[a], floats[b])
+            st.moments[(a, b)] = moments(floats[a], floats[b], alone=(alone[a], alone[b]))
         else:
             (ca, _), (cb, width) = codes[a], codes[b]
             st.cells[(a, b)] = cell_counts(ca, cb, width)
@@ -220,18 +223,30 @@ def _dense(sparse: tuple[np.ndarray, np.ndarray], size: int) -> np.ndarray:
 def fidelity_from_stats(real: pl.DataFrame, real_stats: FidelityStats, synth_stats: FidelityStats,
                         plan: FidelityPlan, *, random_state: int = 0,
                         histograms: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None,
-                        ) -> tuple[list[dict], dict]:
+                        fidelity: bool = True) -> tuple[list[dict], dict]:
     """``evaluate``'s fidelity and pairwise rows and summaries (``n_boot=0``) from merged statistics.
 
     ``real`` is the real frame (for the real-halves baseline of category shares
     and the real histograms); ``histograms(edges)`` counts the synthetic values
     of each numeric column in ``edges`` (a second pass over the partitions); without
-    it the numeric marginals are left out of ``summary["marginals"]``.
+    it the numeric marginals are left out of ``summary["marginals"]``. ``fidelity=False``:
+    only the pairwise rows and summary; the pairwise family comes only with a plan
+    made with ``pairwise=True``.
     """
+    rows, out = [], {}
+    if fidelity:
+        rows, out = _fidelity_rows(real, real_stats, synth_stats, plan, random_state, histograms)
+    if plan.pairwise:
+        prows, out["pairwise"] = _pairwise_rows(real, real_stats, synth_stats, plan)
+        rows = rows + prows
+    return rows, out
+
+
+def _fidelity_rows(real: pl.DataFrame, real_stats: FidelityStats, synth_stats: FidelityStats,
+                   plan: FidelityPlan, random_state: int, histograms: Callable | None) -> tuple[list[dict], dict]:
     from ..metrics._baseline import halves
     from ..metrics.evaluate import _worst_columns
 
-    schema = plan.schema
     counts = {}
     for c in plan.columns:
         kind = plan.kind(c)
@@ -252,30 +267,33 @@ def fidelity_from_stats(real: pl.DataFrame, real_stats: FidelityStats, synth_sta
         sp = halves(n_real, n_synth, random_state)
         ba, bb = real[sp.a], real[sp.b]
         base = subgroup_shares(ba, bb, plan.share_columns) if ba.height and bb.height else None
-        rows.insert(2, category_shares_row(shares, base))
+        rows.insert(2, category_shares_row(shares, base))  # after column_shapes and worst_column_shape
         fsum["category_shares"] = shares
     # marginals of the worst columns, as evaluate draws them
     marg: dict[str, dict] = {}
     show = _worst_columns(fsum["columns"], MARGINAL_COLUMNS)
-    edges = {}
+    edges, real_values = {}, {}
     for c in show:
         if plan.kind(c) == "numeric":
-            a = _values(real[c])
+            a = real_values[c] = _values(real[c])
             rlo, rhi = (float(a.min()), float(a.max())) if a.size else (np.nan, np.nan)
             slo, shi = synth_stats.ranges[c]
             if a.size or not np.isnan(slo):
                 edges[c] = marginal_edges(rlo, rhi, slo, shi, MARGINAL_BINS)
     hist = histograms(edges) if histograms is not None and edges else {}
     for c in show:
-        if plan.kind(c) == "numeric":
-            if c in hist:
-                a = _values(real[c])
-                marg[c] = numeric_marginal(edges[c], np.histogram(a, edges[c])[0], a.size, hist[c],
-                                           int(synth_stats.ks[c][1].sum()))
-        else:
+        if plan.kind(c) == "categorical":
             marg[c] = categorical_marginal(*counts[c].categories)
-    # pairs
-    col_moments = {c: moments(_floats(real[c])) for c in schema.numeric if c in plan.coders}
+        elif c in hist:
+            a = real_values[c]
+            marg[c] = numeric_marginal(edges[c], np.histogram(a, edges[c])[0], a.size, hist[c],
+                                       int(synth_stats.ks[c][1].sum()))
+    return rows, {"fidelity": fsum, "marginals": marg}
+
+
+def _pairwise_rows(real: pl.DataFrame, real_stats: FidelityStats, synth_stats: FidelityStats,
+                   plan: FidelityPlan) -> tuple[list[dict], dict]:
+    col_moments = {c: moments(_floats(real[c])) for c in plan.schema.numeric if c in plan.coders}
     pairs = []
     for a, b in plan.pairs:
         if (a, b) in synth_stats.moments:
@@ -287,8 +305,7 @@ def fidelity_from_stats(real: pl.DataFrame, real_stats: FidelityStats, synth_sta
         else:
             jr, js = aligned_cells(real_stats.cells[(a, b)], synth_stats.cells[(a, b)])
             pairs.append({"a": a, "b": b, **_contingency_pair(jr, js, 0, None)})
-    prows, psum = trend_rows(pairs)
-    return rows + prows, {"fidelity": fsum, "marginals": marg, "pairwise": psum}
+    return trend_rows(pairs)
 
 
 # ------------------------------------------------------------------ partitions and the engine
@@ -307,8 +324,8 @@ def _hist_task(chunk: Any, plan: FidelityPlan, edges: dict[str, np.ndarray]) -> 
 
 def _chunks(parts: Any) -> tuple[list, list[str]]:
     """The chunks (frames or partitions) and their labels (``rows a-b`` for a frame, as Partitions)."""
-    if isinstance(parts, pl.DataFrame):
-        parts = [parts]
+    if isinstance(parts, (pl.DataFrame, pl.LazyFrame)) or hasattr(parts, "frame"):  # one frame, Dataset or Batch
+        parts = [to_polars(parts)]
     chunks, labels, start = [], [], 0
     for ch in parts:
         n = ch.height if isinstance(ch, pl.DataFrame) else int(ch.n_rows)
@@ -337,29 +354,34 @@ def _share(engine: Any, obj: Any) -> Any:
 
 
 def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = None, *,
-                         skip: Iterable[str] | None = None, random_state: int = 0, bins: int = 10,
-                         batch: int = 64) -> tuple[list[dict], dict]:
+                         families: Iterable[str] = ("fidelity", "pairwise"), skip: Iterable[str] | None = None,
+                         random_state: int = 0, bins: int = 10, batch: int = 64) -> tuple[list[dict], dict]:
     """``evaluate``'s fidelity and pairwise rows (``n_boot=0``) for partitioned synthetic rows.
 
-    ``real``: the real frame (in memory; conformed to ``schema``); ``parts``: the
-    synthetic rows as :class:`synthkit.scale.Partitions`, a list of frames or one
-    frame; ``engine``: a :class:`synthkit.scale.Engine` whose workers count the
+    ``real``: the real rows in memory (a frame or Dataset, conformed to ``schema``);
+    ``parts``: the synthetic rows as :class:`synthkit.scale.Partitions`, a list of
+    frames, or one frame, Dataset or Batch; ``engine``: a :class:`synthkit.scale.Engine` whose workers count the
     partitions (``None``: counted here, one partition at a time). Partitions are
     counted ``batch`` at a time and added up, so at most ``batch`` partitions'
-    statistics are held at once. ``skip``, ``random_state`` and ``bins`` as in
+    statistics are held at once. ``families``: ``"fidelity"`` and/or ``"pairwise"``.
+    ``skip``, ``random_state`` and ``bins`` as in
     ``evaluate`` (ID-like columns of ``real``, the seed of the real halves, 10 bins).
 
     Returns ``(rows, summary)``: the table rows of the fidelity family (as
     ``evaluate``'s fidelity step) followed by the pairwise family's, and
-    ``{"fidelity", "marginals", "pairwise"}`` summaries as in ``Report.summary``.
+    ``{"fidelity", "marginals", "pairwise"}`` summaries as in ``Report.summary``
+    (those of the families asked for).
     A partition that cannot be read or cast to the schema raises ``SchemaError``
     naming it; no partition's rows are left out silently.
     """
+    fams = (families,) if isinstance(families, str) else tuple(families)
+    if not fams or not set(fams) <= {"fidelity", "pairwise"}:
+        raise DataError(f"families={families!r} must name 'fidelity' and/or 'pairwise'")
     real = conform(real, schema, what="real data")
     chunks, labels = _chunks(parts)
     if not chunks:
         raise DataError("parts holds no partition; pass the synthetic rows as Partitions or a list of frames")
-    plan = fidelity_plan(real, schema, skip=skip, bins=bins)
+    plan = fidelity_plan(real, schema, skip=skip, bins=bins, pairwise="pairwise" in fams)
     plan_box = _share(engine, plan)
     total = None
     for start in range(0, len(chunks), batch):
@@ -386,4 +408,5 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
         return sums
 
     real_stats = partition_stats(real, plan, what="real data")
-    return fidelity_from_stats(real, real_stats, total, plan, random_state=random_state, histograms=histograms)
+    return fidelity_from_stats(real, real_stats, total, plan, random_state=random_state, histograms=histograms,
+                               fidelity="fidelity" in fams)

@@ -1,7 +1,9 @@
 """The distance families of ``evaluate()`` chunk by chunk: DCR, NNDR, near and exact copies, PRDC.
 
 The real side is put in compact form once (:mod:`synthkit.neighbors.exact`)
-and broadcast; the synthetic rows go to the workers in chunks. Every per-row
+and broadcast; the synthetic rows go to the workers in chunks (encoded rows
+sent from here, or :class:`~synthkit.scale.Partitions` that each worker reads
+and encodes with the real rows' Encoder). Every per-row
 number comes from the same exact kernels as the in-memory path, for the same
 pairs of rows, in the same order, so the results are the same bit for bit
 whatever the chunking:
@@ -29,7 +31,9 @@ blocks the in-memory pass uses and distances agree to the last bit.
 Near-copy flags need the 5th percentile of all real-to-real distances; they are
 computed from the merged per-row arrays by :func:`synthkit.metrics.privacy.near_copy_stats`,
 as in memory. Memory per worker: the compact real rows (a few numbers per row
-and column block) plus one chunk; nothing grows with synthetic x real rows.
+and column block), their distinct rows and hashes for exact copies, one chunk,
+and a few numbers per real row and kernel thread; nothing grows with synthetic
+x real rows.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ import numpy as np
 import polars as pl
 
 from .._checks import check_int
-from ..errors import DataError
+from ..data import conform
+from ..errors import DataError, SynthkitError
 from ..metrics.coverage import PRDCRows, _check
 from ..metrics.privacy import dcr_threshold, exact_copies, near_copy_stats
 from ..neighbors import exact as _x
@@ -58,7 +63,8 @@ ROWS_PER_CHUNK = 50_000
 
 
 class InProcess:
-    """Runs the chunks one after another in this process (same results as a cluster)."""
+    """Runs the chunks one after another in this process (same results as a cluster; a synthkit
+    error names the chunk, as :meth:`synthkit.scale.Engine.map` does)."""
 
     n_workers = 1
 
@@ -67,7 +73,14 @@ class InProcess:
 
     def map(self, fn: Callable, chunks: Sequence[Any], *broadcast: Any, desc: str = "chunks",
             labels: Sequence[str] | None = None, **kwargs: Any) -> list[Any]:
-        return [fn(c, *broadcast, **kwargs) for c in chunks]
+        out = []
+        for i, c in enumerate(chunks):
+            try:
+                out.append(fn(c, *broadcast, **kwargs))
+            except SynthkitError as exc:
+                label = labels[i] if labels is not None else getattr(c, "label", f"chunk {i}")
+                raise type(exc)(f"{label}: {exc}") from None
+        return out
 
 
 # --------------------------------------------------------------------------- broadcast sides
@@ -132,13 +145,30 @@ class Rows:
 def _n_chunks(m: int) -> int:
     import numba
 
+    _worker_threads()
     return max(1, min(4 * numba.get_num_threads(), m // _x._TQ))
+
+
+def _worker_threads() -> None:
+    """On a Dask worker, run the kernels on as many threads as the worker has (not one per core:
+    the workers share the cores). Results do not depend on the number of threads."""
+    import numba
+
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    if n and numba.get_num_threads() != min(n, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def self_chunk(span: tuple[int, int], ref: Ref, *, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``span[0]..span[1]-1`` of ``ref`` against all of ``ref`` (a row is not its own neighbour):
     the distance to the k-th nearest other row, to the nearest one, and its index."""
     lo, hi = span
+    _worker_threads()
     qc, qv = ref.rows(lo, hi)
     kk = min(k, len(ref) - 1)
     D, I = _x._topk_kernel(qc, qv, ref.cT, ref.vT, kk, True, lo)
@@ -153,8 +183,9 @@ def _load(chunk: Any, encoder: Any, columns: Sequence[str] | None) -> tuple[np.n
         return chunk.X, chunk.frame
     if encoder is None:
         raise DataError("partitions of synthetic rows need encoder= (the Encoder fitted on the real rows)")
-    frame = chunk.read()
-    X = _x.as_matrix(encoder.transform(frame))  # checks the columns and their types
+    # the schema's columns and dtypes (as the real rows have them), so that row hashes compare alike
+    frame = conform(chunk.read(), encoder.schema_, what="the synthetic rows")
+    X = _x.as_matrix(encoder.transform(frame))
     return X, (frame.select(list(columns)) if columns else None)
 
 

@@ -12,6 +12,14 @@ test can drive the Explorer without a browser. The Explorer holds no numerics:
 the Map places rows, the Workspace stores batches and tags, ``synthkit.tags``
 says which points a polygon holds, ``synthkit.plots.explorer`` lays out the
 colours, and the MapView draws them in the browser.
+
+Large real data: with more than ``DENSITY_ABOVE`` (100,000) real rows the map
+draws the real rows as a density image (:mod:`synthkit.plots.density`),
+re-rendered in Python for each zoom, and only the batches as points (with
+hover). A lasso or box then sends its polygon, and Python finds every real and
+synthetic row inside it (:func:`synthkit.tags.points_in_polygon` on the map
+coordinates), however many. The real rows have no hover and, on the map, no
+colour but the density's; ``ex.selection`` and the tags hold them all.
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ import html
 from typing import Any, Sequence
 
 import ipywidgets as w
+import numpy as np
 import polars as pl
 
 from .._checks import check_sequence
 from ..batch import Batch, generate as _generate
 from ..errors import DataError, SynthkitError
 from ..tags import check_polygon, points_in_polygon
+from ..plots.density import DensityLayer
 from ..plots.explorer import COLOR_MODES, map_layers
 from ..summary import placement_summary
 from .controls import Controls
@@ -36,6 +46,8 @@ from .tagpanel import TagPanel
 __all__ = ["Explorer"]
 
 MAX_HOVER_COLUMNS = 12
+#: above this many real rows the real rows are drawn as a density image (see the module docstring)
+DENSITY_ABOVE = 100_000
 _MAP_COLUMNS = ("row_id", "source", "batch", "x", "y", "dist_to_real", "nearest_real")
 
 _CSS = """<style>
@@ -64,7 +76,8 @@ _CSS = """<style>
 class Explorer:
     """The interactive map of a workspace (see the module docstring)."""
 
-    def __init__(self, ws: Any, map: Any = None, color_by: str = "source", *, height: int = 520) -> None:
+    def __init__(self, ws: Any, map: Any = None, color_by: str = "source", *, height: int = 520,
+                 density_above: int | None = None) -> None:
         self.ws = ws
         self.dataset = ws.dataset
         self.schema = self.dataset.schema
@@ -74,8 +87,19 @@ class Explorer:
             map = Map.fit(self.dataset, mode="anchored", random_state=0, cache_dir=ws.cache_dir)
         self.map = map
         self._points = self._real_points()
+        limit = DENSITY_ABOVE if density_above is None else density_above
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise DataError(f"density_above={density_above!r} must be a whole number of rows (or None for "
+                            f"{DENSITY_ABOVE:,}); above it the real rows are drawn as a density image")
+        #: True when the real rows are drawn as a density image, not as points
+        self.dense = self.map.real.height > limit
+        self._shown_cache: tuple[pl.DataFrame, pl.DataFrame] | None = None
         self._batches: list[str] = []
         self._selected: list[str] = []
+        # where the selected rows sit in self._points: (layout, selected list, positions); the
+        # layout changes only when rows are added or removed (a tag or score join keeps the order)
+        self._layout = 0
+        self._selection_pos: tuple[int, list[str], Any] | None = None
         self._polygon: list[list[float]] | None = None
         self._regions: list[Any] = []
         self._regions_batch: str | None = None
@@ -102,6 +126,7 @@ class Explorer:
     def _add_batch(self, batch: Batch) -> None:
         placed = self.map.place(batch)
         self._points = pl.concat([self._points, self._batch_points(batch, placed)], how="diagonal_relaxed")
+        self._layout += 1
         self._batches.append(batch.id)
 
     def _sync_batches(self, redraw: bool = True) -> None:
@@ -110,6 +135,7 @@ class Explorer:
         gone = [b for b in self._batches if b not in stored]
         if gone:
             self._points = self._points.filter(~pl.col("batch").is_in(gone))
+            self._layout += 1
             self._batches = [b for b in self._batches if b not in gone]
         for bid in stored:
             if bid not in self._batches:
@@ -140,6 +166,12 @@ class Explorer:
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self, height: int) -> None:
         self.mapview = MapView(height=height)
+        if self.dense:
+            real = self.map.real
+            self.mapview.set_density(
+                DensityLayer(real["x"].to_numpy(), real["y"].to_numpy()),
+                note=f"real: {real.height:,} rows as a density image (darker = more rows; no hover) · "
+                     "synthetic rows as points")
         self.mapview.observe(self._on_browser_selection, names="selection_count")
         self.controls = Controls(self.dataset, on_generate=self._generate_from_form)
         self.tag_panel = TagPanel(on_tag=lambda label, note: self.tag(label, note=note),
@@ -181,18 +213,28 @@ class Explorer:
     def _say(self, text: str) -> None:
         self.status.value = f"<span class='synthkit-small'>{html.escape(text)}</span>"
 
+    def _shown(self) -> pl.DataFrame:
+        """The points drawn as points: all of them, or only the batches' when the real rows are a density."""
+        if not self.dense:
+            return self._points
+        if self._shown_cache is None or self._shown_cache[0] is not self._points:
+            self._shown_cache = (self._points, self._points.filter(pl.col("batch") != "real"))
+        return self._shown_cache[1]
+
     def _redraw(self) -> None:
-        base = self._points.with_row_index("_pos")
+        shown = self._shown()
+        base = shown.with_row_index("_pos")
         pts, layers = map_layers(base, self._color, categorical=self.schema.categorical)
         value = pts["_value"] if "_value" in pts.columns else None
-        self.mapview.set_points(self._points, pts["_pos"].to_numpy(), layers, self._hover(), value)
+        self.mapview.set_points(shown, pts["_pos"].to_numpy(), layers, self._hover(), value)
 
     def _hover(self) -> list[dict]:
         """The hover columns, built again only when the points change (not when the colouring does)."""
-        if self._hover_cache is None or self._hover_cache[0] is not self._points:
+        shown = self._shown()
+        if self._hover_cache is None or self._hover_cache[0] is not shown:
             cols = [c for c in self.schema.columns if c not in set(self.schema.image_columns)][:MAX_HOVER_COLUMNS]
-            self._hover_cache = (self._points, hover_columns(self._points, ["source", "batch", "dist_to_real", *cols],
-                                                             text=self.schema.text))
+            self._hover_cache = (shown, hover_columns(shown, ["source", "batch", "dist_to_real", *cols],
+                                                      text=self.schema.text))
         return self._hover_cache[1]
 
     # ------------------------------------------------------------------ public API
@@ -237,19 +279,48 @@ class Explorer:
                 ids = []
             else:
                 polygon = check_polygon(rows)
-                mask = points_in_polygon(self._points["x"].to_numpy(), self._points["y"].to_numpy(), polygon)
-                ids = self._points.filter(pl.Series(mask))["row_id"].to_list()
-        known = self._point_ids()
-        unknown = [r for r in ids if r not in known]
-        if unknown:
-            raise DataError(f"{len(unknown)} row ids are not on the map, e.g. {unknown[:3]}; "
-                            "use ids from ex.selection, the dataset or a batch in this workspace")
-        self._set_selection(list(dict.fromkeys(ids)), polygon)
-        self.mapview.show_selection(self._selected, polygon)
+                ids = self._ids_in(polygon)
+        if polygon is None:
+            unknown = self._unknown(ids)
+            if unknown:
+                raise DataError(f"{len(unknown)} row ids are not on the map, e.g. {unknown[:3]}; "
+                                "use ids from ex.selection, the dataset or a batch in this workspace")
+            ids = list(dict.fromkeys(ids))
+        self._set_selection(ids, polygon)
+        self.mapview.show_selection(self._browser_ids(self._selected), polygon)
         return self.selection
 
-    def _point_ids(self) -> set[str]:
-        return set(self._points["row_id"].to_list())
+    def _ids_in(self, polygon: list[list[float]]) -> list[str]:
+        """Row ids of every point (real and synthetic) inside ``polygon``, in map order.
+
+        Also keeps where those points sit, so :attr:`selection` needs no join
+        with every point on the map.
+        """
+        mask = points_in_polygon(self._points["x"].to_numpy(), self._points["y"].to_numpy(), polygon)
+        ids = self._points["row_id"].filter(pl.Series(mask)).to_list()
+        self._selection_pos = (self._layout, ids, np.flatnonzero(mask))
+        return ids
+
+    def _unknown(self, ids: Sequence[str]) -> list[str]:
+        """The ids in ``ids`` that are not on the map."""
+        if not ids:
+            return []
+        s = pl.Series("row_id", list(ids), dtype=pl.String)
+        return s.filter(~s.is_in(self._points["row_id"].implode())).to_list()
+
+    def _known(self, ids: Sequence[str]) -> list[str]:
+        """The ids in ``ids`` that are on the map, in the given order."""
+        if not ids:
+            return []
+        s = pl.Series("row_id", list(ids), dtype=pl.String)
+        return s.filter(s.is_in(self._points["row_id"].implode())).to_list()
+
+    def _browser_ids(self, ids: list[str]) -> list[str]:
+        """Of ``ids``, those the browser draws as points (all of them, unless the real rows are a density)."""
+        if not self.dense or not ids:
+            return ids
+        s = pl.Series("row_id", ids, dtype=pl.String)
+        return s.filter(s.is_in(self._shown()["row_id"].implode())).to_list()
 
     def _set_selection(self, ids: list[str], polygon: list[list[float]] | None) -> None:
         self._selected, self._polygon = ids, polygon
@@ -260,10 +331,17 @@ class Explorer:
                                  stamp=self.mapview.selection_count)
 
     def _on_browser_selection(self, _change: Any) -> None:
-        known = self._point_ids()
-        ids = [r for r in self.mapview.selection if r in known]
         poly = self.mapview.selection_polygon
-        self._set_selection(list(dict.fromkeys(ids)), [list(p) for p in poly] if poly else None)
+        polygon = [list(p) for p in poly] if poly else None
+        if self.dense and polygon is not None and len(polygon) >= 3:
+            # the browser knows only the batch points: every row inside the polygon is found here
+            try:
+                ids = self._ids_in(check_polygon(polygon))
+            except DataError:
+                ids = list(dict.fromkeys(self._known(self.mapview.selection)))
+        else:
+            ids = list(dict.fromkeys(self._known(self.mapview.selection)))
+        self._set_selection(ids, polygon)
 
     def _public_columns(self) -> list[str]:
         """The map columns (and tag) first, then the values; no internal ``_`` columns."""
@@ -273,8 +351,16 @@ class Explorer:
     @property
     def selection(self) -> pl.DataFrame:
         """The selected rows: ``row_id, source, batch, x, y, dist_to_real`` and their values."""
-        sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
-        return sel.join(self._points, on="row_id", how="left", maintain_order="left").select(self._public_columns())
+        cached = self._selection_pos
+        if cached is None or cached[0] != self._layout or cached[1] is not self._selected:
+            sel = pl.DataFrame({"row_id": self._selected}, schema={"row_id": pl.String})
+            pos = sel.join(self._points.select("row_id").with_row_index("_i"), on="row_id", how="left",
+                           maintain_order="left")["_i"]
+            if pos.null_count():  # ids not on the map: rows of nulls, as a join gives them
+                return sel.join(self._points, on="row_id", how="left",
+                                maintain_order="left").select(self._public_columns())
+            cached = self._selection_pos = (self._layout, self._selected, pos.to_numpy())
+        return self._points.select(self._public_columns())[cached[2]]
 
     @property
     def points(self) -> pl.DataFrame:
@@ -307,10 +393,18 @@ class Explorer:
 
     def _refuse_duplicate(self, ids: list[str], label: str) -> None:
         """Tagging exactly the rows of an existing tag with the same label again stores nothing."""
+        want = set(ids)
+        listed = getattr(self.ws, "tag_list", None)
+        if listed is not None:  # only tags with this label and as many rows can be the same
+            same_size = listed().filter((pl.col("label") == label.strip()) & (pl.col("n_rows") == len(want)))
+            for tid in same_size["tag_id"].to_list():
+                if set(self.ws.get_tag(tid).row_ids) == want:
+                    raise DataError(f"these {len(want)} rows already carry tag {tid} ({label!r}); nothing was "
+                                    "stored. Use another label, or change the selection")
+            return
         tags = self.ws.tags()
         if not tags.height:
             return
-        want = set(ids)
         same = tags.filter(pl.col("label") == label.strip())
         for (tid,), part in same.group_by("tag_id", maintain_order=True):
             if set(part["row_id"].to_list()) == want:
@@ -348,10 +442,9 @@ class Explorer:
         msg = self.ws.undo()
         self._sync_batches(redraw=False)
         self._refresh_tags(redraw=False)
-        known = self._point_ids()
-        if any(r not in known for r in self._selected):
-            self._set_selection([r for r in self._selected if r in known], None)
-            self.mapview.show_selection(self._selected, None)
+        if self._unknown(self._selected):
+            self._set_selection(self._known(self._selected), None)
+            self.mapview.show_selection(self._browser_ids(self._selected), None)
         self._redraw()
         self._show_undo()
         self.tag_panel.say(msg)
@@ -427,8 +520,7 @@ class Explorer:
     def show_suggestion(self, index: int) -> pl.DataFrame:
         """Select suggestion ``index``'s rows on the map, to look at them (and lasso further)."""
         region = self._region(index)
-        known = self._point_ids()
-        sel = self.select([r for r in region.row_ids if r in known])
+        sel = self.select(self._known(list(region.row_ids)))
         self.tag_panel.say(f"showing {sel.height} rows of suggestion {index + 1} ({region.kind}); "
                            "Accept tags them")
         return sel

@@ -92,6 +92,20 @@ function hoverTexts(model, rowIds) {
   return out;
 }
 
+// The density image of the real rows (large maps): a PNG over `density_extent`, as a data URL.
+function pngUrl(v) {
+  let bytes;
+  if (!v) return null;
+  if (v instanceof DataView) bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  else if (v instanceof ArrayBuffer) bytes = new Uint8Array(v);
+  else if (ArrayBuffer.isView(v)) bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  else return null;
+  if (!bytes.length) return null;
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return "data:image/png;base64," + btoa(bin);
+}
+
 function render({ model, el }) {
   el.classList.add("synthkit-map");
   const div = document.createElement("div");
@@ -104,6 +118,7 @@ function render({ model, el }) {
 
   // base: the points in a fixed order (re-read only when points_version changes);
   // view: the current colour layers, as positions into `order` (a permutation of base)
+  let density = { version: -1, url: null, extent: null, full: null };
   let base = { version: -1, rowIds: [], x: new Float32Array(0), y: new Float32Array(0), text: [], index: new Map() };
   let view = { layers: [], order: new Int32Array(0), inv: new Int32Array(0), value: new Float32Array(0), per: [] };
   let Plotly = null;
@@ -154,6 +169,15 @@ function render({ model, el }) {
     view = { layers, order, inv, value: floats(model.get("value")), per };
   }
 
+  function readDensity() {
+    const dv = model.get("density_version");
+    if (dv === density.version) return;
+    const ext = model.get("density_extent");
+    const full = model.get("density_full");
+    density = { version: dv, url: pngUrl(model.get("density_png")), extent: ext && ext.length === 4 ? ext : null,
+                full: full && full.length === 4 ? full : null };
+  }
+
   function selectedPerLayer() {
     const sel = model.get("selection") || [];
     if (!sel.length) return view.layers.map(() => null);
@@ -169,7 +193,7 @@ function render({ model, el }) {
 
   function traces() {
     const sel = selectedPerLayer();
-    return view.layers.map((L, k) => {
+    const out = view.layers.map((L, k) => {
       const marker = { size: L.size, opacity: L.opacity, line: { width: 0 } };
       if (L.continuous) {
         Object.assign(marker, {
@@ -193,6 +217,14 @@ function render({ model, el }) {
         unselected: { marker: { opacity: 0.12 } },
       };
     });
+    if (density.full) {
+      // two invisible corner points, last (so lasso curve numbers still index the layers):
+      // autoscale and double-click then show every real row, not just the batches
+      const [x0, x1, y0, y1] = density.full;
+      out.push({ type: "scattergl", mode: "markers", name: "extent", x: [x0, x1], y: [y0, y1],
+                 marker: { size: 1, opacity: 0 }, hoverinfo: "skip", showlegend: false });
+    }
+    return out;
   }
 
   function layout() {
@@ -204,7 +236,19 @@ function render({ model, el }) {
                     fillcolor: "rgba(0,0,0,0.03)", layer: "above" });
     }
     const current = div.layout || {};
+    const images = [], annotations = [];
+    if (density.url && density.extent) {
+      const [x0, x1, y0, y1] = density.extent;
+      images.push({ source: density.url, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
+                    sizing: "stretch", xanchor: "left", yanchor: "top", layer: "below" });
+    }
+    const dnote = model.get("density_note");
+    if (dnote) {
+      annotations.push({ text: escapeHtml(dnote), xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left",
+                         yanchor: "bottom", showarrow: false, font: { size: 11, color: "#5b7499" } });
+    }
     return {
+      images, annotations,
       height: model.get("height"), autosize: true, uirevision: "synthkit-map",
       selectionrevision: "selection-" + (++selectionRevision),
       dragmode: current.dragmode || "lasso", hovermode: "closest", selections: [], shapes,
@@ -238,6 +282,7 @@ function render({ model, el }) {
         quiet = false;
       }
       el.dataset.version = String(model.get("data_version"));
+      el.dataset.densityVersion = String(density.version);
       el.dataset.points = String(base.rowIds.length);
     });
     return pending;
@@ -279,10 +324,34 @@ function render({ model, el }) {
     setTimeout(() => redraw(), 0);
   }
 
+  // Zoom, pan, autoscale: ask Python for the density of the new extent, once the view has
+  // stopped changing for VIEW_DEBOUNCE_MS (a scroll-zoom fires many relayouts).
+  const VIEW_DEBOUNCE_MS = 150;
+  let viewTimer = null;
+  let viewSeq = 0;
+  function sendView() {
+    viewTimer = null;
+    const fl = div._fullLayout;
+    if (!alive || !fl || !fl.xaxis || !fl.yaxis) return;
+    const [x0, x1] = fl.xaxis.range.map(Number), [y0, y1] = fl.yaxis.range.map(Number);
+    model.send({ type: "view", extent: [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)],
+                 width: fl._size.w, height: fl._size.h, seq: ++viewSeq });
+    el.dataset.viewSent = String(viewSeq);
+  }
+  function onRelayout(ev) {
+    if (quiet || !density.full || !ev) return;
+    const keys = Object.keys(ev);
+    if (!keys.some((k) => k.startsWith("xaxis.") || k.startsWith("yaxis.") || k === "autosize" || k === "width" || k === "height")) return;
+    if (viewTimer) clearTimeout(viewTimer);
+    viewTimer = setTimeout(sendView, VIEW_DEBOUNCE_MS);
+  }
+
   const onData = () => { readData(); redraw(); };
+  const onDensity = () => { readDensity(); redraw(); };
   const onSelection = () => { if (!localChange) redraw(); };
   const onLayout = () => redraw();
   model.on("change:data_version", onData);
+  model.on("change:density_version", onDensity);
   model.on("change:selection", onSelection);
   model.on("change:selection_polygon", onSelection);
   model.on("change:title", onLayout);
@@ -293,8 +362,12 @@ function render({ model, el }) {
     Plotly = P;
     note.remove();
     readData();
+    readDensity();
     await redraw();
     div.on("plotly_selected", onSelected);
+    div.on("plotly_relayout", onRelayout);
+    // the first image was drawn for a default size: ask for one that fits this plot
+    if (density.full) sendView();
     div.on("plotly_deselect", () => {
       if (quiet) return;
       sendSelection([], null);
@@ -309,6 +382,8 @@ function render({ model, el }) {
     div.removeEventListener("pointerdown", onPointerDown, true);
     window.removeEventListener("pointerup", onPointerUp, true);
     model.off("change:data_version", onData);
+    model.off("change:density_version", onDensity);
+    if (viewTimer) clearTimeout(viewTimer);
     model.off("change:selection", onSelection);
     model.off("change:selection_polygon", onSelection);
     model.off("change:title", onLayout);

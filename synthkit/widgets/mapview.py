@@ -16,6 +16,15 @@ Python reads it (measured: 3 of 17 lassos arrived with hover on). Here
   once on request over a custom message and loaded as a script, so it never
   enters widget state or notebook outputs.
 
+Large maps: :meth:`MapView.set_density` replaces the real rows by a density
+image (:mod:`synthkit.plots.density`) drawn under the points. Each zoom, pan or
+autoscale, once the view has been still for 150 ms, sends the visible extent
+and the plot's size to Python as a custom message; Python renders that extent
+and sends the new image back (``density_png`` over ``density_extent``). Two
+invisible points at the corners of every real row's extent make autoscale and
+double-click return to the whole map. The image has no hover; the batches drawn
+as points on top keep theirs.
+
 Python sets ``selection``/``selection_polygon`` to highlight a programmatic
 selection; the browser redraws with ``Plotly.react``. Selections travel as row
 ids, which never change, so a selection stays valid across redraws.
@@ -25,6 +34,8 @@ map in JupyterLab (headless Chromium), each after a hover label has shown, and
 finds every one stored as a tag with exactly the rows inside the lasso. After a
 lasso the map redraws once, so plotly's editable selection outline, which
 swallows hover events inside it, no longer blocks hovering the selected points.
+``tests/e2e/test_bigmap.py`` does the same over a million real rows drawn as a
+density image, and zooms.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ import polars as pl
 import traitlets as t
 
 from ..errors import DataError
+from ..plots.density import DensityLayer
 
 __all__ = ["MapView", "hover_columns", "plotly_js"]
 
@@ -125,6 +137,14 @@ class MapView(anywidget.AnyWidget):
     title = t.Unicode("").tag(sync=True)
     height = t.Int(520).tag(sync=True)
 
+    # the density image of the real rows on large maps (empty bytes: none)
+    density_png = t.Bytes(b"").tag(sync=True)
+    density_extent = t.List(t.Float()).tag(sync=True)  # x0, x1, y0, y1 the image covers
+    density_full = t.List(t.Float()).tag(sync=True)  # the extent of every row (for autoscale)
+    density_note = t.Unicode("").tag(sync=True)
+    density_version = t.Int(0).tag(sync=True)
+    views = t.Int(0)  # how many zoom/pan views the browser asked for (not synced)
+
     # selection (both ways)
     selection = t.List(t.Unicode()).tag(sync=True)
     selection_polygon = t.List(t.List(t.Float()), allow_none=True, default_value=None).tag(sync=True)
@@ -133,11 +153,45 @@ class MapView(anywidget.AnyWidget):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._density: DensityLayer | None = None
         self.on_msg(self._on_custom_msg)
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "need-plotly":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "need-plotly":
             self.send({"type": "plotly-js"}, buffers=[plotly_js()])
+        elif content.get("type") == "view" and self._density is not None:
+            try:
+                self.show_extent(content.get("extent"), width=content.get("width", 800),
+                                 height=content.get("height", self.height))
+            except DataError:
+                return  # a degenerate view (e.g. zoomed to nothing): keep the image shown
+            self.views += 1
+
+    def set_density(self, layer: DensityLayer | None, note: str = "") -> None:
+        """Draw ``layer`` (the real rows) as a density image under the points; ``None``: no image.
+
+        ``note`` is shown above the map (e.g. how many rows the image holds).
+        """
+        self._density = layer
+        with self.hold_sync():
+            if layer is None:
+                self.density_png, self.density_extent, self.density_full, self.density_note = b"", [], [], ""
+            else:
+                img = layer.render(width=800, height=self.height)
+                self.density_png, self.density_extent = img.png, list(img.extent)
+                self.density_full, self.density_note = list(layer.extent), note
+            self.density_version = self.density_version + 1
+
+    def show_extent(self, extent: Any, *, width: float = 800, height: float = 520) -> None:
+        """Render the density image of ``extent`` = (x0, x1, y0, y1) for a plot of ``width`` x ``height`` px."""
+        if self._density is None:
+            raise DataError("this map has no density image (set_density was not called)")
+        img = self._density.render(extent, width=width, height=height)
+        with self.hold_sync():
+            self.density_png, self.density_extent = img.png, list(img.extent)
+            self.density_version = self.density_version + 1
 
     def set_points(self, points: pl.DataFrame, order: Sequence[int], layers: list[dict], hover: list[dict],
                    value: Sequence[float] | None = None) -> None:
