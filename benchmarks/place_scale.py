@@ -55,24 +55,28 @@ def place(m, frame, folder: str, workers: list[int], chunk: int) -> None:
     from synthkit.scale import engine_scope
 
     n = frame.height
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     ref = m.place(frame)
-    base = time.perf_counter() - t
-    print(f"  in-process Map.place: {base:.1f} s, {n / base:,.0f} rows/s")
+    base, cpu = time.perf_counter() - t, time.process_time() - c
+    print(f"  in-process Map.place: {base:.1f} s, {n / base:,.0f} rows/s; CPU {cpu:.1f} s = {n / cpu:,.0f} rows "
+          "per CPU second")
     for w in workers:
         t = time.perf_counter()
         with engine_scope("dask", n_workers=w, progress=False) as eng:
             start = time.perf_counter() - t
             times = []
             for _ in range(2):
+                before = sum(eng.client.run(time.process_time).values())
                 t = time.perf_counter()
                 out = m.place(folder, engine=eng, rows_per_chunk=chunk)
                 times.append(time.perf_counter() - t)
+                worker_cpu = sum(eng.client.run(time.process_time).values()) - before
             ok = same(out, ref)
             peaks = sorted(eng.client.run(_peak_rss_mb).values())
         print(f"  {w} worker{'s' if w > 1 else ''}: cluster start {start:.1f} s; place {times[0]:.1f} s "
               f"(first), {times[1]:.1f} s (second) = {n / times[1]:,.0f} rows/s, {base / times[1]:.2f}x "
-              f"in-process; identical to in-process: {ok}; peak memory per worker "
+              f"in-process; workers' CPU (second) {worker_cpu:.1f} s = {n / worker_cpu:,.0f} rows per CPU second; "
+              f"identical to in-process: {ok}; peak memory per worker "
               + ", ".join(f"{p:,.0f} MB" for p in peaks))
 
 
