@@ -45,14 +45,11 @@ def load() -> str:
 
 
 def raw_query(index, X: np.ndarray, k: int):
-    """The index's own search, nothing else: pynndescent's query, or the exact search of a small index."""
+    """The index's own search, nothing else: pynndescent's query, or the exact search."""
     nnd = getattr(index, "_nnd", None)
     if nnd is not None:
         return lambda: nnd.query(X, k=k, epsilon=0.12)
     index.query(X[:1], k)  # an index that sets up its search at the first query
-    nn = getattr(index, "_nn", None)
-    if nn is not None:
-        return lambda: nn.kneighbors(X, n_neighbors=k)
     return lambda: index.query(X, k)
 
 

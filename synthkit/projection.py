@@ -44,7 +44,11 @@ Large data
     other real rows are placed into it like a batch; ``note`` says so. Fitting
     UMAP on all 48,842 adult rows took 1.5-3 minutes on two cores (seeded UMAP
     runs single-threaded), the default subsample about 40 s (BENCHMARKS.md).
-    Pass ``max_fit_rows=None`` to fit on every row. Above ``DISTINCT_ABOVE``
+    Pass ``max_fit_rows=None`` to fit on every row. ``fit(..., engine="dask")``
+    places the other real rows and measures every real row's distance to the
+    others on Dask workers, and ``place(rows, engine=...)`` places any number
+    of rows there (a parquet folder or glob too), with the in-process result
+    (:mod:`synthkit.placement`). Above ``DISTINCT_ABOVE``
     (100,000) real rows of which at most half are distinct (measured data
     repeats), the other real rows are placed, and their distances to each
     other measured, once per distinct row: the same numbers, found faster.

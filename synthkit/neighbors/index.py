@@ -75,7 +75,6 @@ class KnnIndex:
         self.random_state = random_state
         self.blas = _use_blas(self.data.shape, metric)
         self.exact = len(self.data) <= EXACT_LIMIT or self.blas
-        self._nn: Any = None
         self._nnd: Any = nnd  # a prepared pynndescent.NNDescent (e.g. UMAP's own)
         self._stored: tuple[Path, str] | None = None  # (folder, name) of a saved state not restored yet
         if not self.exact and self._nnd is None:
