@@ -51,6 +51,8 @@ _PENDING = object()  # stands in for a pynndescent index until the first query r
 
 #: the exact search takes the minimum of each run of this many indexed rows (see _blas_query)
 _RUN = 256
+#: ... in an index of at most EXACT_LIMIT rows (short runs: few candidates to re-check)
+_SMALL_RUN = 16
 #: query rows per block of the exact search: at most this many distances in memory at once
 _BLOCK_VALUES = 4_000_000
 
@@ -224,8 +226,9 @@ class KnnIndex:
 
         Per block of queries: squared distances up to a per-query constant,
         ``|x|^2 - 2 q.x``, in float32 (one BLAS product); the minimum of each
-        run of ``_RUN`` indexed rows; the k-th smallest of those minima, ``t``,
-        bounds the k-th nearest distance from above (k different runs each
+        run of ``_RUN`` indexed rows (``_SMALL_RUN`` in a small index); the
+        k-th smallest of those minima, ``t``, bounds the k-th nearest distance
+        from above (k different runs each
         hold a row at most ``t`` away). Every row within ``t`` plus twice a
         bound on the float32 rounding error is a candidate; the candidates'
         distances are recomputed exactly (float64) and the k nearest kept,
@@ -236,15 +239,16 @@ class KnnIndex:
         n, d = self.data.shape
         prep = getattr(self, "_blas_prep", None)
         if prep is None:
-            runs = -(-n // _RUN)
-            data_t = np.zeros((d, runs * _RUN), dtype=np.float32)
+            run = _RUN if n > EXACT_LIMIT else _SMALL_RUN
+            runs = -(-n // run)
+            data_t = np.zeros((d, runs * run), dtype=np.float32)
             data_t[:, :n] = self.data.T
             data_t *= -2.0  # exact in float32: one product gives -2 q.x
             sq64 = np.einsum("ij,ij->i", self.data.astype(np.float64), self.data.astype(np.float64))
-            sq = np.full(runs * _RUN, np.inf, dtype=np.float32)
+            sq = np.full(runs * run, np.inf, dtype=np.float32)
             sq[:n] = sq64
-            prep = self._blas_prep = (data_t, sq, runs, float(np.sqrt(sq64.max(initial=0.0))))
-        data_t, sq, runs, xmax = prep
+            prep = self._blas_prep = (data_t, sq, run, runs, float(np.sqrt(sq64.max(initial=0.0))))
+        data_t, sq, run, runs, xmax = prep
         m = len(q)
         out_i = np.zeros((m, k), dtype=np.int64)
         out_d = np.full((m, k), np.inf, dtype=np.float64)
@@ -252,11 +256,11 @@ class KnnIndex:
         # float32 error of |x|^2 - 2 q.x: at most (d + 4) units in the last place of (|q| + |x|)^2
         slack = 2.0 * (d + 4) * np.finfo(np.float32).eps * (qn + xmax) ** 2 + 1e-30
         if block is None:
-            block = max(1, _BLOCK_VALUES // (runs * _RUN))
+            block = max(1, _BLOCK_VALUES // (runs * run))
         width = min(k, runs)
         # one buffer for the blocks' products: a fresh 16 MB array per block costs page faults
         # (about 20% of the search where the allocator hands large blocks back at once, as Dask's workers do)
-        buf = np.empty((min(block, m), runs * _RUN), dtype=np.float32)
+        buf = np.empty((min(block, m), runs * run), dtype=np.float32)
         for s in range(0, m, block):
             part = q[s : s + block]
             b = len(part)
@@ -264,7 +268,7 @@ class KnnIndex:
             D += sq
             if exclude is not None:
                 D[np.arange(b), exclude[s : s + b]] = np.inf
-            runs_D = D.reshape(b, runs, _RUN)
+            runs_D = D.reshape(b, runs, run)
             mins = runs_D.min(axis=2)
             t = np.partition(mins, width - 1, axis=1)[:, width - 1]
             if width < k:  # fewer runs than k: every row is a candidate
@@ -273,7 +277,7 @@ class KnnIndex:
             # candidates sit in the few runs whose minimum is within the limit: look only there
             rr, cc = np.nonzero(mins <= limit[:, None])
             hit, off = np.nonzero(runs_D[rr, cc] <= limit[rr, None])
-            rows, cols = rr[hit], cc[hit] * _RUN + off
+            rows, cols = rr[hit], cc[hit] * run + off
             inside = cols < n  # not the padding of the last run
             rows, cols = rows[inside], cols[inside]
             dist = pair_distances(self.data[cols], part[rows], self.metric)
