@@ -30,9 +30,11 @@ def _slow_identity(chunk):
 
 
 def _threads(chunk):
+    import os
+
     import numba
 
-    return numba.get_num_threads()
+    return numba.get_num_threads(), os.environ.get("NUMBA_NUM_THREADS")
 
 
 def _die(chunk):
@@ -70,7 +72,8 @@ def test_map_keeps_chunk_order_and_broadcasts_dicts(dask_engine):
     assert dask_engine.map(_slow_identity, list(range(9))) == list(range(9))
     assert dask_engine.map(_slow_identity, []) == []
     assert dask_engine.n_workers == 2
-    assert dask_engine.map(_threads, [0, 1]) == [1, 1]  # one thread per worker, numba's kernels too
+    assert dask_engine.map(_threads, [0, 1]) == [(1, None), (1, None)]  # one thread per worker, numba's too
+    assert "NUMBA_NUM_THREADS" not in os.environ  # this process keeps its own thread count
 
 
 def test_worker_killed_once_is_retried(dask_engine, tmp_path):

@@ -35,9 +35,9 @@ from ..errors import DataError
 __all__ = ["DensityImage", "DensityLayer", "full_extent", "density_counts", "density_rgba", "png_bytes",
            "DENSITY_COLORS", "MAX_CELLS_PER_SIDE"]
 
-#: the ramp from the sparsest to the densest cell: light grey-blue to slate grey, greyer than
-#: every batch colour so the synthetic points on top stand out
-DENSITY_COLORS = ((0xe3, 0xe7, 0xed), (0xbd, 0xc5, 0xd1), (0x8a, 0x95, 0xa8), (0x55, 0x5f, 0x72))
+#: the ramp from the sparsest to the densest cell: light to dark neutral grey (the colour of the real
+#: rows everywhere else), so every batch colour on top stands out, blue included
+DENSITY_COLORS = ((0xe4, 0xe4, 0xe4), (0xbf, 0xbf, 0xbf), (0x8c, 0x8c, 0x8c), (0x55, 0x55, 0x55))
 #: opacity of the sparsest and the densest cell (0-255); empty cells are fully transparent
 DENSITY_ALPHA = (150, 235)
 #: a grid is at most this many cells wide or high, whatever size the browser asks for

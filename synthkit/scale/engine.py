@@ -67,8 +67,26 @@ class _Box:
         self.obj = obj
 
 
+def worker_threads() -> None:
+    """On a Dask worker, run numba's kernels on as many threads as the worker has (not one per core:
+    the workers share the cores; Dask sets the BLAS/OpenMP variables itself). Results do not depend
+    on the number of threads. (Not through the nanny's environment: it would change this process's
+    NUMBA_NUM_THREADS too, which numba refuses once its threads run.)"""
+    import numba  # once per worker process; the kernels of synthkit need it anyway
+
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    if n and numba.get_num_threads() != min(n, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
 def _call(fn: Callable, chunk: Any, *boxes: Any, **kwargs: Any) -> tuple[Any, float]:
     """Runs on a worker: unwrap the broadcast objects, call ``fn``; returns its result and CPU seconds."""
+    worker_threads()
     cpu = time.process_time()
     out = fn(chunk, *[b.obj if isinstance(b, _Box) else b for b in boxes], **kwargs)
     return out, time.process_time() - cpu
@@ -218,9 +236,7 @@ def _local_engine(n_workers: int, memory_limit: Any, progress: bool | None, retr
     distributed = _distributed()
     import dask
 
-    # one thread per worker: numba's kernels too (Dask already sets the BLAS/OpenMP variables)
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries,
-                          "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}), warnings.catch_warnings():
+    with dask.config.set({"distributed.scheduler.allowed-failures": retries}), warnings.catch_warnings():
         # with no dashboard the scheduler still serves /health: on any free port, without a warning
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         try:

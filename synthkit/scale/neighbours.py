@@ -150,18 +150,12 @@ def _n_chunks(m: int) -> int:
 
 
 def _worker_threads() -> None:
-    """On a Dask worker, run the kernels on as many threads as the worker has (not one per core:
-    the workers share the cores). Results do not depend on the number of threads."""
-    import numba
+    """One numba thread per worker thread (see :func:`synthkit.scale.engine.worker_threads`)."""
+    import numba  # noqa: F401 - imported before the kernels run, so the setting applies to them
 
-    try:
-        from distributed import get_worker
+    from .engine import worker_threads
 
-        n = get_worker().state.nthreads
-    except (ImportError, ValueError, AttributeError):
-        return
-    if n and numba.get_num_threads() != min(n, numba.config.NUMBA_NUM_THREADS):
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    worker_threads()
 
 
 def self_chunk(span: tuple[int, int], ref: Ref, *, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
