@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.synthkit-installed
 # only compete (notably with the notebook kernels), and results stay identical.
 SINGLE := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: install lab test test-fast browser bench notebooks clean
+.PHONY: install lab test test-fast browser bench bench-scale notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ bench: install
 	$(PY) benchmarks/attacks.py
 	$(PY) benchmarks/first_map.py
 	$(PY) benchmarks/place.py
+
+# Dask: millions of rows (about 45 minutes on 2 cores; data built once in /tmp/synthkit-scale)
+bench-scale: install
+	$(PY) benchmarks/scale_neighbours.py 20000 40000
+	$(PY) benchmarks/scale_evaluate.py 10000
+	$(PY) benchmarks/scale_fidelity.py --real 1000000 --synthetic 4000000
+	$(PY) benchmarks/place_scale.py --rows 100000
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
