@@ -6,33 +6,43 @@ with software WebGL is slow); nothing sleeps and hopes.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
-from typing import Callable
+import urllib.request
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 MAP = ".synthkit-map[data-ready='1']"
 PLOT = MAP + " .js-plotly-plot"
 
-_KERNEL_IDLE = """() => {
-  const app = window.jupyterapp;
-  const w = app && app.shell && app.shell.currentWidget;
-  const sc = w && w.sessionContext;
+# the notebook panel open on ``path`` (every check aims at it, never at whatever tab is current)
+_PANEL = """const panelOf = (path) => Array.from(window.jupyterapp.shell.widgets('main'))
+  .find(w => w.context && w.context.path === path && w.content && w.content.widgets);"""
+
+_KERNEL_IDLE = "(path) => { " + _PANEL + """
+  const w = panelOf(path); const sc = w && w.sessionContext;
   return !!(sc && sc.session && sc.session.kernel && !sc.isRestarting
             && sc.session.kernel.connectionStatus === 'connected'
             && sc.session.kernel.status === 'idle');
 }"""
 
-_ALL_EXECUTED = """() => {
-  const w = window.jupyterapp.shell.currentWidget;
-  if (!w || !w.content || !w.content.widgets) return false;
+_STATE = "(path) => { " + _PANEL + r"""
+  const app = window.jupyterapp;
+  const open = Array.from(app.shell.widgets('main')).map(w => w.context ? w.context.path : w.id);
+  const cur = app.shell.currentWidget;
+  const w = panelOf(path);
+  if (!w) return {found: false, open, current: cur && cur.context ? cur.context.path : null};
+  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   const cells = w.content.widgets.filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
-  return cells.length > 0 && cells.every(c => c.model.executionCount !== null && c.model.executionCount !== undefined)
-         && w.sessionContext.session.kernel.status === 'idle';
+  const errors = [];
+  for (const c of cells) for (const o of c.model.outputs.toJSON())
+    if (o.output_type === 'error') errors.push(o.ename + ': ' + o.evalue + '\n' + (o.traceback || []).join('\n').slice(-3000));
+  return {found: true, open, current: cur && cur.context ? cur.context.path : null,
+          counts: cells.map(c => c.model.executionCount ?? null),
+          kernel: k ? k.status : null, connection: k ? k.connectionStatus : null, errors};
 }"""
-
-_ERRORS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'))
-  .map(e => e.innerText.slice(0, 2000))"""
-
 
 def poll(what: str, fn: Callable[[], object], timeout: float = 180, interval: float = 0.25) -> object:
     deadline = time.monotonic() + timeout
@@ -54,27 +64,81 @@ def dismiss_toasts(page) -> None:
 
 
 def open_notebook(page, base: str, name: str) -> None:
-    page.goto(f"{base}/lab/tree/{name}")
+    """Open ``name`` alone, in a JupyterLab workspace of its own.
+
+    The server remembers each workspace's open tabs; in a shared one, a
+    notebook a previous test had open comes back, may be the current tab, and
+    would be the one that runs. A new workspace per notebook opens only this one.
+    """
+    page.goto(f"{base}/lab/workspaces/t{time.time_ns()}/tree/{name}")
     page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
-    poll("the page to settle (no ?reset)", lambda: "reset" not in page.url, timeout=60)
     page.wait_for_selector(".jp-Notebook", timeout=120_000)
-    page.wait_for_function(_KERNEL_IDLE, timeout=180_000, polling=250)
+    page.wait_for_function(_KERNEL_IDLE, arg=name, timeout=180_000, polling=250)
+    state = page.evaluate(_STATE, name)
+    assert state["open"] == [name], f"expected only {name} open in JupyterLab, found {state['open']}"
     dismiss_toasts(page)
 
 
-def run_all(page, timeout: float = 600) -> None:
-    """Run every cell and wait until each non-empty code cell has run and the kernel is idle."""
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+def notebook_state(page, name: str) -> dict:
+    """What the notebook panel on ``name`` shows: execution counts, kernel status, error outputs."""
+    return page.evaluate(_STATE, name)
+
+
+def run_all(page, name: str, timeout: float = 600) -> None:
+    """Run every cell of notebook ``name``; wait until each has run and its kernel is idle.
+
+    Fails at once when a cell raises (the cells after it would never run) or
+    the kernel dies, with what the notebook showed, instead of waiting out
+    the deadline.
+    """
+    page.evaluate("(path) => { " + _PANEL + """
+        const w = panelOf(path); window.jupyterapp.shell.activateById(w.id);
+        return window.jupyterapp.commands.execute('notebook:run-all-cells'); }""", name)
+    deadline = time.monotonic() + timeout
+    dead_since = None
+    while True:
+        st = notebook_state(page, name)
+        if not st["found"]:
+            raise AssertionError(f"{name} is no longer open in JupyterLab (open: {st['open']})")
+        if st["errors"]:
+            raise AssertionError(f"{name} raised:\n" + re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(st["errors"])))
+        if st["counts"] and all(c is not None for c in st["counts"]) and st["kernel"] == "idle":
+            return
+        if st["kernel"] in ("dead", "unknown") or st["connection"] == "disconnected":
+            dead_since = dead_since or time.monotonic()
+            if time.monotonic() - dead_since > 30:
+                raise AssertionError(f"the kernel of {name} is {st['kernel']} ({st['connection']}); "
+                                     f"cells run: {st['counts']}")
+        else:
+            dead_since = None
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run-all of {name} did not finish in {timeout:.0f} s: cells run {st['counts']}, "
+                                 f"kernel {st['kernel']} ({st['connection']}), current tab {st['current']}")
+        time.sleep(0.5)
+
+
+def close_notebook(page, base: str, name: str) -> None:
+    """Save and close the tabs and end this notebook's kernel, so later tests find a quiet JupyterLab."""
     try:
-        page.wait_for_function(_ALL_EXECUTED, timeout=timeout * 1000, polling=500)
-    except Exception:
-        raise AssertionError("run-all did not finish; errors shown: " + repr(page.evaluate(_ERRORS)))
-    errors = [e for e in page.evaluate(_ERRORS) if "Traceback" in e or "Error" in e]
-    assert not errors, f"the notebook raised: {errors}"
+        page.evaluate("""async () => { const c = window.jupyterapp.commands;
+            await c.execute('docmanager:save'); await c.execute('application:close-all'); }""")
+    finally:
+        with urllib.request.urlopen(f"{base}/api/sessions", timeout=30) as r:
+            sessions = json.load(r)
+        for s in sessions:
+            if s.get("path", "").endswith(name):
+                req = urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE")
+                urllib.request.urlopen(req, timeout=30).close()
 
 
-def kernel_idle(page) -> bool:
-    return bool(page.evaluate(_KERNEL_IDLE))
+@contextmanager
+def opened(page, base: str, name: str) -> Iterator[None]:
+    """``with opened(page, base, name):`` the notebook alone in JupyterLab; closed (kernel ended) after."""
+    open_notebook(page, base, name)
+    try:
+        yield
+    finally:
+        close_notebook(page, base, name)
 
 
 def wait_for_map(page, index: int = 0, timeout: float = 180):
@@ -125,3 +189,59 @@ def pixels_to_data(page, plot, path):
           const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
           return path.map(([px, py]) => [xa.p2d(px - r.left), ya.p2d(py - r.top)]);
         }""", [PLOT, path])
+
+
+def drag_mode(page, mode: str) -> None:
+    """Switch the first map to ``mode`` with its toolbar button, and wait until plotly has it."""
+    mode_of = "(s) => document.querySelector(s)._fullLayout.dragmode"
+    for attempt in range(3):  # as a person would, click again if the first click did not take
+        page.locator(PLOT).first.hover()  # the toolbar shows on hover
+        page.locator(PLOT + f" .modebar-btn[data-val='{mode}']").first.click()
+        try:
+            poll(f"the map to be in {mode} mode", lambda: page.evaluate(mode_of, PLOT) == mode, timeout=5)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError(f"the toolbar did not switch the map to {mode} mode "
+                         f"(it is in {page.evaluate(mode_of, PLOT)!r})")
+
+
+def to_pixels(page, x: float, y: float) -> tuple[float, float]:
+    """Page pixels of data point (x, y) on the first map."""
+    return tuple(page.evaluate(
+        """([s, x, y]) => { const gd = document.querySelector(s); const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+             return [r.left + gd._fullLayout.xaxis.d2p(x), r.top + gd._fullLayout.yaxis.d2p(y)]; }""",
+        [PLOT, x, y]))
+
+
+def hover_text(page, plot, x: float, y: float, expect: str) -> str:
+    """Move the mouse onto data point (x, y); the label text once it names ``expect`` (or the last one seen).
+
+    The pointer passes other points on its way, and plotly redraws its label a
+    frame later, so the first label seen may still be a neighbour's: wait for
+    the label of the point under the pointer.
+    """
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)
+    page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", PLOT)
+    label = page.locator(PLOT + " .hoverlayer .hovertext")
+    poll("the old hover label to go", lambda: label.count() == 0, timeout=30)
+    cx, cy = to_pixels(page, x, y)
+    page.mouse.move(cx - 5, cy - 5, steps=2)
+    page.mouse.move(cx, cy, steps=3)
+    seen = {"text": ""}
+
+    def names_it() -> bool:
+        seen["text"] = (label.first.text_content() or "") if label.count() else ""  # SVG: no innerText
+        return expect in seen["text"]
+
+    try:
+        poll(f"the hover label of {expect}", names_it, timeout=30)
+    except TimeoutError:  # the assertion below shows what the label said instead
+        pass
+    return seen["text"]
+
+
+def selected_count(text: str) -> int | None:
+    m = re.search(r"(\d+) rows selected", text, flags=re.I)
+    return int(m.group(1)) if m else None

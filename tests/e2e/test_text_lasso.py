@@ -13,9 +13,7 @@ real line.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 
 import nbformat
 import numpy as np
@@ -25,9 +23,10 @@ import pytest
 import synthkit as sk
 
 from . import lab as L
-from .test_tour_lasso import _check_tag, _selected_count, _to_pixels
+from .test_tour_lasso import _check_tag
 
 MARKUP = "<i>Sweet</i> & bitter: "
+NB = "text_lasso.ipynb"
 CELLS = [
     "import polars as pl\nimport synthkit as sk\nfrom synthkit.widgets import Explorer",
     "ds = sk.load('shakespeare').sample(300, random_state=0)\n"
@@ -57,62 +56,19 @@ def _isolated(pts: pl.DataFrame, ids: pl.Series) -> dict:
     return cand.row(int(d.min(axis=1).argmax()), named=True)
 
 
-def _hover_text(page, plot, x: float, y: float, expect: str) -> str:
-    """Move the mouse onto data point (x, y); the label text once it names ``expect`` (or the last one seen).
-
-    The pointer passes other points on its way, and plotly redraws its label a
-    frame later, so the first label seen may still be a neighbour's: wait for
-    the label of the point under the pointer.
-    """
-    box = plot.bounding_box()
-    page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)
-    page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", L.PLOT)
-    label = page.locator(L.PLOT + " .hoverlayer .hovertext")
-    L.poll("the old hover label to go", lambda: label.count() == 0, timeout=30)
-    cx, cy = _to_pixels(page, x, y)
-    page.mouse.move(cx - 5, cy - 5, steps=2)
-    page.mouse.move(cx, cy, steps=3)
-    seen = {"text": ""}
-
-    def names_it() -> bool:
-        seen["text"] = (label.first.text_content() or "") if label.count() else ""  # SVG: no innerText
-        return expect in seen["text"]
-
-    try:
-        L.poll(f"the hover label of {expect}", names_it, timeout=30)
-    except TimeoutError:  # the assertion below shows what the label said instead
-        pass
-    return seen["text"]
-
-
-def _close(page, base: str, name: str) -> None:
-    """Save and close every tab and end this notebook's kernel, so later tests find a clean JupyterLab."""
-    page.evaluate("""async () => { const c = window.jupyterapp.commands;
-        await c.execute('docmanager:save'); await c.execute('application:close-all'); }""")
-    with urllib.request.urlopen(f"{base}/api/sessions", timeout=30) as r:
-        sessions = json.load(r)
-    for s in sessions:
-        if s.get("path", "").endswith(name):
-            req = urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE")
-            urllib.request.urlopen(req, timeout=30).close()
-
-
 @pytest.mark.e2e
 def test_text_rows_hover_and_lasso_into_a_tag(lab, page):
     base, nb_dir = lab
-    try:
-        _run(page, base, nb_dir)
-    finally:
-        _close(page, base, "text_lasso.ipynb")
-
-
-def _run(page, base, nb_dir) -> None:
     t0 = time.monotonic()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
-    nbformat.write(nb, nb_dir / "text_lasso.ipynb")
-    L.open_notebook(page, base, "text_lasso.ipynb")
-    L.run_all(page, timeout=600)
+    nbformat.write(nb, nb_dir / NB)
+    with L.opened(page, base, NB):
+        _drive(page, nb_dir, t0)
+
+
+def _drive(page, nb_dir, t0) -> None:
+    L.run_all(page, NB, timeout=600)
     plot = L.wait_for_map(page, index=0)
 
     ws = sk.Workspace.open(nb_dir / "text-ws")
@@ -123,7 +79,7 @@ def _run(page, base, nb_dir) -> None:
     # hover: the line's text, its markup shown as characters (escaped), cut to about 120 characters
     marked = real.filter(pl.col("text").str.starts_with(MARKUP))["row_id"]
     row = _isolated(pts, marked)
-    text = _hover_text(page, plot, row["x"], row["y"], row["row_id"])
+    text = L.hover_text(page, plot, row["x"], row["y"], row["row_id"])
     assert row["row_id"] in text and MARKUP.strip() in text, text
     doc = real.filter(pl.col("row_id") == row["row_id"])["text"][0]
     assert ("\u2026" in text) == (len(doc) > 120), text
@@ -131,7 +87,7 @@ def _run(page, base, nb_dir) -> None:
     # lasso around a synthetic point, tag the selection
     syn = pts.filter(pl.col("row_id").str.starts_with(batch_id))
     target = syn.row(syn.height // 2, named=True)
-    cx, cy = _to_pixels(page, target["x"], target["y"])
+    cx, cy = L.to_pixels(page, target["x"], target["y"])
     box = plot.locator(".nsewdrag").first.bounding_box()
     before = page.locator(".synthkit-map").first.get_attribute("data-selection-count") or "0"
     L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
@@ -144,7 +100,7 @@ def _run(page, base, nb_dir) -> None:
     table = page.locator(".synthkit-selection").first
     headers = table.locator("th").all_inner_texts()
     assert headers[3:5] == ["text", "nearest real text"], headers
-    shown = _selected_count(stamped.inner_text())
+    shown = L.selected_count(stamped.inner_text())
     page.locator(".synthkit-label input").first.fill("odd lines")
     page.locator(".synthkit-label input").first.press("Tab")
     page.locator("button.synthkit-tag").first.click()

@@ -14,8 +14,6 @@ leave the workspace).
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +62,12 @@ def _targets(pts: pl.DataFrame, k: int) -> list[tuple[float, float]]:
 def test_every_lasso_reaches_python_with_hover_on(lab, page):
     base, nb_dir = lab
     copy_notebook(TOUR, nb_dir)
-    L.open_notebook(page, base, TOUR.name)
-    L.run_all(page, timeout=900)
+    with L.opened(page, base, TOUR.name):
+        _drive(page, nb_dir)
+
+
+def _drive(page, nb_dir) -> None:
+    L.run_all(page, TOUR.name, timeout=600)
     plot = L.wait_for_map(page, index=0)
 
     ws_path = nb_dir / "tour-ws"
@@ -105,7 +107,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
         # the kernel has this lasso when the table it renders carries the lasso's stamp
         stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
         L.poll("the selection table of this lasso", lambda: stamped.count() > 0, timeout=120)
-        shown = _selected_count(stamped.inner_text())
+        shown = L.selected_count(stamped.inner_text())
         page.locator(".synthkit-label input").first.fill(label)
         page.locator(".synthkit-label input").first.press("Tab")
         page.locator("button.synthkit-tag").first.click()
@@ -113,7 +115,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
         _check_tag(ws, label, xs, ys, pts, shown)
         _hover_inside(page, plot, ws, label, pts)
     # a box selection (toolbar's Box Select) arrives the same way
-    _drag_mode(page, "select")
+    L.drag_mode(page, "select")
     box = plot.locator(".nsewdrag").first.bounding_box()
     before = page.locator(".synthkit-map").first.get_attribute("data-selection-count")
     x0, y0 = box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"]
@@ -129,7 +131,7 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
     page.locator(".synthkit-label input").first.fill("box")
     page.locator(".synthkit-label input").first.press("Tab")
     page.locator("button.synthkit-tag").first.click()
-    _check_tag(ws, "box", xs, ys, pts, _selected_count(stamped.inner_text()))
+    _check_tag(ws, "box", xs, ys, pts, L.selected_count(stamped.inner_text()))
     _hover_inside(page, plot, ws, "box", pts)
     assert ws.tag_list().height == n_tags0 + LASSOS + 1
 
@@ -145,29 +147,6 @@ def test_every_lasso_reaches_python_with_hover_on(lab, page):
     ws.close()
 
 
-def _drag_mode(page, mode: str) -> None:
-    """Switch the first map to ``mode`` with its toolbar button, and wait until plotly has it."""
-    mode_of = "(s) => document.querySelector(s)._fullLayout.dragmode"
-    for attempt in range(3):  # as a person would, click again if the first click did not take
-        page.locator(L.PLOT).first.hover()  # the toolbar shows on hover
-        page.locator(L.PLOT + f" .modebar-btn[data-val='{mode}']").first.click()
-        try:
-            L.poll(f"the map to be in {mode} mode", lambda: page.evaluate(mode_of, L.PLOT) == mode, timeout=5)
-            return
-        except TimeoutError:
-            continue
-    raise AssertionError(f"the toolbar did not switch the map to {mode} mode "
-                         f"(it is in {page.evaluate(mode_of, L.PLOT)!r})")
-
-
-def _to_pixels(page, x: float, y: float) -> tuple[float, float]:
-    """Page pixels of data point (x, y) on the first map."""
-    return tuple(page.evaluate(
-        """([s, x, y]) => { const gd = document.querySelector(s); const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
-             return [r.left + gd._fullLayout.xaxis.d2p(x), r.top + gd._fullLayout.yaxis.d2p(y)]; }""",
-        [L.PLOT, x, y]))
-
-
 def _hover_inside(page, plot, ws, label: str, pts: pl.DataFrame) -> None:
     """Hover the selected point nearest the middle of tag ``label``: its hover label must show."""
     got = ws.get_tag(ws.tag_list().filter(pl.col("label") == label)["tag_id"][0])
@@ -181,7 +160,7 @@ def _hover_inside(page, plot, ws, label: str, pts: pl.DataFrame) -> None:
     page.evaluate("(s) => window.Plotly.Fx.unhover(document.querySelector(s))", L.PLOT)
     L.poll("the old hover label to go", lambda: page.locator(L.PLOT + " .hoverlayer .hovertext").count() == 0,
            timeout=30)
-    cx, cy = _to_pixels(page, row["x"], row["y"])
+    cx, cy = L.to_pixels(page, row["x"], row["y"])
     page.mouse.move(cx - 6, cy - 6, steps=2)
     page.mouse.move(cx, cy, steps=3)
     try:
@@ -215,10 +194,3 @@ def _check_tag(ws, label: str, xs, ys, pts: pl.DataFrame, shown: int | None) -> 
     assert have, f"{label}: the selection is empty"
     assert want_in <= have and not (have & want_out), (
         f"{label}: missing {sorted(want_in - have)[:5]}, extra {sorted(have & want_out)[:5]}")
-
-
-def _selected_count(text: str) -> int | None:
-    import re
-
-    m = re.search(r"(\d+) rows selected", text, flags=re.I)
-    return int(m.group(1)) if m else None

@@ -34,8 +34,6 @@ from synthkit.tags import points_in_polygon
 
 from . import lab as L
 from .conftest import ARTIFACTS
-from .test_text_lasso import _close, _hover_text
-from .test_tour_lasso import _drag_mode, _selected_count, _to_pixels
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_ROWS = 1_000_000
@@ -78,13 +76,6 @@ def _pixels(page, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 @pytest.mark.slow
 def test_a_million_real_rows_lasso_hover_zoom(lab, page):
     base, nb_dir = lab
-    try:
-        _run(page, base, nb_dir)
-    finally:
-        _close(page, base, NB)
-
-
-def _run(page, base, nb_dir) -> None:
     t0 = time.monotonic()
     ds = _penguins_like()(REAL_ROWS)
     ws = sk.Workspace.create(nb_dir / "big-ws", ds)
@@ -96,9 +87,13 @@ def _run(page, base, nb_dir) -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
     nbformat.write(nb, nb_dir / NB)
-    L.open_notebook(page, base, NB)
+    with L.opened(page, base, NB):
+        _drive(page, nb_dir, batch, m, ws, t0, t_setup)
+
+
+def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     t1 = time.monotonic()
-    L.run_all(page, timeout=900)
+    L.run_all(page, NB, timeout=600)
     plot = L.wait_for_map(page, index=0)
     t_draw = time.monotonic() - t1
     # the map's coordinates: the real rows' from the fitted map, the batch's as the Explorer placed them
@@ -120,7 +115,7 @@ def _run(page, base, nb_dir) -> None:
     real = m.real
     hist, ex_, ey_ = np.histogram2d(real["x"].to_numpy(), real["y"].to_numpy(), bins=40)
     i, j = np.unravel_index(int(hist.argmax()), hist.shape)
-    cx, cy = _to_pixels(page, (ex_[i] + ex_[i + 1]) / 2, (ey_[j] + ey_[j + 1]) / 2)
+    cx, cy = L.to_pixels(page, (ex_[i] + ex_[i + 1]) / 2, (ey_[j] + ey_[j + 1]) / 2)
     box = plot.locator(".nsewdrag").first.bounding_box()
     before = mapdiv.get_attribute("data-selection-count") or "0"
     L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
@@ -131,7 +126,7 @@ def _run(page, base, nb_dir) -> None:
     stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
     L.poll("the selection table of this lasso", lambda: stamped.count() > 0, timeout=180)
     t_select = time.monotonic() - t2
-    shown = _selected_count(stamped.inner_text())
+    shown = L.selected_count(stamped.inner_text())
     page.locator(".synthkit-label input").first.fill("dense")
     page.locator(".synthkit-label input").first.press("Tab")
     t3 = time.monotonic()
@@ -169,7 +164,7 @@ def _run(page, base, nb_dir) -> None:
         pick = np.where(on_screen, gap, -1.0)
     k = int(pick.argmax())
     row = placed.row(k, named=True)
-    text = _hover_text(page, plot, row["x"], row["y"], row["row_id"])
+    text = L.hover_text(page, plot, row["x"], row["y"], row["row_id"])
     assert row["row_id"] in text and "source: copula" in text, text
 
     # zoom: a new image of the new extent arrives; autoscale brings back the whole map
@@ -186,7 +181,7 @@ def _run(page, base, nb_dir) -> None:
     assert zoomed["sizex"] == pytest.approx(zx[1] - zx[0], rel=1e-4)
     assert zoomed["sizey"] == pytest.approx(zy[1] - zy[0], rel=1e-4)
     # the same with the mouse: Zoom from the toolbar, drag a box, then double-click for the whole map
-    _drag_mode(page, "zoom")
+    L.drag_mode(page, "zoom")
     drag = plot.locator(".nsewdrag").first.bounding_box()
     px, py = drag["x"] + 0.3 * drag["width"], drag["y"] + 0.3 * drag["height"]
     page.mouse.move(px, py)
