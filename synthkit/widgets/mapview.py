@@ -34,7 +34,7 @@ map in JupyterLab (headless Chromium), each after a hover label has shown, and
 finds every one stored as a tag with exactly the rows inside the lasso. After a
 lasso the map redraws once, so plotly's editable selection outline, which
 swallows hover events inside it, no longer blocks hovering the selected points.
-``tests/e2e/test_zz_bigmap.py`` does the same over a million real rows drawn as a
+``tests/e2e/test_bigmap_browser.py`` does the same over a million real rows drawn as a
 density image, and zooms.
 """
 
