@@ -275,7 +275,9 @@ def engine_scope(engine: Any = "dask", *, scheduler: Any = None, n_workers: int 
     ``scheduler``: ``None`` (a local cluster of ``n_workers`` processes; default:
     one per core, at most 4), an address ``"tcp://host:port"``, or a Client.
     ``memory_limit`` per local worker (Dask's ``"auto"`` shares the machine's
-    memory). ``retries``: how often a chunk whose worker died is re-run.
+    memory). ``retries``: how often a chunk whose worker died is re-run on a
+    local cluster (a remote scheduler keeps its own
+    ``distributed.scheduler.allowed-failures``).
     """
     if isinstance(engine, Engine):
         yield engine

@@ -206,6 +206,18 @@ def drag_mode(page, mode: str) -> None:
                          f"(it is in {page.evaluate(mode_of, PLOT)!r})")
 
 
+def drag_box(page, plot, start: tuple[float, float], step: tuple[float, float], steps: int) -> None:
+    """Drag the mouse diagonally over the map (box select or zoom): from ``start`` by ``steps`` moves of
+    ``step``, all as fractions of the plot area."""
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    x0, y0 = box["x"] + start[0] * box["width"], box["y"] + start[1] * box["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, steps + 1):
+        page.mouse.move(x0 + step[0] * i * box["width"], y0 + step[1] * i * box["height"], steps=2)
+    page.mouse.up()
+
+
 def to_pixels(page, x: float, y: float) -> tuple[float, float]:
     """Page pixels of data point (x, y) on the first map."""
     return tuple(page.evaluate(

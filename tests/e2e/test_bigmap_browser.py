@@ -182,13 +182,8 @@ def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     assert zoomed["sizey"] == pytest.approx(zy[1] - zy[0], rel=1e-4)
     # the same with the mouse: Zoom from the toolbar, drag a box, then double-click for the whole map
     L.drag_mode(page, "zoom")
+    L.drag_box(page, plot, (0.3, 0.3), (0.05, 0.04), steps=8)
     drag = plot.locator(".nsewdrag").first.bounding_box()
-    px, py = drag["x"] + 0.3 * drag["width"], drag["y"] + 0.3 * drag["height"]
-    page.mouse.move(px, py)
-    page.mouse.down()
-    for k in range(1, 9):
-        page.mouse.move(px + 0.05 * k * drag["width"], py + 0.04 * k * drag["height"], steps=2)
-    page.mouse.up()
 
     def fitted(after: int):
         im = _image(page)

@@ -7,9 +7,10 @@ label, click Tag. After each, the workspace, opened from this process, must
 hold a tag with that label whose row ids are exactly the points inside the
 lasso polygon (computed from the map's own coordinates), the selection
 table must report the same number of rows, and hovering a point inside the
-lasso (one just selected) must show that point's hover label. Then one box
-selection, checked the same way; then the Undo button (the box's tag must
-leave the workspace).
+lasso (one just selected) must show that point's hover label. Then two
+lassos drawn one right after the other (the tag must hold the second's rows),
+one box selection, checked the same way, and the Undo button (the box's tag
+must leave the workspace).
 """
 
 from __future__ import annotations
@@ -114,16 +115,35 @@ def _drive(page, nb_dir) -> None:
 
         _check_tag(ws, label, xs, ys, pts, shown)
         _hover_inside(page, plot, ws, label, pts)
+
+    # two lassos in quick succession, the second before the first's table is back: the second one counts
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    before = int(page.locator(".synthkit-map").first.get_attribute("data-selection-count") or "0")
+    centres = []
+    for tx, ty in _targets(pts, 2):
+        cx, cy = L.to_pixels(page, tx, ty)
+        centres.append((tx, ty))
+        L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
+                (30 / box["width"], 26 / box["height"]))
+    stamp = L.poll("both lassos to be sent", lambda: int(page.locator(".synthkit-map").first
+                                                         .get_attribute("data-selection-count") or "0") >= before + 2
+                   and before + 2, timeout=60)
+    stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
+    L.poll("the selection table of the second lasso", lambda: stamped.count() > 0, timeout=120)
+    page.locator(".synthkit-label input").first.fill("quick")
+    page.locator(".synthkit-label input").first.press("Tab")
+    page.locator("button.synthkit-tag").first.click()
+    _check_tag(ws, "quick", xs, ys, pts, L.selected_count(stamped.inner_text()))
+    quick = ws.get_tag(ws.tag_list().filter(pl.col("label") == "quick")["tag_id"][0])
+    mid = np.asarray(quick.polygon, dtype=float).mean(axis=0)
+    (ax, ay), (bx, by) = centres
+    assert np.hypot(mid[0] - bx, mid[1] - by) < np.hypot(mid[0] - ax, mid[1] - ay), \
+        "the tag holds the first of two quick lassos, not the second"
+    _hover_inside(page, plot, ws, "quick", pts)
     # a box selection (toolbar's Box Select) arrives the same way
     L.drag_mode(page, "select")
-    box = plot.locator(".nsewdrag").first.bounding_box()
     before = page.locator(".synthkit-map").first.get_attribute("data-selection-count")
-    x0, y0 = box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"]
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for i in range(1, 11):
-        page.mouse.move(x0 + 0.04 * i * box["width"], y0 + 0.06 * i * box["height"], steps=2)
-    page.mouse.up()
+    L.drag_box(page, plot, (0.3, 0.2), (0.04, 0.06), steps=10)
     stamp = L.poll("the box to be sent", lambda: (c := page.locator(".synthkit-map").first
                                                   .get_attribute("data-selection-count")) != before and c, timeout=60)
     stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
@@ -133,7 +153,7 @@ def _drive(page, nb_dir) -> None:
     page.locator("button.synthkit-tag").first.click()
     _check_tag(ws, "box", xs, ys, pts, L.selected_count(stamped.inner_text()))
     _hover_inside(page, plot, ws, "box", pts)
-    assert ws.tag_list().height == n_tags0 + LASSOS + 1
+    assert ws.tag_list().height == n_tags0 + LASSOS + 2
 
     # Undo from the button removes the last tag (the box) from the workspace and says so
     page.locator("button.synthkit-undo").first.click()
@@ -141,7 +161,7 @@ def _drive(page, nb_dir) -> None:
            lambda: ws.tag_list().filter(pl.col("label") == "box").height == 0, timeout=120)
     L.poll("the panel to say what was undone",
            lambda: "undid" in page.locator(".synthkit-tagpanel .synthkit-status").first.inner_text(), timeout=60)
-    assert ws.tag_list().height == n_tags0 + LASSOS
+    assert ws.tag_list().height == n_tags0 + LASSOS + 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tour-after-lassos.png"), full_page=False)
     ws.close()
