@@ -9,7 +9,8 @@ it; a 5,000-row copula batch is in the workspace, and the notebook writes the
 coordinates the Explorer placed it at.
 
 In the page: the real rows are one density image (no point each) and the
-batch 5,000 points; a mouse lasso over the densest part of the map, then the
+batch 5,000 points; a mouse lasso over the densest part of the map (drawn
+right after a small one elsewhere, before that one's answer is back), then the
 Tag button, must store a tag holding exactly the real and synthetic rows
 inside the lasso's polygon (``points_in_polygon`` on the map coordinates);
 hovering a batch point afterwards must show that point's label; zooming (by
@@ -111,20 +112,28 @@ def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     L.poll("the image fitted to the plot", lambda: _image(page)["version"] >= first["version"] + 1
            or _image(page)["version"] >= 2, timeout=60)
 
-    # a lasso over the densest part of the map
+    # a lasso over the densest part of the map, drawn right after a small one elsewhere (before that
+    # one's selection is back): the second one counts
     real = m.real
-    hist, ex_, ey_ = np.histogram2d(real["x"].to_numpy(), real["y"].to_numpy(), bins=40)
+    rx, ry = real["x"].to_numpy(), real["y"].to_numpy()
+    hist, ex_, ey_ = np.histogram2d(rx, ry, bins=40)
     i, j = np.unravel_index(int(hist.argmax()), hist.shape)
-    cx, cy = L.to_pixels(page, (ex_[i] + ex_[i + 1]) / 2, (ey_[j] + ey_[j + 1]) / 2)
+    centre = ((ex_[i] + ex_[i + 1]) / 2, (ey_[j] + ey_[j + 1]) / 2)
+    far = int(np.argmax((rx - centre[0]) ** 2 + (ry - centre[1]) ** 2))
+    decoy = (float(rx[far]), float(ry[far]))
     box = plot.locator(".nsewdrag").first.bounding_box()
-    before = mapdiv.get_attribute("data-selection-count") or "0"
-    L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
-            (70 / box["width"], 55 / box["height"]), points=32, start_angle=0.2)
+    before = int(mapdiv.get_attribute("data-selection-count") or "0")
+    for (dx, dy), radius in ((decoy, (25, 20)), (centre, (70, 55))):
+        cx, cy = L.to_pixels(page, dx, dy)
+        cx = min(max(cx, box["x"] + radius[0] + 5), box["x"] + box["width"] - radius[0] - 5)
+        cy = min(max(cy, box["y"] + radius[1] + 30), box["y"] + box["height"] - radius[1] - 5)  # clear of the toolbar
+        L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
+                (radius[0] / box["width"], radius[1] / box["height"]), points=32, start_angle=0.2)
     t2 = time.monotonic()
-    stamp = L.poll("the lasso to be sent", lambda: (c := mapdiv.get_attribute("data-selection-count") or "0")
-                   != before and c, timeout=60)
+    stamp = L.poll("both lassos to be sent", lambda: int(mapdiv.get_attribute("data-selection-count") or "0")
+                   >= before + 2 and before + 2, timeout=60)
     stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
-    L.poll("the selection table of this lasso", lambda: stamped.count() > 0, timeout=180)
+    L.poll("the selection table of the second lasso", lambda: stamped.count() > 0, timeout=180)
     t_select = time.monotonic() - t2
     shown = L.selected_count(stamped.inner_text())
     page.locator(".synthkit-label input").first.fill("dense")
@@ -141,6 +150,8 @@ def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     got = ws.get_tag(tag_ids[0])
     assert got.polygon is not None and got.map_hash == m.hash
     poly = np.asarray(got.polygon, dtype=float)
+    mid = poly.mean(axis=0)
+    assert np.hypot(*(mid - centre)) < np.hypot(*(mid - decoy)), "the tag holds the first of two quick lassos"
     inside = points_in_polygon(xs, ys, poly)
     want = pts["row_id"].filter(pl.Series(inside)).to_list()
     assert list(got.row_ids) == want, (f"tag has {len(got.row_ids)} rows, {len(want)} inside the polygon; "
@@ -200,13 +211,18 @@ def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     assert full["xr"][0] <= xs.min() and full["xr"][1] >= xs.max()
 
     # Undo withdraws the tag
+    t5 = time.monotonic()
     page.locator("button.synthkit-undo").first.click()
     L.poll("the undo to reach the workspace",
            lambda: ws.tag_list().filter(pl.col("label") == "dense").height == 0, timeout=120)
+    L.poll("the panel to say what was undone",
+           lambda: "undid" in page.locator(".synthkit-tagpanel .synthkit-status").first.inner_text(), timeout=120)
+    t_undo = time.monotonic() - t5
+    assert "dense" not in page.locator(".synthkit-tagpanel").first.inner_text().split("TAGS")[-1]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "bigmap-after-lasso.png"), full_page=False)
     ws.close()
     print(f"\nbigmap browser test: setup (data, workspace, map fit) {t_setup:.1f} s; "
           f"run-all to drawn map {t_draw:.1f} s; lasso mouse-up to selection table {t_select:.1f} s "
           f"({len(want):,} rows, {n_real:,} real); Tag click to stored + refreshed {t_tag:.1f} s; "
-          f"zoom to new image {t_zoom:.2f} s; total {time.monotonic() - t0:.1f} s")
+          f"zoom to new image {t_zoom:.2f} s; Undo click to refreshed panel {t_undo:.1f} s; total {time.monotonic() - t0:.1f} s")
