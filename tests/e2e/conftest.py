@@ -61,6 +61,10 @@ def lab(tmp_path_factory):
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(Path(sys.prefix) / "share" / "jupyter"),
                                                         env.get("JUPYTER_PATH")]))
     env["HOME"] = str(tmp)
+    # no "Would you like to get notified about official Jupyter news?" toast (its link opens a tab)
+    news = tmp / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     port = _free_port()
     log = open(tmp / "lab.log", "w")
     proc = subprocess.Popen(

@@ -56,7 +56,8 @@ def poll(what: str, fn: Callable[[], object], timeout: float = 180, interval: fl
 
 
 def dismiss_toasts(page) -> None:
-    for b in page.locator(".jp-toast-button").all():
+    """Close notifications with their close button (not their actions: a link action opens a tab)."""
+    for b in page.locator(".Toastify__close-button, .jp-toast-dismiss").all():
         try:
             b.click(timeout=1000)
         except Exception:  # noqa: BLE001 - a toast that vanished is fine
