@@ -67,6 +67,7 @@ bench: install
 bench-scale: install
 	$(PY) benchmarks/scale_neighbours.py 20000 40000
 	$(PY) benchmarks/scale_evaluate.py 10000
+	$(PY) benchmarks/scale_verdicts.py 20000 100000 400000
 	$(PY) benchmarks/scale_fidelity.py --real 1000000 --synthetic 4000000
 	$(PY) benchmarks/place_scale.py --rows 100000
 	$(PY) benchmarks/scale.py

@@ -158,6 +158,12 @@ def evaluate(
     same as without one.
     Recall and coverage then use a seeded sample of ``recall_sample`` synthetic
     rows when there are more (a note says so).
+
+    ``synthetic`` may also name parquet files (a folder, a glob, a list of
+    paths or :class:`synthkit.scale.Partitions`): the rows stay in their files
+    and are measured partition by partition (fidelity, pairwise, coverage and
+    privacy; the size-matched verdicts read back only the rows they compare;
+    no bootstrap intervals). See :mod:`synthkit.scale.evaluate`.
     """
     fams = _families(families)
     check_int("n_boot", n_boot, minimum=0, maximum=100_000, hint=" (bootstrap replicates, e.g. 100)")
@@ -456,36 +462,51 @@ def _text(run: _Run) -> None:
 
 def _verdicts(run: _Run) -> None:
     """Step 4: size-matched values, baselines and permutation p-values (fidelity to privacy)."""
-    fams = tuple(f for f in ("fidelity", "pairwise", "coverage", "privacy") if f in run.fams)
     sp = run.split
-    if not fams or sp.size < run.k + 1 or sp.a.size < run.k + 1:
+    size_matched(run.rows, run.summary, run.inp, run.real, run.synth[sp.s], sp, run.fams, k=run.k,
+                 n_perm=run.n_perm, random_state=run.random_state,
+                 engine=None if run.dist is None else run.dist["engine"])
+
+
+def size_matched(rows: list[dict], summary: dict, inp: Inputs, real: pl.DataFrame, synth_s: pl.DataFrame,
+                 sp: Halves, fams: Iterable[str], *, k: int, n_perm: int, random_state: int,
+                 engine: Any = None) -> None:
+    """Fill ``matched``, ``baseline`` and ``p_value`` of the fidelity-to-privacy ``rows``.
+
+    ``synth_s`` holds the synthetic rows S' of the split ``sp`` (``synth[sp.s]``,
+    in that order): the verdicts need no other synthetic row, so rows that stay
+    in their files are gathered for them alone. ``engine``: run the permuted
+    samples on a cluster.
+    """
+    fams = tuple(f for f in ("fidelity", "pairwise", "coverage", "privacy") if f in fams)
+    if not fams or sp.size < k + 1 or sp.a.size < k + 1:
         if fams:
-            run.summary["notes"].append(
+            summary["notes"].append(
                 f"no size-matched verdicts: half of the real rows ({sp.a.size}) or the matched sample "
-                f"({sp.size}) has fewer than k + 1 = {run.k + 1} rows")
+                f"({sp.size}) has fewer than k + 1 = {k + 1} rows")
         return
-    cols = [ROW_ID, *run.inp.schema.columns]
-    pool = pl.concat([run.synth[sp.s].select(cols), run.real[sp.b].select(cols)], how="vertical_relaxed")
-    ref = run.real[sp.a]
+    cols = [ROW_ID, *inp.schema.columns]
+    pool = pl.concat([synth_s.select(cols), real[sp.b].select(cols)], how="vertical_relaxed")
+    ref = real[sp.a]
     # S' and B' must be treated alike: the encoder and the category levels come from A alone, so a
     # category B' shares with no A row is "unseen" exactly like a category only S' has
-    schema_a = _levels_seen_in(run.inp.schema, ref)
-    enc_a = Encoder().fit(Dataset(run.inp.real.name, ref, schema_a))
+    schema_a = _levels_seen_in(inp.schema, ref)
+    enc_a = Encoder().fit(Dataset(inp.real.name, ref, schema_a))
     X_ref, X_pool = enc_a.transform(ref).astype(np.float64), enc_a.transform(pool).astype(np.float64)
-    stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, run.k, skip=run.inp.id_like)
-    map_stat = None if run.dist is None else _on_engine(run.dist["engine"], stat)
-    res = permutation_test(stat, sp.size, better, n_perm=run.n_perm, random_state=run.random_state,
+    stat, better = matched_stat(ref, pool, X_ref, X_pool, schema_a, fams, k, skip=inp.id_like)
+    map_stat = None if engine is None else _on_engine(engine, stat)
+    res = permutation_test(stat, sp.size, better, n_perm=n_perm, random_state=random_state,
                            map_stat=map_stat)
     exact = {key: share_test(*res[key][:2], sp.size, better[key]) for key in SHARE_METRICS if key in res}
-    run.summary["permutation_metrics"] = sorted({k[1] for k in res if k[2] is None and k not in exact})
-    for r in run.rows:
+    summary["permutation_metrics"] = sorted({key[1] for key in res if key[2] is None and key not in exact})
+    for r in rows:
         key = (r["family"], r["metric"], r["column"])
         if key in res:
             m, b, p = res[key]
             p = exact.get(key, p)
             r["matched"] = m if np.isfinite(m) else None
             r["baseline"] = b if np.isfinite(b) else None
-            r["p_value"] = p if np.isfinite(p) and run.n_perm else None
+            r["p_value"] = p if np.isfinite(p) and n_perm else None
 
 
 def _stat_of(idx: np.ndarray, stat) -> dict:

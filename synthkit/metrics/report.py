@@ -419,16 +419,28 @@ class Report:
     def _intro_html(self) -> str:
         s = self._data
         esc = html.escape
-        if "partitions" in s:  # evaluated from files (synthkit.scale.evaluate): values only
+        if "partitions" in s:  # evaluated from files (synthkit.scale.evaluate): no intervals
+            if s.get("n_perm"):
+                verdicts = (
+                    f"Verdicts compare like with like: the real rows are split into a reference half A "
+                    f"({s['reference_size']:,} rows) and a half B; {s['matched_size']:,} synthetic rows drawn "
+                    f"with the seed (matched, read from their partitions) and {s['matched_size']:,} rows of B "
+                    "are each compared with A, and a permutation test with "
+                    f"{s['n_perm']} re-splits decides (\"worse than real\": p <= {ALPHA} and a worse matched "
+                    "value). ")
+            else:
+                verdicts = "No size-matched verdicts (n_perm=0). "
+            engine = s.get("engine")
+            where = "in this process" if engine in (None, "None") else f"on {esc(str(engine))}"
             lines = [
                 f"<p><b>{esc(str(s['synthetic_name']))}</b> ({s['n_synthetic']:,} rows in {s['partitions']:,} "
                 f"partitions) against <b>{esc(str(s['dataset']))}</b> ({s['n_real']:,} real rows, "
-                f"{len(s['columns'])} columns); k = {s['k']}, random_state = {s['random_state']}, on "
-                f"{esc(str(s.get('engine')))}. Values compare all synthetic with all real rows (recall and "
+                f"{len(s['columns'])} columns); k = {s['k']}, random_state = {s['random_state']}, "
+                f"{where}. Values compare all synthetic with all real rows (recall and "
                 "coverage: a seeded sample of the synthetic rows when there are many); the partitions were "
-                "read and measured one by one, so there are no bootstrap intervals and no size-matched "
-                "verdicts: evaluate a seeded sample in memory for them. Distances are Euclidean in the "
-                "Encoder's space (standardised numbers, one-hot categories), the space of the map.</p>"]
+                "read and measured one by one, so there are no bootstrap intervals. " + verdicts +
+                "Distances are Euclidean in the Encoder's space (standardised numbers, one-hot categories), "
+                "the space of the map.</p>"]
             if s["notes"]:
                 lines.append("<ul class='sk-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in s["notes"]) + "</ul>")
             return "".join(lines)
