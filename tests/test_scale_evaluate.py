@@ -113,3 +113,72 @@ def test_bad_partitioned_input(penguins, tmp_path):
     with pytest.raises(EngineError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
         sk.evaluate(penguins, tmp_path / "a", scheduler="tcp://127.0.0.1:9")
     assert penguins.frame["body_mass_g"].dtype != pl.String  # untouched
+
+
+def _pieces(frame: pl.DataFrame, folder, sizes) -> list:
+    folder.mkdir(parents=True)
+    out, start = [], 0
+    for i, n in enumerate(sizes):
+        frame[start:start + n].write_parquet(folder / f"part-{i:03d}.parquet")
+        out.append(folder / f"part-{i:03d}.parquet")
+        start += n
+    return out
+
+
+def test_files_are_checked_as_rows_in_memory_are(penguins, tmp_path):
+    """Every partition is checked, not the first alone; the ids are the in-memory ones."""
+    synth = sk.generate(penguins, "copula", n=200, random_state=4)
+    bare = synth.frame.drop("row_id")
+    fams = ["fidelity", "coverage", "privacy"]
+    ref = sk.evaluate(penguins, bare, families=fams, n_boot=0)
+    # no row_id column: numbered synthetic:0, 1, ... as in memory; a first file of 3 rows and 1-row chunks
+    _pieces(bare, tmp_path / "ids", [3, 150, 47])
+    rep = sk.evaluate(penguins, tmp_path / "ids", families=fams, n_boot=0, rows_per_chunk=1)
+    assert rep.rows.equals(ref.rows) and rep.table.equals(ref.table.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("ci_low"), pl.lit(None, dtype=pl.Float64).alias("ci_high")))
+    # a column with no value in the first file only is fine; with none anywhere it is refused
+    holes = bare.with_columns(pl.when(pl.int_range(pl.len()) < 50).then(None).otherwise(pl.col("sex")).alias("sex"))
+    _pieces(holes, tmp_path / "holes", [50, 150])
+    assert sk.evaluate(penguins, tmp_path / "holes", families=fams, n_boot=0, n_perm=0).table.height
+    _pieces(bare.with_columns(pl.lit(None, dtype=pl.String).alias("sex")), tmp_path / "empty", [50, 150])
+    with pytest.raises(DataError, match=r"\['sex'\] hold only missing values in every file"):
+        sk.evaluate(penguins, tmp_path / "empty", families=["privacy"], n_perm=0)
+    # NaN in a later file, with no fidelity family to notice it: refused, naming the partition
+    nan = bare.with_columns(pl.when(pl.int_range(pl.len()) == 120).then(float("nan"))
+                            .otherwise(pl.col("bill_length_mm")).alias("bill_length_mm"))
+    _pieces(nan, tmp_path / "nan", [100, 100])
+    with pytest.raises(DataError, match=r"part-001\.parquet.*'bill_length_mm' holds NaN"):
+        sk.evaluate(penguins, tmp_path / "nan", families=["privacy"])
+    # too few rows in all
+    _pieces(bare[:4], tmp_path / "few", [2, 2])
+    with pytest.raises(DataError, match="the synthetic files hold 4 rows; evaluate\\(\\) needs at least 6"):
+        sk.evaluate(penguins, tmp_path / "few", families=["privacy"])
+
+
+def test_row_ids_across_files(penguins, tmp_path):
+    synth = sk.generate(penguins, "copula", n=200, random_state=4).frame
+    dup = pl.concat([synth[:100], synth[100:].with_columns(synth["row_id"][:100])])  # ids of file 0 again
+    _pieces(dup, tmp_path / "dup", [100, 100])
+    with pytest.raises(DataError, match=r"appears more than once \(in partition part-000\.parquet, partition part-001\.parquet\)"):
+        sk.evaluate(penguins, tmp_path / "dup", families=["privacy"])
+    clash = synth.with_columns(pl.when(pl.int_range(pl.len()) == 150).then(pl.lit(penguins.frame["row_id"][0]))
+                               .otherwise(pl.col("row_id")).alias("row_id"))
+    _pieces(clash, tmp_path / "clash", [100, 100])
+    with pytest.raises(DataError, match="1 synthetic row id\\(s\\) equal real row ids"):
+        sk.evaluate(penguins, tmp_path / "clash", families=["privacy"])
+    null = synth.with_columns(pl.when(pl.int_range(pl.len()) == 150).then(None).otherwise(pl.col("row_id"))
+                              .alias("row_id"))
+    _pieces(null, tmp_path / "null", [100, 100])
+    with pytest.raises(DataError, match=r"part-001\.parquet: column 'row_id' must hold unique, non-null strings"):
+        sk.evaluate(penguins, tmp_path / "null", families=["privacy"])
+
+
+def test_a_folder_named_like_a_glob_and_no_broadcast_left(penguins, tmp_path, dask_engine):
+    synth = sk.generate(penguins, "copula", n=200, random_state=4).frame
+    _pieces(synth, tmp_path / "run[1]" / "synth", [120, 80])
+    ref = sk.evaluate(penguins, synth, n_boot=0, families=FAMS)
+    held = len(dask_engine._broadcast)
+    for _ in range(2):
+        rep = sk.evaluate(penguins, tmp_path / "run[1]" / "synth", n_boot=0, families=FAMS, engine=dask_engine)
+        assert rep.table.select("metric", "value", "p_value").equals(ref.table.select("metric", "value", "p_value"))
+    assert len(dask_engine._broadcast) == held  # every step released what it sent to the workers

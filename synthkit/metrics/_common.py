@@ -186,9 +186,18 @@ def _frame_of(x: Any, what: str) -> pl.DataFrame:
     return f
 
 
+def nan_message(column: str) -> str:
+    return (f"synthetic column {column!r} holds NaN or infinite values; replace them with null "
+            f"(pl.col({column!r}).fill_nan(None)) before evaluating")
+
+
 def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schema",
-            sensitive: Any = "schema", *, min_rows: int = 6) -> Inputs:
-    """Check and align the inputs of ``evaluate`` / ``suggest`` (clear errors otherwise)."""
+            sensitive: Any = "schema", *, min_rows: int = 6, piece: bool = False) -> Inputs:
+    """Check and align the inputs of ``evaluate`` / ``suggest`` (clear errors otherwise).
+
+    ``piece``: ``synthetic`` is one partition of many (:mod:`synthkit.scale.evaluate`): the checks of
+    the synthetic rows' contents (how many, all-null columns, NaN, ids) are left to the caller, who
+    makes them over every partition."""
     notes: list[str] = []
     ds = as_dataset(real, "real")
     if len(ds) < 2 * min_rows:
@@ -239,19 +248,20 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
         if c not in schema.categorical:
             raise SchemaError(f"sensitive column {c!r} must be categorical (groups), it is numeric")
     synth = conform(sframe, schema, what="synthetic data")
-    synth = with_row_ids(synth, "synthetic", keep_existing=True, what="the synthetic")
-    if synth.height < min_rows:
+    synth = with_row_ids(synth.drop(ROW_ID, strict=False) if piece else synth, "synthetic", keep_existing=True,
+                         what="the synthetic")
+    if not piece and synth.height < min_rows:
         raise DataError(
             f"the synthetic data has {synth.height} rows; evaluate() needs at least {min_rows} "
             "(k nearest neighbours need k + 1 rows)"
         )
-    all_null = [c for c in schema.columns if synth[c].null_count() == synth.height]
+    all_null = [] if piece else [c for c in schema.columns if synth[c].null_count() == synth.height]
     if all_null:
         raise DataError(
             f"synthetic column(s) {all_null} hold only missing values; the generator produced nothing "
             "there, so they cannot be compared (fix the generator or drop the column from both)"
         )
-    clash = set(synth[ROW_ID].to_list()) & set(ds.frame[ROW_ID].to_list())
+    clash = set() if piece else set(synth[ROW_ID].to_list()) & set(ds.frame[ROW_ID].to_list())
     if clash:
         raise DataError(
             f"{len(clash)} synthetic row id(s) equal real row ids (e.g. {sorted(clash)[:3]}); "
@@ -265,13 +275,10 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
         hold = with_row_ids(conform(hframe, schema, what="holdout"), "holdout", keep_existing=True,
                            what="the holdout")
     # numeric checks on the synthetic side (NaN/inf break every distance)
-    for c in schema.numeric:
+    for c in () if piece else schema.numeric:
         s = synth[c]
         if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
-            raise DataError(
-                f"synthetic column {c!r} holds NaN or infinite values; replace them with null "
-                f"(pl.col({c!r}).fill_nan(None)) before evaluating"
-            )
+            raise DataError(nan_message(c))
     name = getattr(synthetic, "id", None) or "synthetic"
     id_like = id_like_columns(ds.frame, schema)
     if id_like_note(id_like):

@@ -153,6 +153,16 @@ class Engine:
         self._broadcast.append(fut)
         return fut
 
+    def release(self, *boxes: Any) -> None:
+        """Drop broadcast objects from the workers once no step needs them (``None`` is skipped)."""
+        boxes = tuple(b for b in boxes if b is not None)
+        if not boxes:
+            return
+        keys = {getattr(b, "key", None) for b in boxes}
+        self._broadcast = [b for b in self._broadcast if getattr(b, "key", None) not in keys]
+        with contextlib.suppress(Exception):
+            self.client.cancel(list(boxes), force=True)
+
     def map(self, fn: Callable, chunks: Sequence[Any], *broadcast: Any, desc: str = "chunks",
             labels: Sequence[str] | None = None, **kwargs: Any) -> list[Any]:
         """``[fn(chunk, *broadcast_objects, **kwargs) for chunk in chunks]``, run on the workers.
@@ -215,7 +225,8 @@ def _raise_for(fut: Any, label: str) -> None:
         worker = getattr(exc, "last_worker", None)
         where = f" (last on {getattr(worker, 'address', worker)})" if worker is not None else ""
         raise EngineError(
-            f"{label}: the worker running it died{where} and the retry died too; a worker that dies "
+            f"{label}: the worker running it died{where} and the retry died too (the scheduler cannot tell "
+            "which of the chunks on a worker killed it: this one or one beside it); a worker that dies "
             "usually ran out of memory: give workers more memory (memory_limit=), use smaller chunks "
             "(rows_per_chunk=) or fewer real rows") from None
     if isinstance(exc, MemoryError):

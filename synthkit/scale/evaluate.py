@@ -63,15 +63,60 @@ def _nulls(n: int, dtype: Any) -> pl.Series:
     return pl.repeat(None, n, dtype=dtype, eager=True)
 
 
-def _ids_chunk(part: Any) -> tuple[pl.Series, bytes]:
-    """Row ids of a partition (``row:<n>`` by global row number without a row_id column) and a content digest."""
+def _check_chunk(part: Any, schema: Any) -> tuple[pl.Series, bytes, dict[str, int]]:
+    """One partition's row ids (``synthetic:<n>`` by global row number without a row_id column), a
+    content digest and null counts per column; ``DataError`` for what ``evaluate`` refuses in memory."""
+    from ..data import conform
+    from ..metrics._common import nan_message
+
     f = part.read()
     if ROW_ID in f.columns:
-        ids = f[ROW_ID].cast(pl.String)
+        ids = f[ROW_ID]
+        if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != f.height:
+            raise DataError(f"column {ROW_ID!r} must hold unique, non-null strings; drop it from every file to "
+                            "have synthkit number the rows")
     else:
-        ids = pl.Series(ROW_ID, [f"row:{i}" for i in range(part.offset, part.offset + part.n_rows)], dtype=pl.String)
+        ids = pl.Series(ROW_ID, [f"synthetic:{i}" for i in range(part.offset, part.offset + part.n_rows)],
+                        dtype=pl.String)
     digest = hashlib.sha256(f.hash_rows(seed=0).to_numpy().tobytes()).digest()
-    return ids, digest
+    c = conform(f, schema, what="the synthetic rows")
+    for col in schema.numeric:
+        s = c[col]
+        if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
+            raise DataError(nan_message(col))
+    return ids, digest, {col: c[col].null_count() for col in schema.columns}
+
+
+def _checked(parts: Partitions, engine: Any, schema: Any, real_ids: pl.Series, k: int) -> tuple[pl.Series, list]:
+    """Every partition checked as ``evaluate`` checks rows in memory: the ids in row order and the digests."""
+    from .neighbours import InProcess
+
+    eng = engine if engine is not None else InProcess()
+    got = eng.map(_check_chunk, list(parts), schema, desc="checks", labels=[p.label for p in parts])
+    ids = pl.concat([g[0] for g in got])
+    n = ids.len()
+    if n < k + 1:
+        raise DataError(f"the synthetic files hold {n} rows; evaluate() needs at least {k + 1} "
+                        "(k nearest neighbours need k + 1 rows)")
+    dup = ids.is_duplicated()
+    if dup.any():
+        first = ids.filter(dup)[0]
+        where = sorted({parts[i].label for i in range(len(parts))
+                        if first in got[i][0].to_list()})
+        raise DataError(f"row id {first!r} appears more than once (in {', '.join(where)}); row ids must be unique "
+                        "across the files: fix them, or drop the row_id column from every file to have synthkit "
+                        "number the rows")
+    clash = ids.filter(ids.is_in(real_ids.implode()))
+    if clash.len():
+        raise DataError(f"{clash.len()} synthetic row id(s) equal real row ids (e.g. {clash.head(3).to_list()}); "
+                        "give the synthetic rows their own ids, or drop the row_id column from the files")
+    nulls = {c: sum(g[2][c] for g in got) for c in schema.columns}
+    all_null = [c for c in schema.columns if nulls[c] == n]
+    if all_null:
+        raise DataError(
+            f"synthetic column(s) {all_null} hold only missing values in every file; the generator produced "
+            "nothing there, so they cannot be compared (fix the generator or drop the column from both)")
+    return ids, [g[1] for g in got]
 
 
 def _rows_at(item: tuple[Any, np.ndarray]) -> pl.DataFrame:
@@ -79,7 +124,8 @@ def _rows_at(item: tuple[Any, np.ndarray]) -> pl.DataFrame:
     part, local = item
     f = part.read()
     if ROW_ID not in f.columns:
-        f = f.with_columns(pl.Series(ROW_ID, [f"row:{i}" for i in range(part.offset, part.offset + part.n_rows)],
+        f = f.with_columns(pl.Series(ROW_ID, [f"synthetic:{i}" for i in range(part.offset,
+                                                                              part.offset + part.n_rows)],
                                      dtype=pl.String))
     return f[local]
 
@@ -142,11 +188,12 @@ def evaluate_partitioned(real: Any, synthetic: Any, holdout: Any, target: Any, s
         raise DataError(f"synthetic data: {exc} (pass a Batch or frame, or a parquet folder or glob)") from None
     t0 = time.perf_counter()
     first = parts[0].read()
-    inp = prepare(real, first, holdout, target, sensitive, min_rows=k + 1)
+    inp = prepare(real, first, holdout, target, sensitive, min_rows=k + 1, piece=True)
     missing = [c for c in inp.schema.columns if c not in parts.columns]
     if missing:  # pragma: no cover - prepare already reduces to the shared columns of the first piece
         raise SchemaError(f"the synthetic files lack column(s) {missing}")
     rf, schema, n = inp.real.frame, inp.schema, parts.n_rows
+    ids, digests = _checked(parts, engine, schema, rf[ROW_ID], k)
     notes = list(inp.notes)
     timings: dict[str, float] = {}
     rows: list[dict] = []
@@ -216,9 +263,6 @@ def evaluate_partitioned(real: Any, synthetic: Any, holdout: Any, target: Any, s
             notes.append(f"the size-matched verdicts compare {sp.size:,} synthetic rows drawn with the seed (as "
                          f"many as the real half B) with B; the values use all {n:,}")
         timings["verdicts"] = time.perf_counter() - t
-    got = engine.map(_ids_chunk, list(parts), desc="row ids") if engine is not None else \
-        [_ids_chunk(p) for p in parts]
-    ids = pl.concat([g[0] for g in got])
     summary["timings"] = {**timings, "total": time.perf_counter() - t0}
     synth_rows = pl.DataFrame({
         ROW_ID: ids, "source": pl.repeat("synthetic", n, dtype=pl.String, eager=True),
@@ -233,4 +277,4 @@ def evaluate_partitioned(real: Any, synthetic: Any, holdout: Any, target: Any, s
         "covered": per_real["covered"],
     }, schema=ROWS_SCHEMA)
     per_row = pl.concat([real_rows, synth_rows]).with_columns(pl.col("dcr").fill_nan(None))
-    return Report(rows_frame(rows), per_row, summary, None, meta=_meta(inp, [g[1] for g in got]))
+    return Report(rows_frame(rows), per_row, summary, None, meta=_meta(inp, digests))

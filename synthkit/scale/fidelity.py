@@ -383,6 +383,15 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
         raise DataError("parts holds no partition; pass the synthetic rows as Partitions or a list of frames")
     plan = fidelity_plan(real, schema, skip=skip, bins=bins, pairwise="pairwise" in fams)
     plan_box = _share(engine, plan)
+    try:
+        return _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, random_state, batch)
+    finally:
+        if engine is not None:
+            engine.release(plan_box)
+
+
+def _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, random_state, batch):
+    """The body of :func:`fidelity_partitioned` once the plan is on the workers."""
     total = None
     for start in range(0, len(chunks), batch):
         got = _run(engine, _stats_task, chunks[start:start + batch], labels[start:start + batch], (plan_box,),
@@ -400,11 +409,15 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
     def histograms(edges: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         sums = {c: np.zeros(e.size - 1, dtype=np.int64) for c, e in edges.items()}
         edges_box = _share(engine, edges)
-        for start in range(0, len(chunks), batch):
-            for h in _run(engine, _hist_task, chunks[start:start + batch], labels[start:start + batch],
-                          (plan_box, edges_box), "marginals"):
-                for c in sums:
-                    sums[c] += h[c]
+        try:
+            for start in range(0, len(chunks), batch):
+                for h in _run(engine, _hist_task, chunks[start:start + batch], labels[start:start + batch],
+                              (plan_box, edges_box), "marginals"):
+                    for c in sums:
+                        sums[c] += h[c]
+        finally:
+            if engine is not None:
+                engine.release(edges_box)
         return sums
 
     real_stats = partition_stats(real, plan, what="real data")

@@ -38,7 +38,6 @@ x real rows.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -70,6 +69,9 @@ class InProcess:
 
     def broadcast(self, obj: Any) -> Any:
         return obj
+
+    def release(self, *boxes: Any) -> None:
+        """Nothing to drop: the objects stay where they are."""
 
     def map(self, fn: Callable, chunks: Sequence[Any], *broadcast: Any, desc: str = "chunks",
             labels: Sequence[str] | None = None, **kwargs: Any) -> list[Any]:
@@ -280,10 +282,9 @@ def _chunk_size(n: int, rows_per_chunk: int | None, eng: Any) -> int:
 
 def _release(eng: Any, *boxes: Any) -> None:
     """Drop broadcast objects from the workers once a step no longer needs them."""
-    client = getattr(eng, "client", None)
-    if client is not None:
-        with contextlib.suppress(Exception):
-            client.cancel([b for b in boxes if b is not None], force=True)
+    release = getattr(eng, "release", None)
+    if release is not None:
+        release(*boxes)
 
 
 def _self_knn(eng: Any, X: np.ndarray, k: int, size: int, what: str) -> tuple[np.ndarray, ...]:

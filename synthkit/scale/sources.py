@@ -48,7 +48,7 @@ class Partition:
         if self.frame is not None:
             return self.frame
         try:
-            lf = pl.scan_parquet(self.path)
+            lf = pl.scan_parquet(self.path, glob=False)
             if self.file_offset or self.n_rows < _file_rows(self.path):
                 lf = lf.slice(self.file_offset, self.n_rows)
             out = lf.collect()
@@ -65,7 +65,7 @@ class Partition:
 
 
 def _file_rows(path: str) -> int:
-    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    return int(pl.scan_parquet(path, glob=False).select(pl.len()).collect().item())
 
 
 def _kind(dtype: pl.DataType) -> str:
@@ -149,7 +149,7 @@ class Partitions(Sequence[Partition]):
         offset = 0
         for f in files:
             try:
-                schema = dict(pl.read_parquet_schema(f))
+                schema = dict(pl.scan_parquet(f, glob=False).collect_schema())
                 n_file = _file_rows(f)
             except Exception as exc:  # noqa: BLE001 - a truncated or foreign file
                 raise DataError(f"partition {Path(f).name}: cannot read {f} as parquet ({type(exc).__name__}: "
@@ -178,12 +178,12 @@ def _files(source: Any) -> tuple[list[str], str]:
             raise DataError(f"parquet file(s) not found: {missing[:3]}")
         return files, f"{len(files)} parquet files"
     s = str(source)
-    if any(ch in s for ch in "*?["):
+    p = Path(s)
+    if any(ch in s for ch in "*?[") and not p.exists():  # a glob (a path that exists is a path, '[' or not)
         files = sorted(_glob.glob(s, recursive=True))
         if not files:
             raise DataError(f"no file matches {s!r}; check the pattern (e.g. 'data/*.parquet')")
         return [f for f in files if os.path.isfile(f)], f"the files matching {s!r}"
-    p = Path(s)
     if p.is_dir():
         files = sorted(str(f) for f in p.rglob("*.parquet") if f.is_file())
         if not files:
