@@ -686,7 +686,7 @@ def load(name: str) -> Dataset:
             f"embedded dataset file {path} is missing; reinstall synthkit from its repository "
             f"or set {DATA_DIR_ENV} to the folder holding {name}.parquet"
         )
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(path, glob=False)
     if name == "penguins":
         return from_frame(frame, "penguins", target="species", sensitive=["sex"], categorical=None)
     if name == "digits":
@@ -736,7 +736,7 @@ def read_frame(path: str | os.PathLike, **read_options: Any) -> pl.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
-            frame = pl.read_parquet(p, **read_options)
+            frame = pl.read_parquet(p, **{"glob": False, **read_options})
         elif suffix in (".csv", ".tsv", ".txt"):
             opts = {"null_values": ["NA", "NaN", "nan", "?", ""], "infer_schema_length": 10000}
             if suffix == ".tsv":

@@ -189,8 +189,8 @@ def place_source(state: PlaceState, rows: Any, *, refine: bool = False, engine: 
                         "together), so it cannot be split across workers; pass engine=None, or refine=False "
                         "for the fast placement")
     if is_source(rows):
-        if isinstance(rows, (str, os.PathLike)) and not any(ch in str(rows) for ch in "*?[") \
-                and not Path(rows).exists():
+        if isinstance(rows, (str, os.PathLike)) and not Path(rows).exists() \
+                and not any(ch in str(rows) for ch in "*?["):
             raise DataError(f"rows={str(rows)!r} does not exist; pass a parquet file, folder or glob, or a frame")
         parts = Partitions.open(rows, rows_per_chunk=rows_per_chunk)
     else:

@@ -686,7 +686,7 @@ class Map:
             m = cls()
             if dataset is None:
                 schema = Schema.from_dict(meta["schema"])
-                m.dataset = Dataset(meta["dataset"], pl.read_parquet(folder / "real_frame.parquet"), schema)
+                m.dataset = Dataset(meta["dataset"], pl.read_parquet(folder / "real_frame.parquet", glob=False), schema)
             else:
                 m.dataset = dataset
             m.params, m.mode, m.method, m.note = meta["params"], meta["mode"], meta["method"], meta["note"]
@@ -694,10 +694,10 @@ class Map:
             m.fit_seconds = float(meta.get("fit_seconds", 0.0))
             m.encoder = Encoder().fit(m.dataset)
             m._real_X = _encode(m.encoder, m.dataset.frame, "the real data")
-            m.real = pl.read_parquet(folder / "real.parquet")
+            m.real = pl.read_parquet(folder / "real.parquet", glob=False)
             m._fit_xy = np.load(folder / "fit_xy.npy", allow_pickle=False)
             m._fit_real = np.load(folder / "fit_real.npy", allow_pickle=False)
-            extra = pl.read_parquet(folder / "extra.parquet") if (folder / "extra.parquet").exists() else None
+            extra = pl.read_parquet(folder / "extra.parquet", glob=False) if (folder / "extra.parquet").exists() else None
             m._set_fit_rows(m.dataset.row_ids.to_list(), extra)
             if m.method == "pca":
                 m._pca = (np.load(folder / "pca_mean.npy", allow_pickle=False),

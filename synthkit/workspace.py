@@ -193,7 +193,7 @@ class Workspace(Catalogue):
                     f"the real rows of the workspace ({f}) are missing; restore the folder from a backup"
                 )
             try:
-                frame = pl.read_parquet(f)
+                frame = pl.read_parquet(f, glob=False)
             except Exception as exc:  # noqa: BLE001 - arrow errors become one clear error
                 raise WorkspaceError(f"cannot read the real rows {f} ({exc}); restore the folder from a backup") from None
             schema = Schema.from_dict(json.loads(self._meta["schema"]))
@@ -295,7 +295,7 @@ class Workspace(Catalogue):
     @staticmethod
     def _file_fingerprint(file: Path) -> str | None:
         try:
-            return frame_fingerprint(pl.read_parquet(file))
+            return frame_fingerprint(pl.read_parquet(file, glob=False))
         except Exception:  # noqa: BLE001 - unreadable file: rewrite it
             return None
 
@@ -350,7 +350,7 @@ class Workspace(Catalogue):
                 "(sk.generate with the same generator, parameters and seed makes the same rows)"
             )
         try:
-            frame = pl.read_parquet(f)
+            frame = pl.read_parquet(f, glob=False)
         except Exception as exc:  # noqa: BLE001
             raise WorkspaceError(
                 f"the rows of batch {bid!r} in {f} cannot be read ({exc}); add the batch again with ws.add(batch)"
@@ -412,7 +412,7 @@ class Workspace(Catalogue):
         if self._real_ids is None:
             f = self._path / REAL_FILE
             try:
-                self._real_ids = frozenset(pl.read_parquet(f, columns=[ROW_ID])[ROW_ID].to_list())
+                self._real_ids = frozenset(pl.read_parquet(f, columns=[ROW_ID], glob=False)[ROW_ID].to_list())
             except Exception as exc:  # noqa: BLE001
                 raise WorkspaceError(f"cannot read the real rows {f} ({exc}); restore the folder from a backup") from None
         return self._real_ids
