@@ -82,7 +82,8 @@ def test_empty_one_point_constant_and_missing_coordinates():
     assert img.shown == 0 and _png_rgba(img.png)[..., 3].max() == 0
 
 
-@pytest.mark.parametrize("extent", [(1, 1, 0, 1), (0, 1, 2, 2), (0, 1, 1, 0), (0, np.nan, 0, 1), (0, 1), "abc"])
+@pytest.mark.parametrize("extent", [(1, 1, 0, 1), (0, 1, 2, 2), (0, 1, 1, 0), (0, np.nan, 0, 1), (0, 1), "abc",
+                                    (-1e308, 1e308, 0, 1)])  # the last: its width overflows
 def test_bad_extents_are_refused(extent):
     with pytest.raises(DataError, match="extent"):
         density_counts([0.5], [0.5], extent, (2, 2))
@@ -284,3 +285,36 @@ def test_a_box_selection_is_its_four_corners(big_ws):
     inside = pts.filter(pl.col("x").is_between(x0, x1) & pl.col("y").is_between(y0, y1))
     assert set(ex.selection["row_id"].to_list()) == set(inside["row_id"].to_list())
     assert ex.selection.height == inside.height > 10_000
+
+
+def test_colours_follow_every_row_not_only_the_points_drawn(tmp_path):
+    """With the real rows as an image, a tag or category keeps the colour it has when every row is a point."""
+    ds = _big(3_000)
+    ws = sk.Workspace.create(tmp_path / "ws", ds)
+    b = sk.generate(ds, "copula", n=200, random_state=3)
+    ws.add(b)
+    ws.tag(ds.row_ids.to_list()[:50], "aaa-real-only")
+    ws.tag(b.row_ids.to_list()[:50], "bbb")
+    colours = {}
+    for limit in (10**6, 1_000):
+        ex = Explorer(ws, map=PlainMap(ds), density_above=limit, color_by="tag")
+        colours[ex.dense] = {layer["legendgroup"]: layer["color"] for layer in ex.mapview.layers}
+        ex.color_by("c")
+        colours[(ex.dense, "c")] = {layer["legendgroup"]: layer["color"] for layer in ex.mapview.layers}
+    assert colours[True]["bbb"] == colours[False]["bbb"]
+    assert "aaa-real-only" not in colours[True]  # drawn in the image, yet it keeps its place in the palette
+    assert colours[(True, "c")] == {k: v for k, v in colours[(False, "c")].items() if k in colours[(True, "c")]}
+    ws.close()
+
+
+def test_a_degenerate_outline_keeps_the_rows_and_no_polygon(big_ws):
+    ex = Explorer(big_ws, map=PlainMap(big_ws.dataset))
+    mv = ex.mapview
+    two = [r for r in mv.row_ids[:2]]
+    mv._handle_msg({"content": {"data": {"method": "update", "state": {
+        "selection": two, "selection_polygon": [[0.0, 0.0], [0.01, 0.01]], "selection_version": mv.data_version,
+        "selection_count": mv.selection_count + 1}, "buffer_paths": []}}, "buffers": []})
+    assert ex.selection["row_id"].to_list() == two
+    tag_id = ex.tag("two-points")
+    assert big_ws.get_tag(tag_id).polygon is None and list(big_ws.get_tag(tag_id).row_ids) == two
+    ex.undo()

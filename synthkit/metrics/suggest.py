@@ -125,9 +125,13 @@ def _cluster(X: np.ndarray, k: int, random_state: int, eng: Any = None) -> tuple
     if eng is None:
         near = [_nearest_sampled(c, ref) for c in chunks]
     else:
-        near = eng.map(_nearest_sampled, chunks, eng.broadcast(ref), desc="nearest sampled rows",
-                       labels=[f"flagged rows {s}-{min(rest.size, s + ASSIGN_CHUNK_ROWS) - 1}"
-                               for s in range(0, rest.size, ASSIGN_CHUNK_ROWS)])
+        box = eng.broadcast(ref)
+        try:
+            near = eng.map(_nearest_sampled, chunks, box, desc="nearest sampled rows",
+                           labels=[f"flagged rows {s}-{min(rest.size, s + ASSIGN_CHUNK_ROWS) - 1}"
+                                   for s in range(0, rest.size, ASSIGN_CHUNK_ROWS)])
+        finally:
+            getattr(eng, "release", lambda *b: None)(box)
     labels = np.empty(n, dtype=lab.dtype)
     labels[sample] = lab
     labels[rest] = lab[np.concatenate(near)]
@@ -149,8 +153,9 @@ class _Reference:
 
     def share(self, c: str, v: str) -> float:
         if c not in self._shares:
-            col = self.ref[c].cast(pl.String).fill_null(MISSING)
-            self._shares[c] = (dict(zip(*col.value_counts().to_dict(as_series=False).values())), col.len())
+            col = self.ref[c].cast(pl.String).fill_null(MISSING).rename("v")  # any name, 'count' too
+            vc = col.value_counts(name="n")
+            self._shares[c] = (dict(zip(vc["v"].to_list(), vc["n"].to_list())), col.len())
         counts, n = self._shares[c]
         return counts.get(v, 0) / n if n else float("nan")
 

@@ -64,6 +64,8 @@ def check_extent(extent: Any) -> tuple[float, float, float, float]:
         raise DataError(f"extent {extent!r} has a NaN or infinite bound; give four finite numbers")
     if not (x0 < x1 and y0 < y1):
         raise DataError(f"extent {extent!r} is empty; it needs x0 < x1 and y0 < y1")
+    if not (np.isfinite(x1 - x0) and np.isfinite(y1 - y0)):
+        raise DataError(f"extent {extent!r} is too wide to draw (its width overflows); zoom in")
     return x0, x1, y0, y1
 
 

@@ -68,11 +68,16 @@ def _layer(name: str, start: int, stop: int, *, color: str | None, real: bool, *
 
 
 def _discrete(points: pl.DataFrame, key: pl.Series, *, real_grey: bool,
-              order: Callable[[list[str]], list[str]] | None = natural_sorted, none_label: str = "(missing)", none_color: str = "#c7c7c7") -> tuple[pl.DataFrame, list[dict]]:
+              order: Callable[[list[str]], list[str]] | None = natural_sorted, none_label: str = "(missing)", none_color: str = "#c7c7c7",
+              levels_from: pl.Series | None = None) -> tuple[pl.DataFrame, list[dict]]:
     real = _is_real(points)
     key = key.cast(pl.String).fill_null(none_label)
-    levels = [v for v in dict.fromkeys(key.filter(~real).to_list() + key.filter(real).to_list())
-              if v != none_label]
+    if levels_from is None:
+        levels = [v for v in dict.fromkeys(key.filter(~real).to_list() + key.filter(real).to_list())
+                  if v != none_label]
+    else:  # the levels of every row on the map, not only of the points drawn
+        levels = [v for v in levels_from.cast(pl.String).drop_nulls().unique(maintain_order=True).to_list()
+                  if v != none_label]
     if order is not None:
         levels = order(levels)
     colors = {v: color_for(i) for i, v in enumerate(levels)}
@@ -138,7 +143,7 @@ def _concat(parts: list[pl.DataFrame], like: pl.DataFrame) -> pl.DataFrame:
 
 
 def map_layers(points: pl.DataFrame, color_by: str = "source", *,
-               categorical: Sequence[str] = ()) -> tuple[pl.DataFrame, list[dict]]:
+               categorical: Sequence[str] = (), every: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list[dict]]:
     """Order ``points`` into colour layers for ``color_by``.
 
     Returns the reordered points (with a ``_value`` column for continuous
@@ -147,19 +152,20 @@ def map_layers(points: pl.DataFrame, color_by: str = "source", *,
     ``size, opacity, continuous, colorscale, cmin, cmax, colorbar, showscale,
     legendgroup, showlegend``. Columns named in ``categorical`` get one colour
     per value even when they hold numbers (e.g. the digits' label).
+    ``every``: all the rows on the map when ``points`` are only some of them
+    (the real rows drawn as a density): tags and categories take their colours
+    from all the levels there, as they would with every row a point.
     """
     _check_mode(points, color_by)
+    every = points if every is None else every
     if color_by in ("source", "batch"):  # batches keep the order they were made in
         return _discrete(points, points[color_by], real_grey=True, order=None)
     if color_by == "dist_to_real":
         return _continuous(points, points["dist_to_real"], title="distance to<br>nearest real<br>(× typical)",
                            real_grey=True, colorscale=DIST_COLORSCALE, cmin=0.0, cmax=DIST_CMAX)
     if color_by == "tag":
-        tag = pl.col("tag").cast(pl.String) if "tag" in points.columns else pl.lit(None, dtype=pl.String)
-        key = points.select(pl.when(tag.is_not_null()).then(tag)
-                            .when(pl.col("batch") == "real").then(pl.lit("real"))
-                            .otherwise(pl.lit("untagged")).alias("tag")).to_series()
-        tags = natural_sorted(set(key.to_list()) - {"real", "untagged"})
+        key = _tag_key(points)
+        tags = natural_sorted(set(_tag_key(every).to_list()) - {"real", "untagged"})
         order = {v: i for i, v in enumerate(tags)}
         pts, layers = _discrete(points, key, real_grey=False,  # untagged real first, untagged synthetic last
                                 order=lambda levels: [v for v in ("real", *tags, "untagged") if v in levels])
@@ -177,7 +183,15 @@ def map_layers(points: pl.DataFrame, color_by: str = "source", *,
     col = points[color_by]
     if col.dtype.is_numeric() and color_by not in categorical:
         return _continuous(points, col, title=color_by, real_grey=False, colorscale=NUMERIC_COLORSCALE)
-    return _discrete(points, col, real_grey=False)
+    return _discrete(points, col, real_grey=False, levels_from=None if every is points else every[color_by])
+
+
+def _tag_key(points: pl.DataFrame) -> pl.Series:
+    """Each point's tag; ``real`` / ``untagged`` for untagged real / synthetic points."""
+    tag = pl.col("tag").cast(pl.String) if "tag" in points.columns else pl.lit(None, dtype=pl.String)
+    return points.select(pl.when(tag.is_not_null()).then(tag)
+                         .when(pl.col("batch") == "real").then(pl.lit("real"))
+                         .otherwise(pl.lit("untagged")).alias("tag")).to_series()
 
 
 def map_figure(points: pl.DataFrame, color_by: str = "source", *, categorical: Sequence[str] = (),

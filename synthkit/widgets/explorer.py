@@ -224,7 +224,10 @@ class Explorer:
     def _redraw(self) -> None:
         shown = self._shown()
         base = shown.with_row_index("_pos")
-        pts, layers = map_layers(base, self._color, categorical=self.schema.categorical)
+        # with the real rows as a density, colour levels still come from every row, so a tag or a
+        # category keeps its colour whichever rows are drawn as points
+        pts, layers = map_layers(base, self._color, categorical=self.schema.categorical,
+                                 every=self._points if self.dense else None)
         value = pts["_value"] if "_value" in pts.columns else None
         self.mapview.set_points(shown, pts["_pos"].to_numpy(), layers, self._hover(), value)
 
@@ -333,12 +336,14 @@ class Explorer:
     def _on_browser_selection(self, _change: Any) -> None:
         poly = self.mapview.selection_polygon
         polygon = [list(p) for p in poly] if poly else None
-        if self.dense and polygon is not None and len(polygon) >= 3:
-            # the browser knows only the batch points: every row inside the polygon is found here
+        if polygon is not None:
             try:
-                ids = self._ids_in(check_polygon(polygon))
-            except DataError:
-                ids = list(dict.fromkeys(self._known(self.mapview.selection)))
+                check_polygon(polygon)
+            except DataError:  # a degenerate outline: the rows the browser selected, with no region
+                polygon = None
+        if self.dense and polygon is not None:
+            # the browser knows only the batch points: every row inside the polygon is found here
+            ids = self._ids_in(check_polygon(polygon))
         else:
             ids = list(dict.fromkeys(self._known(self.mapview.selection)))
         self._set_selection(ids, polygon)
