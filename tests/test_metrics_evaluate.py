@@ -251,3 +251,10 @@ def test_headline_has_matched_values_p_values_and_verdicts(copy_report):
     status = dict(zip(rep.headline()["metric"], rep.headline()["status"]))
     assert status == {"column_shapes": "", "worst_column_shape": "", "category_shares": "as real",
                       "within_support": ""}
+
+
+def test_suggest_with_a_column_named_count(penguins):
+    real = sk.from_frame(penguins.frame.drop("row_id").rename({"island": "count"}), "pen", target="species",
+                         sensitive=["sex"])
+    synth = sk.generate(real, "gaussian", n=300, random_state=3)
+    assert suggest(real, synth)  # value_counts names its own column 'count': no clash

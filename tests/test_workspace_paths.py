@@ -78,3 +78,22 @@ def test_a_tampered_batch_id_is_a_clear_error_and_nothing_is_lost(tmp_path, peng
         assert ws.get_tag(tag).row_ids == ("real:2",)
         assert set(ws.batch_ids()) == {"../outside", other}
         assert any("altered" in p for p in ws.check())
+
+
+def test_a_folder_named_like_a_glob_holds_a_workspace(tmp_path, penguins, batch):
+    """'[', '?' and '*' in an existing path are characters, not a pattern (parquet is read without globbing)."""
+    root = tmp_path / "runs[1]?*"
+    root.mkdir()
+    ws = sk.Workspace.create(root / "ws", penguins)
+    ws.add(batch)
+    ws.tag(batch.row_ids[:5].to_list(), "five")
+    ws.close()
+    back = sk.Workspace.open(root / "ws")
+    assert back.dataset.frame.equals(penguins.frame) and back.batch(batch.id).frame.equals(batch.frame)
+    assert back.tag_list()["n_rows"].to_list() == [5]
+    m = sk.Map.fit(penguins, random_state=0, cache_dir=back.cache_dir, n_epochs=30)
+    again = sk.Map.fit(penguins, random_state=0, cache_dir=back.cache_dir, n_epochs=30)  # from the cache
+    assert again.real.equals(m.real)
+    back.close()
+    penguins.frame.write_parquet(root / "p.parquet")
+    assert sk.read(root / "p.parquet").frame.height == penguins.frame.height
