@@ -135,13 +135,25 @@ function render({ model, el }) {
   // Never redraw while a pointer is down on the plot: a Plotly.react in the middle of
   // a drag cuts the lasso short (a person who lassos again at once lost the second
   // lasso). Redraws asked for meanwhile run when the pointer goes up.
+  // Nor start one just as the next drag may begin: after a selection the redraw waits until
+  // the pointer has rested SETTLE_MS (a second lasso drawn at once would otherwise start while
+  // Plotly.react runs, and plotly took it for a click: "nothing selected").
+  const SETTLE_MS = 250;
   let pointerDown = false;
   let deferred = false;
-  const onPointerDown = () => { pointerDown = true; };
+  let settleTimer = null;
+  function redrawWhenSettled() {
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => { settleTimer = null; redraw(); }, SETTLE_MS);
+  }
+  const onPointerDown = () => {
+    pointerDown = true;
+    if (settleTimer) { clearTimeout(settleTimer); settleTimer = null; deferred = true; }
+  };
   const onPointerUp = () => {
     if (!pointerDown) return;
     pointerDown = false;
-    if (deferred) { deferred = false; setTimeout(() => redraw(), 0); }
+    if (deferred) { deferred = false; redrawWhenSettled(); }
   };
   div.addEventListener("pointerdown", onPointerDown, true);
   window.addEventListener("pointerup", onPointerUp, true);
@@ -300,6 +312,8 @@ function render({ model, el }) {
       localChange = false;
     }
     el.dataset.selectionCount = String(model.get("selection_count"));
+    el.dataset.selectionSize = String(ids.length);
+    el.dataset.selectionVertices = String(poly ? poly.length : 0);
   }
 
   function onSelected(ev) {
@@ -321,7 +335,7 @@ function render({ model, el }) {
     sendSelection(ids, poly);
     // Replace plotly's editable selection outline (which swallows hover inside it)
     // by our own drawn polygon, so hover keeps working over the selected points.
-    setTimeout(() => redraw(), 0);
+    redrawWhenSettled();
   }
 
   // Zoom, pan, autoscale: ask Python for the density of the new extent, once the view has
@@ -371,7 +385,7 @@ function render({ model, el }) {
     div.on("plotly_deselect", () => {
       if (quiet) return;
       sendSelection([], null);
-      setTimeout(() => redraw(), 0);
+      redrawWhenSettled();
     });
     el.dataset.ready = "1";
     el.dispatchEvent(new CustomEvent("synthkit-map-ready", { bubbles: true }));
@@ -384,6 +398,7 @@ function render({ model, el }) {
     model.off("change:data_version", onData);
     model.off("change:density_version", onDensity);
     if (viewTimer) clearTimeout(viewTimer);
+    if (settleTimer) clearTimeout(settleTimer);
     model.off("change:selection", onSelection);
     model.off("change:selection_polygon", onSelection);
     model.off("change:title", onLayout);

@@ -11,9 +11,11 @@ import math
 import re
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Callable, Iterator
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MAP = ".synthkit-map[data-ready='1']"
 PLOT = MAP + " .js-plotly-plot"
 
@@ -138,6 +140,11 @@ def opened(page, base: str, name: str) -> Iterator[None]:
     open_notebook(page, base, name)
     try:
         yield
+    except BaseException:  # the page as it was when the test failed, before the notebook closes
+        ARTIFACTS.mkdir(exist_ok=True)
+        with suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}-at-failure.png"), full_page=False)
+        raise
     finally:
         close_notebook(page, base, name)
 

@@ -123,15 +123,17 @@ def _drive(page, nb_dir, batch, m, ws, t0, t_setup) -> None:
     decoy = (float(rx[far]), float(ry[far]))
     box = plot.locator(".nsewdrag").first.bounding_box()
     before = int(mapdiv.get_attribute("data-selection-count") or "0")
-    for (dx, dy), radius in ((decoy, (25, 20)), (centre, (70, 55))):
+    for j, ((dx, dy), radius) in enumerate(((decoy, (25, 20)), (centre, (70, 55)))):
         cx, cy = L.to_pixels(page, dx, dy)
         cx = min(max(cx, box["x"] + radius[0] + 5), box["x"] + box["width"] - radius[0] - 5)
         cy = min(max(cy, box["y"] + radius[1] + 30), box["y"] + box["height"] - radius[1] - 5)  # clear of the toolbar
         L.lasso(page, plot, ((cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]),
                 (radius[0] / box["width"], radius[1] / box["height"]), points=32, start_angle=0.2)
+        # the next lasso starts once plotly has let this one go (as quick as a person can be)
+        L.poll(f"lasso {j + 1} to be sent", lambda: int(mapdiv.get_attribute("data-selection-count") or "0")
+               >= before + j + 1, timeout=60)
     t2 = time.monotonic()
-    stamp = L.poll("both lassos to be sent", lambda: int(mapdiv.get_attribute("data-selection-count") or "0")
-                   >= before + 2 and before + 2, timeout=60)
+    stamp = before + 2
     stamped = page.locator(f".synthkit-selection [data-stamp='{stamp}']").first
     L.poll("the selection table of the second lasso", lambda: stamped.count() > 0, timeout=180)
     t_select = time.monotonic() - t2
