@@ -186,9 +186,18 @@ def _frame_of(x: Any, what: str) -> pl.DataFrame:
     return f
 
 
-def nan_message(column: str) -> str:
-    return (f"synthetic column {column!r} holds NaN or infinite values; replace them with null "
-            f"(pl.col({column!r}).fill_nan(None)) before evaluating")
+def refuse_nan(synth: pl.DataFrame, schema: Schema) -> None:
+    """``DataError`` when a numeric synthetic column holds NaN or inf (they break every distance)."""
+    for c in schema.numeric:
+        s = synth[c]
+        if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
+            raise DataError(f"synthetic column {c!r} holds NaN or infinite values; replace them with null "
+                            f"(pl.col({c!r}).fill_nan(None)) before evaluating")
+
+
+def all_null_message(columns: list[str], where: str = "") -> str:
+    return (f"synthetic column(s) {columns} hold only missing values{where}; the generator produced nothing "
+            "there, so they cannot be compared (fix the generator or drop the column from both)")
 
 
 def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schema",
@@ -257,10 +266,7 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
         )
     all_null = [] if piece else [c for c in schema.columns if synth[c].null_count() == synth.height]
     if all_null:
-        raise DataError(
-            f"synthetic column(s) {all_null} hold only missing values; the generator produced nothing "
-            "there, so they cannot be compared (fix the generator or drop the column from both)"
-        )
+        raise DataError(all_null_message(all_null))
     clash = set() if piece else set(synth[ROW_ID].to_list()) & set(ds.frame[ROW_ID].to_list())
     if clash:
         raise DataError(
@@ -274,11 +280,8 @@ def prepare(real: Any, synthetic: Any, holdout: Any = None, target: Any = "schem
             raise DataError(f"the holdout has {hframe.height} rows; give at least 2 or pass holdout=None")
         hold = with_row_ids(conform(hframe, schema, what="holdout"), "holdout", keep_existing=True,
                            what="the holdout")
-    # numeric checks on the synthetic side (NaN/inf break every distance)
-    for c in () if piece else schema.numeric:
-        s = synth[c]
-        if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
-            raise DataError(nan_message(c))
+    if not piece:
+        refuse_nan(synth, schema)
     name = getattr(synthetic, "id", None) or "synthetic"
     id_like = id_like_columns(ds.frame, schema)
     if id_like_note(id_like):

@@ -125,13 +125,15 @@ def _cluster(X: np.ndarray, k: int, random_state: int, eng: Any = None) -> tuple
     if eng is None:
         near = [_nearest_sampled(c, ref) for c in chunks]
     else:
+        from ..scale.neighbours import _release
+
         box = eng.broadcast(ref)
         try:
             near = eng.map(_nearest_sampled, chunks, box, desc="nearest sampled rows",
                            labels=[f"flagged rows {s}-{min(rest.size, s + ASSIGN_CHUNK_ROWS) - 1}"
                                    for s in range(0, rest.size, ASSIGN_CHUNK_ROWS)])
         finally:
-            getattr(eng, "release", lambda *b: None)(box)
+            _release(eng, box)
     labels = np.empty(n, dtype=lab.dtype)
     labels[sample] = lab
     labels[rest] = lab[np.concatenate(near)]

@@ -36,7 +36,7 @@ from typing import Any, Iterable
 import numpy as np
 import polars as pl
 
-from ..data import ROW_ID
+from ..data import ROW_ID, conform, with_row_ids
 from ..encode import Encoder
 from ..errors import DataError, SchemaError
 from .sources import Partitions
@@ -63,11 +63,16 @@ def _nulls(n: int, dtype: Any) -> pl.Series:
     return pl.repeat(None, n, dtype=dtype, eager=True)
 
 
+def _numbered(part: Any, f: pl.DataFrame) -> pl.DataFrame:
+    """Partition ``part``'s rows ``f`` with row ids: their own, or ``synthetic:<n>`` by global row number
+    (as ``evaluate`` numbers rows in memory)."""
+    return f if ROW_ID in f.columns else with_row_ids(f, "synthetic", offset=part.offset)
+
+
 def _check_chunk(part: Any, schema: Any) -> tuple[pl.Series, bytes, dict[str, int]]:
-    """One partition's row ids (``synthetic:<n>`` by global row number without a row_id column), a
-    content digest and null counts per column; ``DataError`` for what ``evaluate`` refuses in memory."""
-    from ..data import conform
-    from ..metrics._common import nan_message
+    """One partition's row ids, a content digest and null counts per column; ``DataError`` for what
+    ``evaluate`` refuses in memory."""
+    from ..metrics._common import refuse_nan
 
     f = part.read()
     if ROW_ID in f.columns:
@@ -75,24 +80,18 @@ def _check_chunk(part: Any, schema: Any) -> tuple[pl.Series, bytes, dict[str, in
         if ids.dtype != pl.String or ids.null_count() or ids.n_unique() != f.height:
             raise DataError(f"column {ROW_ID!r} must hold unique, non-null strings; drop it from every file to "
                             "have synthkit number the rows")
-    else:
-        ids = pl.Series(ROW_ID, [f"synthetic:{i}" for i in range(part.offset, part.offset + part.n_rows)],
-                        dtype=pl.String)
+    ids = _numbered(part, f)[ROW_ID]
     digest = hashlib.sha256(f.hash_rows(seed=0).to_numpy().tobytes()).digest()
     c = conform(f, schema, what="the synthetic rows")
-    for col in schema.numeric:
-        s = c[col]
-        if s.dtype.is_float() and (s.is_nan().any() or s.is_infinite().any()):
-            raise DataError(nan_message(col))
+    refuse_nan(c, schema)
     return ids, digest, {col: c[col].null_count() for col in schema.columns}
 
 
 def _checked(parts: Partitions, engine: Any, schema: Any, real_ids: pl.Series, k: int) -> tuple[pl.Series, list]:
     """Every partition checked as ``evaluate`` checks rows in memory: the ids in row order and the digests."""
-    from .neighbours import InProcess
+    from ..metrics._common import all_null_message
 
-    eng = engine if engine is not None else InProcess()
-    got = eng.map(_check_chunk, list(parts), schema, desc="checks", labels=[p.label for p in parts])
+    got = _on(engine).map(_check_chunk, list(parts), schema, desc="checks", labels=[p.label for p in parts])
     ids = pl.concat([g[0] for g in got])
     n = ids.len()
     if n < k + 1:
@@ -113,31 +112,29 @@ def _checked(parts: Partitions, engine: Any, schema: Any, real_ids: pl.Series, k
     nulls = {c: sum(g[2][c] for g in got) for c in schema.columns}
     all_null = [c for c in schema.columns if nulls[c] == n]
     if all_null:
-        raise DataError(
-            f"synthetic column(s) {all_null} hold only missing values in every file; the generator produced "
-            "nothing there, so they cannot be compared (fix the generator or drop the column from both)")
+        raise DataError(all_null_message(all_null, " in every file"))
     return ids, [g[1] for g in got]
 
 
 def _rows_at(item: tuple[Any, np.ndarray]) -> pl.DataFrame:
     """The rows ``item[1]`` (numbers inside the partition) of partition ``item[0]``, with their row ids."""
     part, local = item
-    f = part.read()
-    if ROW_ID not in f.columns:
-        f = f.with_columns(pl.Series(ROW_ID, [f"synthetic:{i}" for i in range(part.offset,
-                                                                              part.offset + part.n_rows)],
-                                     dtype=pl.String))
-    return f[local]
+    return _numbered(part, part.read())[local]
 
 
 def _gather(parts: Partitions, rows: np.ndarray, engine: Any) -> pl.DataFrame:
     """The synthetic rows at the sorted global numbers ``rows``, read where the partitions are."""
     items = [(p, rows[(rows >= p.offset) & (rows < p.offset + p.n_rows)] - p.offset) for p in parts]
     items = [it for it in items if it[1].size]
-    labels = [p.label for p, _ in items]
-    got = engine.map(_rows_at, items, desc="matched sample", labels=labels) if engine is not None else \
-        [_rows_at(it) for it in items]
+    got = _on(engine).map(_rows_at, items, desc="matched sample", labels=[p.label for p, _ in items])
     return pl.concat(got, how="vertical_relaxed")
+
+
+def _on(engine: Any) -> Any:
+    """The engine, or this process (which names a failing partition the same way)."""
+    from .neighbours import InProcess
+
+    return engine if engine is not None else InProcess()
 
 
 def _meta(inp: Any, digests: list[bytes]) -> dict:
@@ -163,7 +160,6 @@ def evaluate_partitioned(real: Any, synthetic: Any, holdout: Any, target: Any, s
     from ..metrics.coverage import coverage_rows
     from ..metrics.privacy import privacy_rows
     from ..metrics.report import Report
-    from ..data import conform
     from ..metrics._baseline import halves
     from ..metrics.evaluate import size_matched
     from .fidelity import fidelity_partitioned

@@ -62,6 +62,7 @@ from ..metrics.pairwise import (
     _contingency_pair, _correlation_from_moments, _floats, aligned_cells, cell_counts,
     merge_cells, pair_code, pair_coder, pair_columns, trend_rows,
 )
+from .neighbours import _release
 
 __all__ = ["FidelityPlan", "FidelityStats", "fidelity_plan", "partition_stats", "merge_stats",
            "fidelity_from_stats", "fidelity_partitioned"]
@@ -386,8 +387,7 @@ def fidelity_partitioned(real: Any, parts: Any, schema: Schema, engine: Any = No
     try:
         return _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, random_state, batch)
     finally:
-        if engine is not None:
-            engine.release(plan_box)
+        _release(engine, plan_box)
 
 
 def _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, random_state, batch):
@@ -416,8 +416,7 @@ def _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, ran
                     for c in sums:
                         sums[c] += h[c]
         finally:
-            if engine is not None:
-                engine.release(edges_box)
+            _release(engine, edges_box)
         return sums
 
     real_stats = partition_stats(real, plan, what="real data")

@@ -281,10 +281,9 @@ def _chunk_size(n: int, rows_per_chunk: int | None, eng: Any) -> int:
 
 
 def _release(eng: Any, *boxes: Any) -> None:
-    """Drop broadcast objects from the workers once a step no longer needs them."""
-    release = getattr(eng, "release", None)
-    if release is not None:
-        release(*boxes)
+    """Drop broadcast objects from the workers once a step no longer needs them (no engine: nothing)."""
+    if eng is not None:
+        eng.release(*boxes)
 
 
 def _self_knn(eng: Any, X: np.ndarray, k: int, size: int, what: str) -> tuple[np.ndarray, ...]:
