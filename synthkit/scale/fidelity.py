@@ -51,7 +51,7 @@ import polars as pl
 from .._categories import aligned_key_counts, as_series, key_counts, merge_key_counts
 from ..data import Schema, conform, to_polars
 from ..errors import DataError, SynthkitError
-from ..metrics._common import id_like_columns, table_columns
+from ..metrics._common import all_null_message, id_like_columns, table_columns
 from ..metrics._exact import Moments, moments
 from ..metrics.fairness import group_counts, shares_from_counts, subgroup_shares
 from ..metrics.fidelity import (
@@ -401,10 +401,7 @@ def _partitioned(real, chunks, labels, schema, plan, plan_box, engine, fams, ran
         raise DataError("the synthetic data is empty (0 rows); generate some rows first")
     all_null = [c for c in schema.columns if total.nulls.get(c, 0) == total.n_rows]
     if all_null:
-        raise DataError(
-            f"synthetic column(s) {all_null} hold only missing values; the generator produced nothing "
-            "there, so they cannot be compared (fix the generator or drop the column from both)"
-        )
+        raise DataError(all_null_message(all_null))
 
     def histograms(edges: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         sums = {c: np.zeros(e.size - 1, dtype=np.int64) for c, e in edges.items()}
